@@ -1,0 +1,53 @@
+import type { CustomerParsed } from './schema';
+
+/** Deeply read-only view of a value: the customer model is never mutated after parsing. */
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** One allowlisted (intentionally pinned) image. */
+export type AllowlistEntry = DeepReadonly<CustomerParsed['allowlist'][number]>;
+
+/**
+ * The validated, frozen customer model: the one source of truth that every artifact
+ * (workflow, policies, monitoring, Pulumi resources) is derived from.
+ */
+export type Customer = DeepReadonly<
+  Omit<CustomerParsed, 'admission'> & {
+    admission: Omit<CustomerParsed['admission'], 'imageReferences'> & { imageReferences: string[] };
+  }
+> & {
+  /** The stack file this customer was read from, for error messages and provenance. */
+  readonly sourceFile: string;
+  /** The Pulumi stack name, taken from `Pulumi.<stack>.yaml`. */
+  readonly stack: string;
+};
+
+/** Image reference globs that match the customer's own repository, by tag or by digest. */
+export function defaultImageReferences(image: string): string[] {
+  return [`${image}:*`, `${image}@*`];
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Builds the frozen model from parsed input, filling derived defaults. */
+export function toCustomer(parsed: CustomerParsed, sourceFile: string, stack: string): Customer {
+  const customer = {
+    ...parsed,
+    admission: {
+      ...parsed.admission,
+      imageReferences: parsed.admission.imageReferences ?? defaultImageReferences(parsed.image),
+    },
+    sourceFile,
+    stack,
+  };
+  return deepFreeze(customer) as Customer;
+}

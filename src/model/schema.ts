@@ -1,0 +1,182 @@
+import { z } from 'zod';
+
+/**
+ * The schema of one customer description: the value of the config key `supply-chain:customer`
+ * in `stacks/Pulumi.<customer>.yaml`.
+ *
+ * Every object is strict, so a misspelled field is an error rather than a silently ignored
+ * setting. Every message says what is expected and how to fix it; `found` values are added by
+ * the error formatter. Defaults use `prefault`, which runs the default through the schema so
+ * that nested defaults apply too.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const GITHUB_REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
+const WORKFLOW_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
+/** A git branch name that is also safe inside a certificate subject and a regular expression. */
+const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+/** OCI distribution-spec repository: a registry host, then lower-case path components. */
+const IMAGE_REPOSITORY =
+  /^(?<registry>[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?)\/(?<path>[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*)*)$/;
+const DIGEST_PINNED_IMAGE =
+  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
+/** Kubernetes-style glob: letters, digits, `-`, `.` and `*`/`?` wildcards. */
+const NAMESPACE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/;
+const IMAGE_GLOB = /^[A-Za-z0-9.:/_@*?-]+$/;
+const GO_DURATION = /^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/;
+const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
+
+/** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
+export const calendarDate = z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.value);
+  if (!match) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: 'is not a date in the form YYYY-MM-DD; write it as, for example, 2026-09-01',
+    });
+    return;
+  }
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: 'is not a real calendar date; check the month and the day',
+    });
+  }
+});
+
+const cronExpression = z.string({ error: 'expected a five-field cron expression, e.g. "0 */6 * * *"' }).check((ctx) => {
+  const fields = ctx.value.trim().split(/\s+/);
+  if (fields.length !== 5 || !fields.every((field) => CRON_FIELD.test(field))) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: 'is not a five-field cron expression (minute hour day-of-month month day-of-week); for every 6 hours write "0 */6 * * *"',
+    });
+  }
+});
+
+const goDuration = z
+  .string({ error: 'expected a Go duration such as "168h"' })
+  .regex(GO_DURATION, { error: 'is not a Go duration; write hours, minutes and seconds such as "168h" or "90m"' })
+  .refine((value) => value !== '', { error: 'is empty; write a duration such as "168h"' });
+
+const positiveDays = (what: string) =>
+  z.int({ error: `expected a whole number of days for ${what}` }).min(1, { error: `must be at least 1 day` }).max(3650, { error: 'must be at most 3650 days' });
+
+export const githubSchema = z.strictObject({
+  /** Organisation or user that owns the repository. */
+  owner: z.string({ error: 'expected the GitHub organisation or user name' }).regex(GITHUB_OWNER, {
+    error: 'is not a GitHub owner name (letters, digits and single hyphens, at most 39 characters)',
+  }),
+  /** Repository name, without the owner. */
+  repository: z.string({ error: 'expected the GitHub repository name without the owner' }).regex(GITHUB_REPOSITORY, {
+    error: 'is not a GitHub repository name (letters, digits, ".", "_" and "-"; no owner, no slash)',
+  }),
+  /** File name of the release workflow under `.github/workflows`. */
+  workflow: z
+    .string({ error: 'expected a workflow file name such as "release.yml"' })
+    .regex(WORKFLOW_FILE, { error: 'is not a workflow file name; give a bare file name ending in .yml or .yaml, such as "release.yml"' })
+    .default('release.yml'),
+  /** Release branch whose pushes are built, signed and admitted. */
+  branch: z
+    .string({ error: 'expected a branch name such as "main"' })
+    .regex(BRANCH, { error: 'is not a plain branch name; give it without "refs/heads/", e.g. "main" or "release/v2"' })
+    .refine((value) => !value.startsWith('refs/'), { error: 'must be a branch name without "refs/heads/"' })
+    .default('main'),
+});
+
+export const admissionSchema = z.strictObject({
+  /**
+   * Which Kyverno policy family verifies images. `ImageValidatingPolicy` needs Kyverno 1.17 or
+   * later; `ClusterPolicy` is for clusters still on an older Kyverno.
+   */
+  engine: z
+    .enum(['ImageValidatingPolicy', 'ClusterPolicy'], { error: 'expected ImageValidatingPolicy (Kyverno 1.17 or later) or ClusterPolicy (older Kyverno)' })
+    .default('ImageValidatingPolicy'),
+  /** Image reference globs the customer's own images match; derived from `image` when absent. */
+  imageReferences: z
+    .array(z.string().regex(IMAGE_GLOB, { error: 'is not an image reference glob such as "ghcr.io/acme/services:*"' }), {
+      error: 'expected a list of image reference globs',
+    })
+    .min(1, { error: 'must list at least one image reference glob, or be left out to derive it from image' })
+    .optional(),
+  /** Namespace globs of the customer's production namespaces. */
+  namespaces: z
+    .array(z.string().regex(NAMESPACE_GLOB, { error: 'is not a namespace glob (lower-case letters, digits, "-", "*" and "?")' }), {
+      error: 'expected a list of namespace globs such as ["production-*"]',
+    })
+    .min(1, { error: 'must list at least one namespace glob' })
+    .default(['production-*']),
+});
+
+export const enforcementSchema = z.strictObject({
+  /** Day the customer was onboarded; the soft period starts here. */
+  onboardedAt: calendarDate,
+  /** Days of audit-only admission before the policies enforce. */
+  softDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(30),
+  /** Explicit override of the date-driven mode. */
+  mode: z.enum(['audit', 'enforce'], { error: 'expected "audit" or "enforce", or leave it out to follow the soft period' }).optional(),
+});
+
+export const scanSchema = z.strictObject({
+  /** Oldest scan attestation admission accepts, as a Go duration. */
+  maxAge: goDuration.default('168h'),
+  /** Days a CRITICAL vulnerability may have been published before it blocks admission. */
+  criticalGraceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(7),
+  /** Cron schedule of the in-cluster rescanner. */
+  rescanSchedule: cronExpression.default('0 */6 * * *'),
+});
+
+export const stalenessSchema = z.strictObject({
+  /** Days after its build that a running image counts as stale. */
+  maxImageAgeDays: positiveDays('maxImageAgeDays').default(30),
+});
+
+export const allowlistEntrySchema = z.strictObject({
+  /** The pinned image, by digest. */
+  image: z.string({ error: 'expected an image reference pinned by digest' }).regex(DIGEST_PINNED_IMAGE, {
+    error: 'is not pinned by digest; write it as registry/repository@sha256:<64 hex digits> (a tag alone can be moved)',
+  }),
+  /** Why the image is exempt. */
+  reason: z.string({ error: 'expected a short reason for the exemption' }).trim().min(1, { error: 'must not be empty; say why the image is exempt' }),
+  /** Who answers for the exemption (team or e-mail). */
+  owner: z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' }),
+  /** Day the entry was last reviewed. */
+  lastReviewed: calendarDate,
+  /** Days between reviews. */
+  reviewIntervalDays: positiveDays('reviewIntervalDays').default(90),
+});
+
+export const customerSchema = z.strictObject({
+  /** DNS-1123 label, unique across stacks/. */
+  name: z.string({ error: 'expected the customer name, a DNS-1123 label such as "acme"' }).regex(DNS_LABEL, {
+    error: 'is not a DNS-1123 label; use lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit',
+  }),
+  github: githubSchema,
+  /** The repository the workflow pushes to, lower case, no tag, no digest. */
+  image: z.string({ error: 'expected the image repository, e.g. "ghcr.io/acme/services"' }).check((ctx) => {
+    const value = ctx.value;
+    let problem: string | undefined;
+    if (value.includes('@')) problem = 'carries a digest; give the repository only, e.g. "ghcr.io/acme/services"';
+    else if (value.includes('/') && (value.split('/').pop() ?? '').includes(':'))
+      problem = 'carries a tag; give the repository only, without ":tag"';
+    else if (value !== value.toLowerCase())
+      problem = `has upper-case letters, but OCI repository names are lower case; write "${value.toLowerCase()}"`;
+    else if (!value.includes('/')) problem = 'has no registry host; write it in full, e.g. "ghcr.io/acme/services" or "docker.io/acme/services"';
+    else if (!IMAGE_REPOSITORY.test(value)) problem = 'is not an OCI repository name (registry host, then lower-case path components)';
+    if (problem) ctx.issues.push({ code: 'custom', input: value, message: problem });
+  }),
+  admission: admissionSchema.prefault({}),
+  enforcement: enforcementSchema,
+  scan: scanSchema.prefault({}),
+  staleness: stalenessSchema.prefault({}),
+  allowlist: z.array(allowlistEntrySchema, { error: 'expected a list of allowlist entries' }).default([]),
+});
+
+export type CustomerInput = z.input<typeof customerSchema>;
+export type CustomerParsed = z.output<typeof customerSchema>;

@@ -1,0 +1,84 @@
+import type { Customer } from './customer';
+
+/**
+ * The contract between the release workflow and the admission policies. Both sides read these
+ * functions; nothing here is ever copied by hand into a template. Renaming the workflow file or
+ * the branch in the customer file moves the workflow path and the policy subject together.
+ */
+
+/** GitHub Actions' OIDC token issuer, as Fulcio writes it into the certificate. */
+export const GITHUB_ACTIONS_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
+
+export interface SigningIdentity {
+  /** OIDC issuer the certificate must carry. */
+  readonly issuer: string;
+  /** Exact certificate subject (SAN URI): the workflow file at the release branch. */
+  readonly subject: string;
+  /** The same subject as an anchored regular expression (for verifiers that take only a regexp). */
+  readonly subjectRegExp: string;
+  /** `owner/repository` of the customer's source repository. */
+  readonly repository: string;
+  /** Path of the workflow file inside the repository. */
+  readonly workflowPath: string;
+  /** Git ref the workflow must run on. */
+  readonly ref: string;
+  /** Trigger the workflow must have been started by. */
+  readonly trigger: 'push';
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** The keyless identity that signs this customer's images and that admission demands. */
+export function signingIdentity(customer: Pick<Customer, 'github'>): SigningIdentity {
+  const { owner, repository, workflow, branch } = customer.github;
+  const workflowPath = `.github/workflows/${workflow}`;
+  const ref = `refs/heads/${branch}`;
+  const subject = `https://github.com/${owner}/${repository}/${workflowPath}@${ref}`;
+  return {
+    issuer: GITHUB_ACTIONS_OIDC_ISSUER,
+    subject,
+    subjectRegExp: `^${escapeRegExp(subject)}$`,
+    repository: `${owner}/${repository}`,
+    workflowPath,
+    ref,
+    trigger: 'push',
+  };
+}
+
+/**
+ * How signatures and attestations are stored in the registry.
+ * - `sigstore-bundle`: cosign v3's default, protobuf Sigstore bundles stored as OCI 1.1 referrers.
+ *   Read by the ImageValidatingPolicy verifier.
+ * - `legacy`: the `sha256-<digest>.sig` / `.att` tags, the only format the ClusterPolicy
+ *   `type: Cosign` verifier reads (its `SigstoreBundle` type ignores custom roots and extensions).
+ */
+export type SignatureFormat = 'sigstore-bundle' | 'legacy';
+
+/** Decides the signature format from the admission engine; the workflow and the policy both call this. */
+export function signatureFormat(customer: Pick<Customer, 'admission'>): SignatureFormat {
+  return customer.admission.engine === 'ClusterPolicy' ? 'legacy' : 'sigstore-bundle';
+}
+
+/** cosign flags that select the signature format when signing or attesting. */
+export function cosignFormatFlags(format: SignatureFormat): string[] {
+  return format === 'legacy' ? ['--new-bundle-format=false', '--use-signing-config=false'] : [];
+}
+
+/** Image reference globs admission treats as the customer's own images. */
+export function imageReferencePatterns(customer: Pick<Customer, 'admission'>): readonly string[] {
+  return customer.admission.imageReferences;
+}
+
+/** In-toto predicate types of the two attestations. */
+export const PREDICATE_TYPES = {
+  sbom: 'https://cyclonedx.org/bom',
+  vulnerabilityScan: 'https://cosign.sigstore.dev/attestation/vuln/v1',
+} as const;
+
+/** `cosign attest --type` values matching PREDICATE_TYPES. */
+export const COSIGN_ATTESTATION_TYPES = {
+  sbom: 'cyclonedx',
+  vulnerabilityScan: 'vuln',
+} as const;
