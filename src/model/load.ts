@@ -75,7 +75,7 @@ function describeFound(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return JSON.stringify(value);
 }
 
 /** Walks the schema along a path to the object schema there, to list the allowed keys. */
@@ -141,7 +141,11 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): { 
       described.push({ path, message: `is required but missing; ${issue.message}.` });
       continue;
     }
-    described.push({ path, message: `found ${describeFound(found)}, which ${issue.message}.` });
+    // Messages either describe the value ("is not…", "has…") or say what is expected.
+    const message = issue.message.startsWith('expected')
+      ? `found ${describeFound(found)}; ${issue.message}.`
+      : `${describeFound(found)} ${issue.message}.`;
+    described.push({ path, message });
   }
   return described;
 }

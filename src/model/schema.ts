@@ -88,7 +88,7 @@ export const githubSchema = z.strictObject({
     .regex(BRANCH, { error: 'is not a plain branch name; give it without "refs/heads/", e.g. "main" or "release/v2"' })
     .refine((value) => !value.startsWith('refs/'), { error: 'must be a branch name without "refs/heads/"' })
     .default('main'),
-});
+}, { error: 'expected a mapping with owner and repository (and optionally workflow and branch)' });
 
 export const admissionSchema = z.strictObject({
   /**
@@ -112,7 +112,7 @@ export const admissionSchema = z.strictObject({
     })
     .min(1, { error: 'must list at least one namespace glob' })
     .default(['production-*']),
-});
+}, { error: 'expected a mapping with engine, imageReferences or namespaces' });
 
 export const enforcementSchema = z.strictObject({
   /** Day the customer was onboarded; the soft period starts here. */
@@ -121,7 +121,7 @@ export const enforcementSchema = z.strictObject({
   softDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(30),
   /** Explicit override of the date-driven mode. */
   mode: z.enum(['audit', 'enforce'], { error: 'expected "audit" or "enforce", or leave it out to follow the soft period' }).optional(),
-});
+}, { error: 'expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays and mode' });
 
 export const scanSchema = z.strictObject({
   /** Oldest scan attestation admission accepts, as a Go duration. */
@@ -130,12 +130,12 @@ export const scanSchema = z.strictObject({
   criticalGraceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(7),
   /** Cron schedule of the in-cluster rescanner. */
   rescanSchedule: cronExpression.default('0 */6 * * *'),
-});
+}, { error: 'expected a mapping with maxAge, criticalGraceDays or rescanSchedule' });
 
 export const stalenessSchema = z.strictObject({
   /** Days after its build that a running image counts as stale. */
   maxImageAgeDays: positiveDays('maxImageAgeDays').default(30),
-});
+}, { error: 'expected a mapping with maxImageAgeDays' });
 
 export const allowlistEntrySchema = z.strictObject({
   /** The pinned image, by digest. */
@@ -150,7 +150,7 @@ export const allowlistEntrySchema = z.strictObject({
   lastReviewed: calendarDate,
   /** Days between reviews. */
   reviewIntervalDays: positiveDays('reviewIntervalDays').default(90),
-});
+}, { error: 'expected a mapping with image, reason, owner and lastReviewed' });
 
 export const customerSchema = z.strictObject({
   /** DNS-1123 label, unique across stacks/. */
@@ -176,7 +176,7 @@ export const customerSchema = z.strictObject({
   scan: scanSchema.prefault({}),
   staleness: stalenessSchema.prefault({}),
   allowlist: z.array(allowlistEntrySchema, { error: 'expected a list of allowlist entries' }).default([]),
-});
+}, { error: 'expected a mapping with name, github, image and enforcement' });
 
 export type CustomerInput = z.input<typeof customerSchema>;
 export type CustomerParsed = z.output<typeof customerSchema>;

@@ -1,0 +1,15 @@
+/** Converts a namespace glob (`*`, `?`) to an anchored RE2 regular expression for CEL `matches()`. */
+export function globToRegExp(glob: string): string {
+  let pattern = '';
+  for (const char of glob) {
+    if (char === '*') pattern += '.*';
+    else if (char === '?') pattern += '.';
+    else pattern += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return `^${pattern}$`;
+}
+
+/** A CEL condition true when the admission request's namespace matches any of the globs. */
+export function namespaceMatchExpression(globs: readonly string[]): string {
+  return globs.map((glob) => `request.namespace.matches('${globToRegExp(glob)}')`).join(' || ');
+}

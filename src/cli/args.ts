@@ -1,0 +1,54 @@
+
+import { listStackFiles } from '../model/load';
+import { UsageError } from './main';
+
+/** Runs a strict `parseArgs` call, turning its errors into UsageError (exit code 2). */
+export function withUsageErrors<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The files named on the command line, or every stack file in stacks/. */
+export function customerFiles(positionals: string[], stacksDir = 'stacks'): string[] {
+  if (positionals.length > 0) return positionals;
+  try {
+    const files = listStackFiles(stacksDir);
+    if (files.length === 0) throw new UsageError(`no Pulumi.<customer>.yaml files in ${stacksDir}/; name the files to use`);
+    return files;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot list ${stacksDir}/ (${(error as NodeJS.ErrnoException).code}); run from the project root or name the files`);
+  }
+}
+
+/**
+ * The injected clock: `--at`, else $SCB_AT, else now. Accepts a date (taken as 00:00 UTC) or an
+ * ISO 8601 timestamp. The enforcement flip depends on it, so output is reproducible given it.
+ */
+export function resolveClock(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, now = () => new Date()): Date {
+  const raw = flag ?? env.SCB_AT;
+  if (raw === undefined || raw === '') return now();
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
+  const parsed = new Date(text);
+  const source = flag !== undefined ? '--at' : 'SCB_AT';
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(text) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== text.slice(0, 10) && text.endsWith('Z')) {
+    throw new UsageError(`${source} "${raw}" is not a date; write YYYY-MM-DD or an ISO 8601 timestamp such as 2026-10-01T00:00:00Z`);
+  }
+  return parsed;
+}
+
+/** Progress on an interactive terminal only: CI logs stay quiet. */
+export function progressReporter(total: number, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env) {
+  const interactive = Boolean(stream.isTTY) && !env.CI;
+  return {
+    step(index: number, label: string) {
+      if (interactive) stream.write(`\r\x1b[K[${index + 1}/${total}] ${label}`);
+    },
+    done() {
+      if (interactive) stream.write('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Every third-party action and tool version the generated workflows use, in one typed table.
+ * Actions are pinned by full commit SHA (tags can be force-pushed, as tj-actions/changed-files
+ * and aquasecurity/trivy-action showed in 2025 and 2026); tools by exact version.
+ * A test checks every entry's form; bump them here and nowhere else.
+ */
+
+export interface ActionPin {
+  /** `owner/repo` of the action. */
+  readonly repository: string;
+  /** Full 40-hex commit SHA the `uses:` line points at. */
+  readonly sha: string;
+  /** The release tag that commit carries, written as a `# vX.Y.Z` comment for reviewers. */
+  readonly version: string;
+}
+
+export const ACTION_PINS = {
+  checkout: { repository: 'actions/checkout', sha: '3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
+  setupBuildx: { repository: 'docker/setup-buildx-action', sha: '37fe631027851001ddb9b187196cc803df7f5f0e', version: 'v4.3.0' },
+  login: { repository: 'docker/login-action', sha: '4907a6ddec9925e35a0a9e82d7399ccc52663121', version: 'v4.1.0' },
+  buildPush: { repository: 'docker/build-push-action', sha: '53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', version: 'v7.3.0' },
+  cosignInstaller: { repository: 'sigstore/cosign-installer', sha: '6f9f17788090df1f26f669e9d70d6ae9567deba6', version: 'v4.1.2' },
+  sbomAction: { repository: 'anchore/sbom-action', sha: 'e22c389904149dbc22b58101806040fa8d37a610', version: 'v0.24.0' },
+  setupTrivy: { repository: 'aquasecurity/setup-trivy', sha: '81e514348e19b6112ce2a7e3ecbafe19c1e1f567', version: 'v0.3.1' },
+} as const satisfies Record<string, ActionPin>;
+
+export type ActionName = keyof typeof ACTION_PINS;
+
+/** Exact versions of the tools the actions install. */
+export const TOOL_VERSIONS = {
+  /** cosign v3.0.6 fixed GHSA-w6c6-c85g-mmv6 (predicate type unchecked for new bundles); never go below. */
+  cosign: 'v3.0.6',
+  syft: 'v1.42.3',
+  /** Released before the March 2026 compromise; see COMPROMISED_TRIVY_VERSIONS. */
+  trivy: 'v0.69.3',
+} as const;
+
+/**
+ * Trivy versions known to be malicious (GHSA-69fq-xp46-6x23 / CVE-2026-33634): a poisoned
+ * v0.69.4 binary, and v0.69.5/v0.69.6 images. The generator refuses them outright.
+ */
+export const COMPROMISED_TRIVY_VERSIONS: readonly string[] = ['v0.69.4', 'v0.69.5', 'v0.69.6'];
+
+/** `owner/repo@sha # vX.Y.Z`, the form every `uses:` line takes. */
+export function usesLine(name: ActionName): string {
+  const pin = ACTION_PINS[name];
+  return `${pin.repository}@${pin.sha}`;
+}
+
+/** Throws if a Trivy version is a known-compromised release. */
+export function assertTrivyVersionTrusted(version: string): void {
+  const normalized = version.startsWith('v') ? version : `v${version}`;
+  if (COMPROMISED_TRIVY_VERSIONS.includes(normalized)) {
+    throw new Error(
+      `Trivy ${normalized} is a known-compromised release (GHSA-69fq-xp46-6x23); pin a version outside ${COMPROMISED_TRIVY_VERSIONS.join(', ')}.`,
+    );
+  }
+}

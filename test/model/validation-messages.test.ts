@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { CUSTOMER_CONFIG_KEY, CustomerValidationError, formatFieldError, loadCustomers, parseStackFile } from '../../src/model/load';
+import { validCustomer, writeStackFiles } from '../support/customer-files';
+
+/** Given a customer description, when it is parsed, then these are the formatted errors. */
+function errorsFor(description: unknown, file = 'stacks/Pulumi.example.yaml'): string[] {
+  const text = stringify({ config: { [CUSTOMER_CONFIG_KEY]: description } });
+  return parseStackFile(file, text).errors.map(formatFieldError);
+}
+
+describe('customer validation messages', () => {
+  it('accepts a minimal customer and fills every default', () => {
+    const text = stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer() } });
+    const { customer, errors } = parseStackFile('stacks/Pulumi.example.yaml', text);
+    assert.deepEqual(errors, []);
+    assert.ok(customer);
+    assert.equal(customer.github.workflow, 'release.yml');
+    assert.equal(customer.github.branch, 'main');
+    assert.deepEqual(customer.admission.imageReferences, ['ghcr.io/example-org/shop:*', 'ghcr.io/example-org/shop@*']);
+    assert.deepEqual(customer.admission.namespaces, ['production-*']);
+    assert.equal(customer.admission.engine, 'ImageValidatingPolicy');
+    assert.equal(customer.enforcement.softDays, 30);
+    assert.deepEqual(customer.scan, { maxAge: '168h', criticalGraceDays: 7, rescanSchedule: '0 */6 * * *' });
+    assert.equal(customer.staleness.maxImageAgeDays, 30);
+    assert.deepEqual(customer.allowlist, []);
+    assert.equal(customer.stack, 'example');
+    assert.ok(Object.isFrozen(customer.github), 'the model is frozen');
+  });
+
+  it('names a misspelled field and suggests the right one', () => {
+    assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', branchh: 'main' } })), [
+      'stacks/Pulumi.example.yaml:7:7: github.branchh: unknown field; expected one of owner, repository, workflow, branch. Fix: did you mean "branch"? Rename the field.',
+    ]);
+  });
+
+  it('reports an unknown top-level field that resembles nothing', () => {
+    assert.deepEqual(errorsFor(validCustomer({ colour: 'blue' })), [
+      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist. Fix: remove it.',
+    ]);
+  });
+
+  it('refuses an impossible date', () => {
+    assert.deepEqual(errorsFor(validCustomer({ enforcement: { onboardedAt: '2026-02-30' } })), [
+      'stacks/Pulumi.example.yaml:9:7: enforcement.onboardedAt: "2026-02-30" is not a real calendar date; check the month and the day.',
+    ]);
+  });
+
+  it('refuses a date in another format', () => {
+    assert.deepEqual(errorsFor(validCustomer({ enforcement: { onboardedAt: '09/01/2026' } })), [
+      'stacks/Pulumi.example.yaml:9:7: enforcement.onboardedAt: "09/01/2026" is not a date in the form YYYY-MM-DD; write it as, for example, 2026-09-01.',
+    ]);
+  });
+
+  it('refuses an allowlist image without a digest', () => {
+    const entry = { image: 'docker.io/library/redis:7', reason: 'vendor image', owner: 'sre', lastReviewed: '2026-09-01' };
+    assert.deepEqual(errorsFor(validCustomer({ allowlist: [entry] })), [
+      'stacks/Pulumi.example.yaml:11:9: allowlist[0].image: "docker.io/library/redis:7" is not pinned by digest; write it as registry/repository@sha256:<64 hex digits> (a tag alone can be moved).',
+    ]);
+  });
+
+  it('refuses an upper-case image repository and says the lower-case spelling', () => {
+    assert.deepEqual(errorsFor(validCustomer({ image: 'ghcr.io/Example-Org/shop' })), [
+      'stacks/Pulumi.example.yaml:7:5: image: "ghcr.io/Example-Org/shop" has upper-case letters, but OCI repository names are lower case; write "ghcr.io/example-org/shop".',
+    ]);
+  });
+
+  it('refuses an image with a tag or a digest', () => {
+    assert.deepEqual(errorsFor(validCustomer({ image: 'ghcr.io/example-org/shop:1.0' })), [
+      'stacks/Pulumi.example.yaml:7:5: image: "ghcr.io/example-org/shop:1.0" carries a tag; give the repository only, without ":tag".',
+    ]);
+    assert.deepEqual(errorsFor(validCustomer({ image: `ghcr.io/example-org/shop@sha256:${'a'.repeat(64)}` })), [
+      `stacks/Pulumi.example.yaml:7:5: image: "ghcr.io/example-org/shop@sha256:${'a'.repeat(64)}" carries a digest; give the repository only, e.g. "ghcr.io/acme/services".`,
+    ]);
+  });
+
+  it('accepts a registry with a port', () => {
+    assert.deepEqual(errorsFor(validCustomer({ image: 'registry.example.com:5000/team/shop' })), []);
+  });
+
+  it('refuses an image without a registry host', () => {
+    assert.deepEqual(errorsFor(validCustomer({ image: 'shop' })), [
+      'stacks/Pulumi.example.yaml:7:5: image: "shop" has no registry host; write it in full, e.g. "ghcr.io/acme/services" or "docker.io/acme/services".',
+    ]);
+  });
+
+  it('refuses a name that is not a DNS-1123 label', () => {
+    assert.deepEqual(errorsFor(validCustomer({ name: 'Example_Org' })), [
+      'stacks/Pulumi.example.yaml:3:5: name: "Example_Org" is not a DNS-1123 label; use lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit.',
+    ]);
+  });
+
+  it('refuses a workflow path where a file name is expected', () => {
+    assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', workflow: '.github/workflows/release.yml' } })), [
+      'stacks/Pulumi.example.yaml:7:7: github.workflow: ".github/workflows/release.yml" is not a workflow file name; give a bare file name ending in .yml or .yaml, such as "release.yml".',
+    ]);
+  });
+
+  it('refuses a full ref where a branch is expected', () => {
+    assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', branch: 'refs/heads/main' } })), [
+      'stacks/Pulumi.example.yaml:7:7: github.branch: "refs/heads/main" must be a branch name without "refs/heads/".',
+    ]);
+  });
+
+  it('refuses an unknown admission engine', () => {
+    assert.deepEqual(errorsFor(validCustomer({ admission: { engine: 'Gatekeeper' } })), [
+      'stacks/Pulumi.example.yaml:11:7: admission.engine: found "Gatekeeper"; expected ImageValidatingPolicy (Kyverno 1.17 or later) or ClusterPolicy (older Kyverno).',
+    ]);
+  });
+
+  it('refuses an upper-case namespace glob', () => {
+    assert.deepEqual(errorsFor(validCustomer({ admission: { namespaces: ['Prod'] } })), [
+      'stacks/Pulumi.example.yaml:12:11: admission.namespaces[0]: "Prod" is not a namespace glob (lower-case letters, digits, "-", "*" and "?").',
+    ]);
+  });
+
+  it('refuses an unknown enforcement mode and a negative soft period', () => {
+    assert.deepEqual(errorsFor(validCustomer({ enforcement: { onboardedAt: '2026-09-01', softDays: -1, mode: 'warn' } })), [
+      'stacks/Pulumi.example.yaml:10:7: enforcement.softDays: -1 must not be negative.',
+      'stacks/Pulumi.example.yaml:11:7: enforcement.mode: found "warn"; expected "audit" or "enforce", or leave it out to follow the soft period.',
+    ]);
+  });
+
+  it('refuses a duration, a cron schedule and a number of days that are malformed', () => {
+    assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge: '7d', criticalGraceDays: '7', rescanSchedule: 'every 6h' } })), [
+      'stacks/Pulumi.example.yaml:11:7: scan.maxAge: "7d" is not a Go duration; write hours, minutes and seconds such as "168h" or "90m".',
+      'stacks/Pulumi.example.yaml:12:7: scan.criticalGraceDays: found "7"; expected a whole number of days.',
+      'stacks/Pulumi.example.yaml:13:7: scan.rescanSchedule: "every 6h" is not a five-field cron expression (minute hour day-of-month month day-of-week); for every 6 hours write "0 */6 * * *".',
+    ]);
+  });
+
+  it('refuses a stale-image threshold of zero days', () => {
+    assert.deepEqual(errorsFor(validCustomer({ staleness: { maxImageAgeDays: 0 } })), [
+      'stacks/Pulumi.example.yaml:11:7: staleness.maxImageAgeDays: 0 must be at least 1 day.',
+    ]);
+  });
+
+  it('refuses an allowlist entry without owner or reason', () => {
+    const entry = { image: `docker.io/library/redis@sha256:${'b'.repeat(64)}`, reason: ' ', lastReviewed: '2026-09-01' };
+    assert.deepEqual(errorsFor(validCustomer({ allowlist: [entry] })), [
+      'stacks/Pulumi.example.yaml:12:9: allowlist[0].reason: " " must not be empty; say why the image is exempt.',
+      'stacks/Pulumi.example.yaml:11:9: allowlist[0].owner: is required but missing; expected the owning team or person.',
+    ]);
+  });
+
+  it('reports every missing required field together', () => {
+    assert.deepEqual(errorsFor({ name: 'example' }), [
+      'stacks/Pulumi.example.yaml:3:5: github: is required but missing; expected a mapping with owner and repository (and optionally workflow and branch).',
+      'stacks/Pulumi.example.yaml:3:5: image: is required but missing; expected the image repository, e.g. "ghcr.io/acme/services".',
+      'stacks/Pulumi.example.yaml:3:5: enforcement: is required but missing; expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays and mode.',
+    ]);
+  });
+
+  it('says where the customer description belongs when it is missing', () => {
+    assert.deepEqual(parseStackFile('stacks/Pulumi.example.yaml', 'config:\n  kubernetes:context: prod\n').errors.map(formatFieldError), [
+      'stacks/Pulumi.example.yaml: config."supply-chain:customer": is missing; the customer description lives under this config key. Fix: add "supply-chain:customer:" under "config:".',
+    ]);
+  });
+
+  it('refuses a stray top-level key in the stack file', () => {
+    assert.deepEqual(parseStackFile('stacks/Pulumi.example.yaml', 'customer:\n  name: x\n').errors.map(formatFieldError), [
+      'stacks/Pulumi.example.yaml: customer: is not a Pulumi stack file key; expected one of config, secretsprovider, encryptedkey, encryptionsalt, environment. Fix: put the customer under config."supply-chain:customer".',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const [error] = parseStackFile('stacks/Pulumi.example.yaml', 'config:\n  a: [1, 2\n').errors.map(formatFieldError);
+    assert.match(error, /^stacks\/Pulumi\.example\.yaml:\d+:\d+: \(yaml\): .+\. Fix the YAML syntax\.$/);
+  });
+
+  it('refuses a file not named like a stack file', () => {
+    const text = stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer() } });
+    assert.deepEqual(parseStackFile('stacks/acme.yaml', text).errors.map(formatFieldError), [
+      'stacks/acme.yaml: (file name): is not named like a Pulumi stack file; rename it to stacks/Pulumi.<customer>.yaml.',
+    ]);
+  });
+
+  it('refuses two files with the same customer name, naming both', () => {
+    const files = writeStackFiles({ first: validCustomer(), second: validCustomer() });
+    assert.throws(
+      () => loadCustomers(files, '/'),
+      (error: unknown) => {
+        assert.ok(error instanceof CustomerValidationError);
+        assert.deepEqual(error.errors.map(formatFieldError), [
+          `${files[1].slice(1)}: name: found "example", which is already the name of the customer in ${files[0].slice(1)}; customer names must be unique across stacks/. Fix: rename one of them.`,
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it('collects the errors of every file before failing', () => {
+    const files = writeStackFiles({ one: validCustomer({ name: 'one', image: 'ghcr.io/A/b' }), two: validCustomer({ name: 'two', enforcement: { onboardedAt: '2026-13-01' } }) });
+    assert.throws(() => loadCustomers(files, '/'), (error: unknown) => error instanceof CustomerValidationError && error.errors.length === 2);
+  });
+});

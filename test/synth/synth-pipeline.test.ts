@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { validCustomer, writeStackFiles } from '../support/customer-files';
+import { REPO_ROOT, TEMPLATE_CLOCK, exampleStackFiles, makeTempDir, readTree, synthToTree } from '../support/synth-helper';
+
+const SCB = join(REPO_ROOT, 'bin', 'scb.js');
+
+function scb(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [SCB, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+}
+
+describe('synth pipeline', () => {
+  it('is deterministic: the same input and clock give byte-identical output', () => {
+    const first = synthToTree(exampleStackFiles());
+    const second = synthToTree(exampleStackFiles());
+    assert.ok(Object.keys(first).length > 0);
+    assert.deepEqual(second, first);
+  });
+
+  it('writes through the CLI byte-identically on two runs with the same --at', () => {
+    const [a, b] = [makeTempDir(), makeTempDir()];
+    assert.equal(scb(['synth', '--out', a, '--at', '2026-10-01']).status, 0);
+    assert.equal(scb(['synth', '--out', b], { SCB_AT: '2026-10-01T00:00:00Z' }).status, 0);
+    assert.deepEqual(readTree(b), readTree(a));
+  });
+
+  it('puts the workflow where the customer file says and Kubernetes YAML under kubernetes/', () => {
+    const tree = synthToTree(exampleStackFiles());
+    assert.ok('initech/github/.github/workflows/build-and-sign.yaml' in tree);
+    assert.ok('acme/github/.github/workflows/release.yml' in tree);
+    assert.ok(Object.keys(tree).some((path) => path.startsWith('acme/kubernetes/')));
+  });
+
+  it('leaves the output folder untouched when any customer is invalid', () => {
+    const outDir = makeTempDir();
+    mkdirSync(join(outDir, 'acme'));
+    writeFileSync(join(outDir, 'acme', 'previous.yaml'), 'kept: true\n');
+    const before = readTree(outDir);
+    const files = writeStackFiles({ good: validCustomer({ name: 'good' }), bad: validCustomer({ name: 'bad', image: 'ghcr.io/Bad/x' }) });
+    const result = scb(['synth', '--out', outDir, '--at', '2026-10-01', ...files]);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /image: "ghcr\.io\/Bad\/x" has upper-case letters/);
+    assert.match(result.stderr, /nothing was written/);
+    assert.deepEqual(readTree(outDir), before);
+    assert.equal(existsSync(join(outDir, 'good')), false);
+  });
+
+  it('does not create the output folder when input is invalid', () => {
+    const outDir = join(makeTempDir(), 'dist');
+    const files = writeStackFiles({ bad: validCustomer({ enforcement: { onboardedAt: '2026-02-30' } }) });
+    assert.equal(scb(['synth', '--out', outDir, ...files]).status, 1);
+    assert.equal(existsSync(outDir), false);
+  });
+
+  it('replaces a customer folder wholesale, dropping files that are no longer generated', () => {
+    const outDir = makeTempDir();
+    mkdirSync(join(outDir, 'acme'));
+    writeFileSync(join(outDir, 'acme', 'stale.yaml'), 'old: true\n');
+    mkdirSync(join(outDir, 'other-customer'));
+    writeFileSync(join(outDir, 'other-customer', 'kept.yaml'), 'kept: true\n');
+    assert.equal(scb(['synth', '--out', outDir, '--at', '2026-10-01', join(REPO_ROOT, 'stacks', 'Pulumi.acme.yaml')]).status, 0);
+    const tree = readTree(outDir);
+    assert.equal('acme/stale.yaml' in tree, false);
+    assert.equal(tree['other-customer/kept.yaml'], 'kept: true\n');
+  });
+
+  it('prints the flip date of each customer in the summary', () => {
+    const result = scb(['synth', '--out', makeTempDir(), '--at', TEMPLATE_CLOCK.toISOString()]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /acme: .*admission: audit \(enforces from 2026-10-15\)/);
+    assert.match(result.stdout, /globex: .*admission: enforce \(enforces from 2026-06-03\)/);
+  });
+});
+
+describe('scb command line', () => {
+  it('validate exits 0 on the example customers', () => {
+    const result = scb(['validate']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /ok {2}stacks\/Pulumi\.acme\.yaml \(acme\)/);
+  });
+
+  it('validate exits 1 and reports every problem with the file and field', () => {
+    const files = writeStackFiles({ bad: validCustomer({ github: { owner: 'o', repositry: 'x' } }) });
+    const result = scb(['validate', ...files]);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /Pulumi\.bad\.yaml:\d+:\d+: github\.repository: is required but missing/);
+    assert.match(result.stderr, /Pulumi\.bad\.yaml:\d+:\d+: github\.repositry: unknown field; .* did you mean "repository"\?/);
+    assert.match(result.stderr, /2 problems found; nothing was written\./);
+  });
+
+  it('exits 2 on an unknown command, an unknown flag or a malformed --at', () => {
+    assert.equal(scb(['deploy']).status, 2);
+    const flag = scb(['synth', '--outdir', 'x']);
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /Unknown option '--outdir'[\s\S]*Run "scb synth --help"/);
+    const clock = scb(['synth', '--at', '2026-02-30']);
+    assert.equal(clock.status, 2);
+    assert.match(clock.stderr, /--at "2026-02-30" is not a date/);
+  });
+
+  it('prints help for the program and for each subcommand', () => {
+    const help = scb(['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Usage: scb <command>/);
+    for (const command of ['validate', 'synth']) {
+      const sub = scb([command, '--help']);
+      assert.equal(sub.status, 0);
+      assert.match(sub.stdout, new RegExp(`Usage: scb ${command}`));
+    }
+  });
+});
