@@ -10,6 +10,8 @@ export const PULUMI_PROJECT = 'supply-chain';
 /** The stack-config key that holds the customer description. */
 export const CUSTOMER_CONFIG_KEY = `${PULUMI_PROJECT}:customer`;
 const STACK_FILE = /^Pulumi\.([A-Za-z0-9._-]+)\.ya?ml$/;
+/** Folders `scb synth` writes for the whole fleet beside the customer folders (`dist/argocd/`). */
+export const RESERVED_CUSTOMER_NAMES: readonly string[] = ['argocd'];
 /** Top-level keys Pulumi itself allows in a stack file. */
 const PULUMI_STACK_KEYS = new Set(['config', 'secretsprovider', 'encryptedkey', 'encryptionsalt', 'environment']);
 
@@ -208,12 +210,25 @@ export function parseStackFile(file: string, text: string, displayName = file): 
   if (description === undefined) {
     return fileError(`config."${CUSTOMER_CONFIG_KEY}"`, `is missing; the customer description lives under this config key. Fix: add "${CUSTOMER_CONFIG_KEY}:" under "config:".`);
   }
+  return customerFromDescription(description, displayName, stack, { document, lineCounter });
+}
+
+/**
+ * Validates a customer description that is already parsed (as the Pulumi program receives it
+ * from stack config). With the source document, errors carry line and column too.
+ */
+export function customerFromDescription(
+  description: unknown,
+  displayName: string,
+  stack: string,
+  source?: { document: Document; lineCounter: LineCounter },
+): LoadedFile {
   const result = customerSchema.safeParse(description);
   if (!result.success) {
     return {
       errors: describeIssues(result.error.issues, description).map(({ path, message }) => ({
         file: displayName,
-        ...locate(document, lineCounter, path),
+        ...(source ? locate(source.document, source.lineCounter, path) : {}),
         field: formatPath(path),
         message,
       })),
@@ -244,6 +259,14 @@ export function loadCustomers(files: readonly string[], cwd = process.cwd()): Cu
   }
   const firstFileByName = new Map<string, Customer>();
   for (const customer of customers) {
+    if (RESERVED_CUSTOMER_NAMES.includes(customer.name)) {
+      errors.push({
+        file: customer.sourceFile,
+        field: 'name',
+        message: `found "${customer.name}", which is reserved: scb synth writes the fleet-level ${customer.name}/ folder beside the customer folders. Fix: choose another customer name.`,
+      });
+      continue;
+    }
     const first = firstFileByName.get(customer.name);
     if (first) {
       errors.push({

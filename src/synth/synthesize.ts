@@ -2,6 +2,9 @@ import type { Customer } from '../model/customer';
 import { AtomicBundleWriter } from './atomic-writer';
 import { renderBundle, type BundleContributor } from './bundle';
 import { BUNDLE_CONTRIBUTORS } from './contributors';
+import { fluxContributor } from '../gitops/contributor';
+import { fleetFiles } from '../gitops/fleet-files';
+import { DEFAULT_GITOPS_SETTINGS, type GitOpsSettings } from '../gitops/settings';
 
 export interface SynthesizeOptions {
   /** The injected clock. */
@@ -10,12 +13,20 @@ export interface SynthesizeOptions {
   readonly outDir: string;
   /** @default BUNDLE_CONTRIBUTORS */
   readonly contributors?: readonly BundleContributor[];
+  /**
+   * GitOps fan-out: each customer's Flux sync and the fleet's Argo CD ApplicationSet. `false`
+   * writes customer bundles only.
+   * @default DEFAULT_GITOPS_SETTINGS, or false when `contributors` is given
+   */
+  readonly gitops?: GitOpsSettings | false;
   /** Called before each customer renders, for progress output. */
   readonly onCustomer?: (index: number, customer: Customer) => void;
 }
 
 export interface SynthesizeResult {
   readonly customers: readonly { name: string; fileCount: number; summary: readonly string[] }[];
+  /** Fleet-level folders written beside the customers (e.g. `argocd`). */
+  readonly fleetFolders: readonly string[];
 }
 
 /**
@@ -25,17 +36,27 @@ export interface SynthesizeResult {
 export function synthesize(customers: readonly Customer[], options: SynthesizeOptions): SynthesizeResult {
   const writer = new AtomicBundleWriter(options.outDir);
   const results: { name: string; fileCount: number; summary: readonly string[] }[] = [];
+  const gitops = options.gitops ?? (options.contributors ? false : DEFAULT_GITOPS_SETTINGS);
+  const contributors = [...(options.contributors ?? BUNDLE_CONTRIBUTORS), ...(gitops ? [fluxContributor(gitops)] : [])];
+  const fleetFolders: string[] = [];
   try {
     customers.forEach((customer, index) => {
       options.onCustomer?.(index, customer);
-      const bundle = renderBundle(customer, options.at, options.contributors ?? BUNDLE_CONTRIBUTORS);
+      const bundle = renderBundle(customer, options.at, contributors);
       writer.stage(customer.name, bundle.files);
       results.push({ name: customer.name, fileCount: bundle.files.size, summary: bundle.summary });
     });
+    // Staged with the customers, so fleet files and bundles are swapped in together or not at all.
+    if (gitops) {
+      for (const [folder, files] of fleetFiles(gitops)) {
+        writer.stage(folder, files);
+        fleetFolders.push(folder);
+      }
+    }
   } catch (error) {
     writer.abort();
     throw error;
   }
   writer.commit();
-  return { customers: results };
+  return { customers: results, fleetFolders };
 }

@@ -190,6 +190,20 @@ describe('customer validation messages', () => {
     );
   });
 
+  it('refuses a customer named like a fleet-level folder of dist/', () => {
+    const files = writeStackFiles({ argocd: validCustomer({ name: 'argocd' }) });
+    assert.throws(
+      () => loadCustomers(files, '/'),
+      (error: unknown) => {
+        assert.ok(error instanceof CustomerValidationError);
+        assert.deepEqual(error.errors.map(formatFieldError), [
+          `${files[0].slice(1)}: name: found "argocd", which is reserved: scb synth writes the fleet-level argocd/ folder beside the customer folders. Fix: choose another customer name.`,
+        ]);
+        return true;
+      },
+    );
+  });
+
   it('collects the errors of every file before failing', () => {
     const files = writeStackFiles({ one: validCustomer({ name: 'one', image: 'ghcr.io/A/b' }), two: validCustomer({ name: 'two', enforcement: { onboardedAt: '2026-13-01' } }) });
     assert.throws(() => loadCustomers(files, '/'), (error: unknown) => error instanceof CustomerValidationError && error.errors.length === 2);
