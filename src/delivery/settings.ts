@@ -1,0 +1,202 @@
+import { LineCounter, parseDocument, isMap, isScalar, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { PULUMI_PROJECT, type FieldError } from '../model/load';
+
+/**
+ * Pulumi-only settings of one stack, under the config key `supply-chain:delivery`. They say HOW
+ * a customer's bundle is delivered (which kube context, whether the workflow lands by pull
+ * request, which ruleset and environment to create), not WHAT is delivered: no synthesized file
+ * depends on them, so `scb synth` never reads them and they are not customer fields.
+ * Secrets live in their own secret keys (see SECRET_CONFIG_KEYS), never here.
+ */
+export const DELIVERY_CONFIG_KEY = `${PULUMI_PROJECT}:delivery`;
+
+/** Secret stack-config keys, read only with `config.requireSecret`/`getSecret`. */
+export const SECRET_CONFIG_KEYS = {
+  /** A kubeconfig for the customer's cluster; without it the provider uses $KUBECONFIG or ~/.kube/config. */
+  kubeconfig: `${PULUMI_PROJECT}:kubeconfig`,
+  /** A GitHub token with contents, pull-requests, administration and variables write on the repository. */
+  githubToken: `${PULUMI_PROJECT}:githubToken`,
+  /** Or a GitHub App: `{id, installationId, pemFile}` (the PEM text itself, not a path). */
+  githubApp: `${PULUMI_PROJECT}:githubApp`,
+} as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+/** GitHub Actions variable names: letters, digits, underscores; not starting with a digit or GITHUB_. */
+const VARIABLE_NAME = /^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/i;
+
+export const deliverySettingsSchema = z.strictObject({
+  kubernetes: z
+    .strictObject({
+      /**
+       * kubeconfig context of the customer's cluster.
+       * @default - the kubeconfig's current context
+       */
+      context: z.string({ error: 'expected the name of a kubeconfig context' }).min(1, { error: 'must not be empty; leave it out to use the current context' }).optional(),
+      /**
+       * Namespace Kyverno is installed into.
+       * @default "kyverno"
+       */
+      kyvernoNamespace: z.string({ error: 'expected a namespace name' }).regex(DNS_LABEL, { error: 'is not a namespace name (a DNS-1123 label such as "kyverno")' }).default('kyverno'),
+    }, { error: 'expected a mapping with context or kyvernoNamespace' })
+    .prefault({}),
+  github: z
+    .strictObject({
+      /**
+       * `direct` commits the workflow to the release branch; `pull-request` (for a protected
+       * branch) pushes it to `pullRequestBranch` and opens a pull request.
+       * @default "direct"
+       */
+      mode: z.enum(['direct', 'pull-request'], { error: 'expected "direct" or "pull-request" (use pull-request when the release branch is protected)' }).default('direct'),
+      /**
+       * Branch the workflow is pushed to in pull-request mode.
+       * @default "supply-chain-bundle/<customer>"
+       */
+      pullRequestBranch: z.string({ error: 'expected a branch name' }).regex(BRANCH, { error: 'is not a plain branch name; give it without "refs/heads/"' }).optional(),
+      /**
+       * A repository ruleset on the release branch: no deletion, no force push, pull requests
+       * with this many approvals, and these status checks. Leave out for no ruleset.
+       * @default - no ruleset
+       */
+      ruleset: z
+        .strictObject({
+          /** @default 1 */
+          requiredApprovals: z.int({ error: 'expected a whole number of approvals' }).min(0, { error: 'must not be negative' }).max(10, { error: 'must be at most 10' }).default(1),
+          /** Status check contexts that must pass. @default [] */
+          requiredStatusChecks: z.array(z.string().min(1, { error: 'must not be empty' }), { error: 'expected a list of status check names' }).default([]),
+        }, { error: 'expected a mapping with requiredApprovals or requiredStatusChecks ({} for the defaults)' })
+        .optional(),
+      /**
+       * A deployment environment, for workflows that gate on one. Leave out for none.
+       * @default - no environment
+       */
+      environment: z
+        .strictObject({
+          /** Environment name as the workflow refers to it. */
+          name: z.string({ error: 'expected the environment name' }).min(1, { error: 'must not be empty' }),
+          /** Numeric GitHub user ids that must approve. @default [] */
+          reviewerUserIds: z.array(z.int({ error: 'expected numeric GitHub user ids' }), { error: 'expected a list of numeric user ids' }).default([]),
+          /** Numeric GitHub team ids that must approve. @default [] */
+          reviewerTeamIds: z.array(z.int({ error: 'expected numeric GitHub team ids' }), { error: 'expected a list of numeric team ids' }).default([]),
+          /** Allow deployments from protected branches only. @default true */
+          protectedBranchesOnly: z.boolean({ error: 'expected true or false' }).default(true),
+        }, { error: 'expected a mapping with name (and optionally reviewerUserIds, reviewerTeamIds, protectedBranchesOnly)' })
+        .optional(),
+      /**
+       * Actions variables (`vars.NAME`) to create in the repository. Never put secrets here.
+       * @default {}
+       */
+      variables: z
+        .record(z.string().regex(VARIABLE_NAME, { error: 'is not an Actions variable name (letters, digits, "_"; not starting with a digit or GITHUB_)' }), z.string({ error: 'expected a string value' }), {
+          error: 'expected a mapping of variable names to values',
+        })
+        .default({}),
+    }, { error: 'expected a mapping with mode, pullRequestBranch, ruleset, environment or variables' })
+    .check((ctx) => {
+      // A ruleset that demands pull requests would refuse the next direct commit of the workflow.
+      if (ctx.value.ruleset && ctx.value.mode === 'direct') {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value.mode,
+          path: ['mode'],
+          message: 'expected "pull-request" when a ruleset is set, because the ruleset refuses direct commits to the release branch. Fix: set mode: pull-request, or remove the ruleset',
+        });
+      }
+    })
+    .prefault({}),
+}, { error: 'expected a mapping with kubernetes and github' });
+
+export type DeliverySettings = z.output<typeof deliverySettingsSchema>;
+
+/** The branch the workflow is delivered to in pull-request mode. */
+export function pullRequestBranch(settings: DeliverySettings, customerName: string): string {
+  return settings.github.pullRequestBranch ?? `supply-chain-bundle/${customerName}`;
+}
+
+type PathSegment = string | number;
+
+function allowedKeysAt(path: readonly PathSegment[]): string[] {
+  let schema: any = deliverySettingsSchema;
+  const unwrap = () => {
+    while (schema?._zod?.def && ['default', 'prefault', 'optional'].includes(schema._zod.def.type)) schema = schema._zod.def.innerType;
+  };
+  unwrap();
+  for (const segment of path) {
+    schema = typeof segment === 'number' ? schema?._zod?.def?.element : schema?._zod?.def?.shape?.[segment];
+    unwrap();
+  }
+  return Object.keys(schema?._zod?.def?.shape ?? {});
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let current = root;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PathSegment, unknown>)[segment];
+  }
+  return current;
+}
+
+export interface ParsedDeliverySettings {
+  readonly settings?: DeliverySettings;
+  readonly errors: readonly FieldError[];
+}
+
+/**
+ * Validates `supply-chain:delivery` in the error style of the customer file: file, line, the
+ * field (prefixed with the config key, so it is clear which block is meant), found value and fix.
+ * `stackFileText` adds line and column when the stack file is at hand.
+ */
+export function parseDeliverySettings(value: unknown, file: string, stackFileText?: string): ParsedDeliverySettings {
+  const result = deliverySettingsSchema.safeParse(value ?? {});
+  if (result.success) return { settings: result.data, errors: [] };
+  const lineCounter = new LineCounter();
+  const document = stackFileText !== undefined ? parseDocument(stackFileText, { lineCounter }) : undefined;
+  const position = (path: readonly PathSegment[]) => {
+    if (!document) return {};
+    for (let depth = path.length; depth >= 0; depth--) {
+      const parent = document.getIn(['config', DELIVERY_CONFIG_KEY, ...path.slice(0, depth - 1)], true);
+      const last = path[depth - 1];
+      const key = depth > 0 && isMap(parent) ? parent.items.find((item) => isScalar(item.key) && item.key.value === last)?.key : undefined;
+      const node = (key ?? document.getIn(['config', DELIVERY_CONFIG_KEY, ...path.slice(0, depth)], true)) as YamlNode | undefined;
+      if (node?.range) {
+        const { line, col } = lineCounter.linePos(node.range[0]);
+        return { line, column: col };
+      }
+    }
+    return {};
+  };
+  const errors: FieldError[] = [];
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
+    const field = (segments: readonly PathSegment[]) =>
+      [DELIVERY_CONFIG_KEY, ...segments].map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        errors.push({ file, ...position([...path, key]), field: field([...path, key]), message: `unknown field; expected one of ${allowedKeysAt(path).join(', ')}. Fix: remove or rename it.` });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      // zod reports a bad record key at the record, with the key's own issues nested.
+      const key = path[path.length - 1];
+      const reason = issue.issues[0]?.message ?? 'is not allowed';
+      errors.push({ file, ...position(path), field: field(path), message: `the name ${JSON.stringify(key)} ${reason}. Fix: rename it.` });
+      continue;
+    }
+    const found = valueAt(value, path);
+    const message = issue.message.startsWith('expected') ? `found ${describe(found)}; ${issue.message}.` : `${describe(found)} ${issue.message}.`;
+    errors.push({ file, ...position(path), field: field(path), message });
+  }
+  return { errors };
+}

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Customer } from '../model/customer';
+import { CUSTOMER_CONFIG_KEY, PULUMI_PROJECT, customerFromDescription, formatFieldError, type FieldError } from '../model/load';
+import { parseDeliverySettings, type DeliverySettings } from '../delivery/settings';
+
+/** How the program signs in to GitHub: a token, or a GitHub App installation. */
+export type GitHubCredentials =
+  | { readonly kind: 'token'; readonly token: pulumi.Output<string> }
+  | { readonly kind: 'app'; readonly app: pulumi.Output<{ id: string; installationId: string; pemFile: string }> };
+
+/** Everything one stack's program needs, read and validated from its stack config. */
+export interface StackInputs {
+  readonly customer: Customer;
+  readonly delivery: DeliverySettings;
+  /** The enforcement clock: `supply-chain:at`, else now. */
+  readonly at: Date;
+  /** Where `at` came from, for the stack outputs. */
+  readonly clockSource: 'config' | 'now';
+  /** `supply-chain:kubeconfig`; absent means the provider's ambient kubeconfig. */
+  readonly kubeconfig?: pulumi.Output<string>;
+  readonly github: GitHubCredentials;
+}
+
+/** The clock config key; set it to preview a future flip (`pulumi preview -c supply-chain:at=2026-10-15`). */
+export const CLOCK_CONFIG_KEY = `${PULUMI_PROJECT}:at`;
+
+/** Parses `supply-chain:at` (a date, taken as 00:00 UTC, or an ISO 8601 timestamp). */
+export function parseClock(raw: string | undefined, now: () => Date = () => new Date()): { at: Date; source: 'config' | 'now' } {
+  if (raw === undefined || raw === '') return { at: now(), source: 'now' };
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
+  const at = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(text) || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== text.slice(0, 10)) {
+    throw new pulumi.RunError(`${CLOCK_CONFIG_KEY}: "${raw}" is not a date. Fix: write YYYY-MM-DD or an ISO 8601 timestamp such as 2026-10-01T00:00:00Z, or remove it to use the current time.`);
+  }
+  return { at, source: 'config' };
+}
+
+function fail(errors: readonly FieldError[]): never {
+  throw new pulumi.RunError(`invalid stack configuration:\n${errors.map((error) => `  ${formatFieldError(error)}`).join('\n')}`);
+}
+
+/**
+ * Reads the stack's config. Errors name the stack file, line (when the file is at hand, as it is
+ * under `pulumi up` in the project folder), field and fix, like `scb validate`.
+ */
+export function readStackInputs(stack: string = pulumi.getStack(), projectDir: string = process.cwd()): StackInputs {
+  const config = new pulumi.Config(PULUMI_PROJECT);
+  const stackFile = join('stacks', `Pulumi.${stack}.yaml`);
+  const path = join(projectDir, stackFile);
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+
+  const description = config.getObject<unknown>('customer');
+  if (description === undefined) {
+    fail([{ file: stackFile, field: `config."${CUSTOMER_CONFIG_KEY}"`, message: `is missing; the customer description lives under this config key. Fix: add "${CUSTOMER_CONFIG_KEY}:" under "config:".` }]);
+  }
+  const source = text !== undefined ? sourceOf(text) : undefined;
+  const loaded = customerFromDescription(description, stackFile, stack, source);
+  const delivery = parseDeliverySettings(config.getObject<unknown>('delivery'), stackFile, text);
+  const errors = [...loaded.errors, ...delivery.errors];
+  if (errors.length > 0 || !loaded.customer || !delivery.settings) fail(errors);
+
+  const clock = parseClock(config.get('at'));
+  // Secrets: only ever read as secrets, so Pulumi encrypts them in state and masks them in logs.
+  const app = config.getSecretObject<{ id: string; installationId: string; pemFile: string }>('githubApp');
+  const github: GitHubCredentials = app ? { kind: 'app', app } : { kind: 'token', token: config.requireSecret('githubToken') };
+  return {
+    customer: loaded.customer,
+    delivery: delivery.settings,
+    at: clock.at,
+    clockSource: clock.source,
+    kubeconfig: config.getSecret('kubeconfig'),
+    github,
+  };
+}
+
+function sourceOf(text: string) {
+  const lineCounter = new LineCounter();
+  return { document: parseDocument(text, { lineCounter }), lineCounter };
+}
