@@ -79,6 +79,12 @@ function isSecretValue(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<string, unknown>)['4dabf18193072939515e22adb298388d'] === '1b47061264138c4ac30d75fd1eb44270';
 }
 
+/** Sets up mocks and config only, for tests of config reading that must fail before any resource exists. */
+export async function configureMocks(stack: string, config: Record<string, string>, secretKeys: readonly string[]): Promise<void> {
+  await pulumi.runtime.setMocks({ newResource: (args) => ({ id: undefined, state: args.inputs }), call: (args) => args.inputs }, 'supply-chain', stack, false);
+  pulumi.runtime.setAllConfig(config, [...secretKeys]);
+}
+
 /** A stack file's config as Pulumi passes it to the program: every value a string, objects as JSON. */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
   const file = parse(readFileSync(join(STACKS_DIR, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { KYVERNO_CHART, POLICY_EXCEPTION_NAMESPACE, kyvernoHelmValues } from '../../src/admission/kyverno-values';
+import { loadCustomers } from '../../src/model/load';
+import { onboardCustomer } from '../../src/pulumi/onboard';
+import { readStackInputs } from '../../src/pulumi/stack-config';
+import { configureMocks, resolve, runWithMocks, stackConfig, type RegisteredResource } from '../support/pulumi-mocks';
+import { REPO_ROOT, STACKS_DIR, TEMPLATES_DIR, exampleStackFiles, readTree } from '../support/synth-helper';
+
+/*
+ * The Pulumi program under pulumi.runtime.setMocks: no Pulumi CLI, engine or cluster can run
+ * here (REFERENCE §6), so these tests check what the program asks the engine for. The template
+ * clock is passed as supply-chain:at, so what Pulumi applies can be compared with templates/.
+ */
+
+const TOKEN = 'ghp_TEST0nly0000000000000000000000000000';
+const KUBECONFIG = 'apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: kube-TEST-secret-token}}]\n';
+const APP = JSON.stringify({ id: '123', installationId: '456', pemFile: '-----BEGIN RSA PRIVATE KEY-----\nTEST-app-key\n-----END RSA PRIVATE KEY-----' });
+const SECRETS: Record<string, Record<string, string>> = {
+  acme: { 'supply-chain:githubToken': TOKEN },
+  globex: { 'supply-chain:githubToken': TOKEN, 'supply-chain:kubeconfig': KUBECONFIG },
+  initech: { 'supply-chain:githubApp': APP },
+};
+const SECRET_VALUES = [TOKEN, 'kube-TEST-secret-token', 'TEST-app-key'];
+
+const K = {
+  provider: 'pulumi:providers:kubernetes',
+  namespace: 'kubernetes:core/v1:Namespace',
+  release: 'kubernetes:helm.sh/v3:Release',
+  configGroup: 'kubernetes:yaml/v2:ConfigGroup',
+};
+const G = {
+  provider: 'pulumi:providers:github',
+  file: 'github:index/repositoryFile:RepositoryFile',
+  branch: 'github:index/branch:Branch',
+  pullRequest: 'github:index/repositoryPullRequest:RepositoryPullRequest',
+  ruleset: 'github:index/repositoryRuleset:RepositoryRuleset',
+  variable: 'github:index/actionsVariable:ActionsVariable',
+  environment: 'github:index/repositoryEnvironment:RepositoryEnvironment',
+};
+
+/** Given a stack's committed config plus test secrets, when the program runs, then this is what it registered. */
+async function runStack(stack: string, overrides: Record<string, unknown> = {}, secrets = SECRETS[stack]) {
+  const config = { ...stackConfig(stack, { 'supply-chain:at': '2026-10-01', ...overrides }), ...secrets };
+  return runWithMocks(stack, config, Object.keys(secrets), () => onboardCustomer(readStackInputs(stack, REPO_ROOT)));
+}
+
+function only(resources: RegisteredResource[], type: string, name?: string): RegisteredResource {
+  const matches = resources.filter((resource) => resource.type === type && (name === undefined || resource.name === name));
+  assert.equal(matches.length, 1, `expected exactly one ${type}${name ? ` named ${name}` : ''}, found ${matches.length}`);
+  return matches[0];
+}
+
+function templateObjects(customer: string, file: string): unknown[] {
+  const text = readFileSync(join(TEMPLATES_DIR, customer, 'kubernetes', file), 'utf8');
+  return parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS());
+}
+
+const customers = loadCustomers(exampleStackFiles(), REPO_ROOT);
+
+for (const customer of customers) {
+  describe(`pulumi program for stack ${customer.name}`, () => {
+    it('builds the cluster in order: namespaces, then Kyverno, then the bundle, all through the stack\'s own provider', async () => {
+      const { resources } = await runStack(customer.name);
+      const provider = only(resources, K.provider, 'cluster');
+      const kubernetes = resources.filter((resource) => resource.type.startsWith('kubernetes:'));
+      for (const resource of kubernetes) assert.equal(resource.provider, provider.urn, `${resource.type} ${resource.name} uses the cluster provider`);
+
+      const namespaces = resources.filter((resource) => resource.type === K.namespace);
+      assert.deepEqual(namespaces.map((namespace) => namespace.inputs.metadata.name).sort(), ['kyverno', POLICY_EXCEPTION_NAMESPACE].sort());
+      const kyverno = only(resources, K.release, 'kyverno');
+      for (const namespace of namespaces) assert.ok(kyverno.dependencies.includes(namespace.urn), `Kyverno waits for namespace ${namespace.name}`);
+
+      const group = only(resources, K.configGroup, 'bundle-admission-policies');
+      assert.ok(group.dependencies.includes(kyverno.urn), 'the policies wait for Kyverno\'s CRDs and webhook');
+      assert.ok(namespaces.every((namespace) => group.dependencies.includes(namespace.urn)));
+    });
+
+    it('installs the pinned Kyverno chart with the HA, exceptions and metrics values', async () => {
+      const { resources } = await runStack(customer.name);
+      const kyverno = only(resources, K.release, 'kyverno');
+      assert.equal(kyverno.inputs.chart, 'kyverno');
+      assert.equal(kyverno.inputs.version, '3.9.0');
+      assert.equal(kyverno.inputs.repositoryOpts.repo, KYVERNO_CHART.repository);
+      assert.equal(kyverno.inputs.namespace, 'kyverno');
+      assert.equal(kyverno.inputs.atomic, true);
+      assert.equal(kyverno.inputs.skipAwait, false, 'Helm must wait until Kyverno is ready');
+      const values: any = kyverno.inputs.values;
+      assert.equal(values.admissionController.replicas, 3);
+      assert.deepEqual(values.features.policyExceptions, { enabled: true, namespace: POLICY_EXCEPTION_NAMESPACE });
+      assert.equal(values.admissionController.serviceMonitor.enabled, true);
+      assert.deepEqual(values, kyvernoHelmValues(customer));
+    });
+
+    it('applies exactly the objects `scb synth` writes (compared with templates/)', async () => {
+      const { resources } = await runStack(customer.name);
+      const group = only(resources, K.configGroup, 'bundle-admission-policies');
+      assert.deepEqual(group.inputs.objs, templateObjects(customer.name, 'admission-policies.yaml'));
+    });
+
+    it('commits the synthesized workflow byte for byte, through the customer\'s GitHub provider', async () => {
+      const { resources } = await runStack(customer.name);
+      const github = only(resources, G.provider, 'github');
+      assert.equal(github.inputs.owner, customer.github.owner);
+      const file = only(resources, G.file, 'release-workflow');
+      const expected = readFileSync(join(TEMPLATES_DIR, customer.name, 'github', '.github', 'workflows', customer.github.workflow), 'utf8');
+      assert.equal(file.inputs.content, expected);
+      assert.equal(file.inputs.file, `.github/workflows/${customer.github.workflow}`);
+      assert.equal(file.inputs.repository, customer.github.repository);
+      for (const resource of resources.filter((resource) => resource.type.startsWith('github:'))) assert.equal(resource.provider, github.urn);
+    });
+
+    it('keeps every secret secret: sent to providers as secrets, never in outputs or synthesized files', async () => {
+      const { resources, outputs } = await runStack(customer.name);
+      const github = only(resources, G.provider, 'github');
+      assert.deepEqual(github.secretInputs, customer.name === 'initech' ? ['appAuth'] : ['token']);
+      const cluster = only(resources, K.provider, 'cluster');
+      assert.deepEqual(cluster.secretInputs, customer.name === 'globex' ? ['kubeconfig'] : []);
+      const plainOutputs = JSON.stringify(await resolve(outputs as any));
+      // Synth never reads secret config: the committed (fake) ciphertext does not reach the bundle either.
+      const templates = Object.values(readTree(TEMPLATES_DIR)).join('\n');
+      assert.ok(!templates.includes('RkFLRS1'), 'no stack-file ciphertext in synthesized files');
+      for (const secret of SECRET_VALUES) {
+        assert.ok(!plainOutputs.includes(secret), `outputs must not contain ${secret}`);
+        assert.ok(!templates.includes(secret));
+      }
+      const nonProviders = resources.filter((resource) => !resource.type.startsWith('pulumi:providers:'));
+      for (const secret of SECRET_VALUES) assert.ok(!JSON.stringify(nonProviders.map((resource) => resource.inputs)).includes(secret), `no resource input carries ${secret}`);
+    });
+  });
+}
+
+describe('pulumi program: delivery modes', () => {
+  it('acme (direct mode) commits to the release branch and opens no pull request', async () => {
+    const { resources, outputs } = await runStack('acme');
+    assert.equal(only(resources, G.file).inputs.branch, 'main');
+    assert.equal(resources.filter((resource) => resource.type === G.pullRequest || resource.type === G.branch).length, 0);
+    assert.equal(outputs.workflowUrl, 'https://github.com/acme-corp/services/blob/main/.github/workflows/release.yml');
+  });
+
+  it('globex (protected main) pushes to a branch and opens a pull request instead', async () => {
+    const { resources, outputs } = await runStack('globex');
+    const branch = only(resources, G.branch);
+    assert.deepEqual([branch.inputs.branch, branch.inputs.sourceBranch], ['supply-chain-bundle/globex', 'main']);
+    const file = only(resources, G.file);
+    assert.equal(file.inputs.branch, 'supply-chain-bundle/globex', 'never a direct commit to main');
+    assert.ok(file.dependencies.includes(branch.urn));
+    const pullRequest = only(resources, G.pullRequest);
+    assert.equal(pullRequest.inputs.baseRef, 'main');
+    assert.equal(pullRequest.inputs.headRef, 'supply-chain-bundle/globex');
+    assert.equal(pullRequest.inputs.baseRepository, 'billing-platform');
+    assert.ok(pullRequest.dependencies.includes(file.urn), 'the pull request is opened after the commit');
+    assert.match(pullRequest.inputs.body, /signed as `https:\/\/github\.com\/globex\/billing-platform\/\.github\/workflows\/release\.yml@refs\/heads\/main`/);
+    assert.equal(await resolve(outputs.pullRequestUrl as any), 'https://github.com/globex/billing-platform/pull/42');
+  });
+
+  it('globex protects main with a ruleset (no deletion, no force push, two approvals)', async () => {
+    const { resources } = await runStack('globex');
+    const ruleset = only(resources, G.ruleset);
+    assert.deepEqual(ruleset.inputs.conditions.refName, { includes: ['refs/heads/main'], excludes: [] });
+    assert.equal(ruleset.inputs.enforcement, 'active');
+    assert.equal(ruleset.inputs.rules.deletion, true);
+    assert.equal(ruleset.inputs.rules.nonFastForward, true);
+    assert.equal(ruleset.inputs.rules.pullRequest.requiredApprovingReviewCount, 2);
+  });
+
+  it('globex targets its kube context from config', async () => {
+    const { resources } = await runStack('globex');
+    assert.equal(only(resources, K.provider).inputs.context, 'globex-prod');
+  });
+
+  it('initech gets its release environment; Actions variables come from config', async () => {
+    const { resources } = await runStack('initech', { 'supply-chain:delivery': { github: { environment: { name: 'release', reviewerTeamIds: [4242] }, variables: { REGISTRY_MIRROR: 'mirror.example' } } } });
+    const environment = only(resources, G.environment);
+    assert.equal(environment.inputs.environment, 'release');
+    assert.deepEqual(environment.inputs.reviewers, [{ teams: [4242], users: [] }]);
+    const variable = only(resources, G.variable, 'variable-REGISTRY_MIRROR');
+    assert.deepEqual([variable.inputs.variableName, variable.inputs.value, variable.inputs.repository], ['REGISTRY_MIRROR', 'mirror.example', 'tps-reports']);
+    assert.equal(only(resources, G.file).inputs.branch, 'release', 'the customer\'s release branch');
+  });
+});
+
+describe('pulumi program: enforcement clock and outputs', () => {
+  it('takes the flip date from the customer config and the clock from supply-chain:at', async () => {
+    const before = await runStack('acme', { 'supply-chain:at': '2026-10-14T23:59:59Z' });
+    assert.deepEqual([before.outputs.enforcementMode, before.outputs.flipDate], ['audit', '2026-10-15']);
+    const after = await runStack('acme', { 'supply-chain:at': '2026-10-15' });
+    assert.deepEqual([after.outputs.enforcementMode, after.outputs.flipDate], ['enforce', '2026-10-15']);
+    const group = only(after.resources, K.configGroup);
+    assert.deepEqual(group.inputs.objs[0].spec.validationActions, ['Deny'], 'the applied policy flips with the clock');
+  });
+
+  it('follows a change of the customer\'s enforcement fields in config', async () => {
+    const acme = loadCustomers([join(STACKS_DIR, 'Pulumi.acme.yaml')], REPO_ROOT)[0];
+    const description = { name: acme.name, github: { owner: 'acme-corp', repository: 'services' }, image: acme.image, enforcement: { onboardedAt: '2026-09-15', softDays: 10 } };
+    const { outputs } = await runStack('acme', { 'supply-chain:customer': description });
+    assert.deepEqual([outputs.flipDate, outputs.enforcementMode, outputs.enforcementSource], ['2026-09-25', 'enforce', 'flipped']);
+  });
+
+  it('publishes mode, flip date, policy names, workflow path and URL, identity and dashboard uids', async () => {
+    const { outputs } = await runStack('initech');
+    assert.deepEqual(await resolve(outputs as any), {
+      customer: 'initech',
+      enforcementMode: 'enforce',
+      flipDate: '2026-09-15',
+      enforcementSource: 'flipped',
+      clock: '2026-10-01T00:00:00.000Z (supply-chain:at)',
+      policyNames: ['scb-initech-signed-images'],
+      workflowPath: '.github/workflows/build-and-sign.yaml',
+      workflowUrl: 'https://github.com/initech/tps-reports/blob/release/.github/workflows/build-and-sign.yaml',
+      signingIdentity: {
+        issuer: 'https://token.actions.githubusercontent.com',
+        subject: 'https://github.com/initech/tps-reports/.github/workflows/build-and-sign.yaml@refs/heads/release',
+      },
+      dashboardUids: [],
+      kyvernoChartVersion: '3.9.0',
+    });
+  });
+});
+
+describe('pulumi program: bad stack config', () => {
+  /** Given the acme stack config with these changes, when the program reads its config, then it throws. */
+  async function readConfig(overrides: Record<string, unknown>, secrets: Record<string, string> = SECRETS.acme) {
+    await configureMocks('acme', { ...stackConfig('acme', overrides), ...secrets }, Object.keys(secrets));
+    return () => readStackInputs('acme', REPO_ROOT);
+  }
+
+  it('refuses to run without a GitHub token or App, naming the secret key', async () => {
+    assert.throws(await readConfig({}, {}), /Missing required configuration variable 'supply-chain:githubToken'[\s\S]*pulumi config set --secret supply-chain:githubToken/);
+  });
+
+  it('reports invalid delivery settings with the stack file, line, field and fix', async () => {
+    assert.throws(await readConfig({ 'supply-chain:delivery': { github: { mode: 'pr' } } }), (error: Error) => {
+      // The line is that of the committed stack file, which the program reads beside the config.
+      assert.equal(
+        error.message,
+        'invalid stack configuration:\n  stacks/Pulumi.acme.yaml:14:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
+      );
+      return true;
+    });
+  });
+
+  it('reports an invalid customer description in the style of scb validate', async () => {
+    const description = { name: 'acme', github: { owner: 'acme-corp', repository: 'services' }, image: 'ghcr.io/Acme/services', enforcement: { onboardedAt: '2026-09-15' } };
+    assert.throws(await readConfig({ 'supply-chain:customer': description }), /stacks\/Pulumi\.acme\.yaml(:\d+:\d+)?: image: "ghcr\.io\/Acme\/services" has upper-case letters/);
+  });
+
+  it('reports an invalid supply-chain:at', async () => {
+    assert.throws(await readConfig({ 'supply-chain:at': 'tomorrow' }), /supply-chain:at: "tomorrow" is not a date\. Fix: write YYYY-MM-DD/);
+  });
+});
