@@ -27,6 +27,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'write each customer\'s bundle to dist/<customer>/ (atomically)',
     run: async (argv) => (await import('./synth-command')).synthCommand(argv),
   },
+  fleet: {
+    summary: 'pulumi up|preview every customer stack, N at a time, with a summary (needs the Pulumi CLI)',
+    run: async (argv) => (await import('./fleet-command')).fleetCommand(argv),
+  },
 };
 
 export const MAIN_HELP = `scb: onboard customers onto a signed, scanned and attested container supply chain.

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
+import { formatFieldError, listStackFiles, parseStackFile, stackNameOf } from '../model/load';
+import { DELIVERY_CONFIG_KEY, parseDeliverySettings } from '../delivery/settings';
+import { runFleet, summaryTable, type FleetOperation, type StackRunner } from '../delivery/fleet';
+import { withUsageErrors } from './args';
+import { EXIT, UsageError } from './main';
+
+export const FLEET_HELP = `Usage: scb fleet up|preview [--concurrency N] [--only a,b] [--stacks DIR]
+
+Runs \`pulumi up\` (or \`pulumi preview\`) on every customer stack in stacks/ through the Pulumi
+Automation API, N stacks at a time. Each worker has its own work directory and PULUMI_HOME.
+A failing customer does not stop the others; a summary table follows at the end.
+
+Needs the Pulumi CLI on PATH and a logged-in state backend (\`pulumi login\`), and the stack
+secrets (supply-chain:githubToken or supply-chain:githubApp, optionally supply-chain:kubeconfig).
+Build first (\`npm run build\`): the program runs from lib/.
+
+Options:
+      --concurrency N   stacks run at the same time (default 4, at most 32)
+      --only a,b        only these customers (stack names)
+      --stacks DIR      folder of Pulumi.<customer>.yaml files (default: stacks)
+  -h, --help            show this help
+
+Exit codes: 0 every customer succeeded, 1 a customer failed or was invalid, or no Pulumi CLI,
+2 usage error.
+`;
+
+export interface FleetDependencies {
+  /** Throws (PulumiCliMissingError) when no usable Pulumi CLI is installed. */
+  readonly requireCli: () => Promise<void>;
+  readonly createRunner: (projectDir: string) => StackRunner;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly projectDir: string;
+}
+
+async function defaultDependencies(): Promise<FleetDependencies> {
+  const automation = await import('../delivery/automation-runner');
+  return {
+    requireCli: automation.requirePulumiCli,
+    createRunner: (projectDir) => new automation.AutomationStackRunner({ projectDir }),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    projectDir: process.cwd(),
+  };
+}
+
+/** Validates a stack file as the program will: the customer and `supply-chain:delivery`. */
+function stackFileProblems(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return [`${file}: (file): cannot be read (${(error as NodeJS.ErrnoException).code}).`];
+  }
+  const loaded = parseStackFile(file, text);
+  if (loaded.errors.length > 0) return loaded.errors.map(formatFieldError);
+  const config = (parse(text) as { config?: Record<string, unknown> }).config ?? {};
+  return parseDeliverySettings(config[DELIVERY_CONFIG_KEY], file, text).errors.map(formatFieldError);
+}
+
+export async function fleetCommand(argv: string[], injected?: Partial<FleetDependencies>): Promise<number> {
+  const { values, positionals } = withUsageErrors(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        concurrency: { type: 'string' },
+        only: { type: 'string' },
+        stacks: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  const deps: FleetDependencies = { ...(await defaultDependencies()), ...injected };
+  if (values.help) {
+    deps.stdout.write(FLEET_HELP);
+    return EXIT.ok;
+  }
+  const [operation, ...extra] = positionals;
+  if (operation !== 'up' && operation !== 'preview') throw new UsageError(operation === undefined ? 'say what to do: scb fleet up or scb fleet preview' : `unknown fleet operation "${operation}"; expected up or preview`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; choose customers with --only a,b`);
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new UsageError(`--concurrency "${values.concurrency}" is not a whole number from 1 to 32`);
+  }
+  const stacksDir = values.stacks ?? 'stacks';
+  let files: string[];
+  try {
+    files = listStackFiles(stacksDir);
+  } catch (error) {
+    throw new UsageError(`cannot list ${stacksDir}/ (${(error as NodeJS.ErrnoException).code}); run from the project root or pass --stacks`);
+  }
+  const byStack = new Map(files.map((file) => [stackNameOf(file)!, file]));
+  let stacks = [...byStack.keys()];
+  if (values.only !== undefined) {
+    const wanted = values.only.split(',').map((name) => name.trim()).filter(Boolean);
+    const unknown = wanted.filter((name) => !byStack.has(name));
+    if (wanted.length === 0 || unknown.length > 0) {
+      throw new UsageError(`--only names ${unknown.length > 0 ? `unknown customers ${unknown.map((name) => `"${name}"`).join(', ')}` : 'no customer'}; the stacks in ${stacksDir}/ are ${stacks.join(', ')}`);
+    }
+    stacks = stacks.filter((stack) => wanted.includes(stack));
+  }
+  if (stacks.length === 0) throw new UsageError(`no Pulumi.<customer>.yaml files in ${stacksDir}/`);
+
+  try {
+    await deps.requireCli();
+  } catch (error) {
+    deps.stderr.write(`scb fleet: ${(error as Error).message}\n`);
+    return EXIT.invalidInput;
+  }
+
+  const skipped = new Map<string, string>();
+  for (const stack of stacks) {
+    const problems = stackFileProblems(byStack.get(stack)!);
+    if (problems.length > 0) {
+      for (const problem of problems) deps.stderr.write(`error: ${problem}\n`);
+      skipped.set(stack, `invalid stack file (${problems.length} problem${problems.length === 1 ? '' : 's'}; see above)`);
+    }
+  }
+  const result = await runFleet(stacks, {
+    operation: operation as FleetOperation,
+    concurrency,
+    runner: deps.createRunner(deps.projectDir),
+    skipped,
+    onProgress: (stack, message) => deps.stderr.write(`[${stack}] ${message}\n`),
+  });
+  deps.stdout.write(`${summaryTable(result, operation as FleetOperation)}\n`);
+  return result.failed > 0 ? EXIT.invalidInput : EXIT.ok;
+}
