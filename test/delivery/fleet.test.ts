@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { fleetCommand } from '../../src/cli/fleet-command';
+import { AutomationStackRunner, PulumiCliMissingError } from '../../src/delivery/automation-runner';
+import { runFleet, summaryTable, type FleetOperation, type StackOutcome, type StackRunner } from '../../src/delivery/fleet';
+import { validCustomer, writeStackFiles } from '../support/customer-files';
+import { REPO_ROOT, makeTempDir } from '../support/synth-helper';
+
+/*
+ * The orchestration is tested with a FAKE stack runner: the Pulumi CLI cannot be installed on
+ * this machine (REFERENCE §6), so no real `pulumi up` can run. The missing-CLI path, which is
+ * what a machine without Pulumi really does, is tested for real below.
+ */
+
+/** A fake runner: each stack takes `delays[stack]` ms, fails if listed, and records concurrency. */
+function fakeRunner(options: { delays?: Record<string, number>; failing?: string[] } = {}) {
+  const state = { inFlight: 0, maxInFlight: 0, workersCreated: [] as number[], disposed: 0, ran: [] as { stack: string; worker: number; operation: FleetOperation }[] };
+  const runner: StackRunner = {
+    createWorker(index) {
+      state.workersCreated.push(index);
+      return {
+        async run(stack, operation, progress): Promise<StackOutcome> {
+          state.inFlight++;
+          state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+          state.ran.push({ stack, worker: index, operation });
+          try {
+            progress(`create kubernetes:helm.sh/v3:Release kyverno`);
+            await new Promise((done) => setTimeout(done, options.delays?.[stack] ?? 10));
+            if (options.failing?.includes(stack)) throw new Error(`${stack}: cluster unreachable\n  more detail`);
+            return { changes: { create: 5, same: 1 } };
+          } finally {
+            state.inFlight--;
+          }
+        },
+        dispose() {
+          state.disposed++;
+        },
+      };
+    },
+  };
+  return { runner, state };
+}
+
+function sink() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+describe('fleet orchestration (fake stack runner)', () => {
+  it('never runs more than --concurrency stacks at once, and uses that many workers', async () => {
+    const stacks = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const { runner, state } = fakeRunner({ delays: Object.fromEntries(stacks.map((stack, index) => [stack, 5 + ((index * 7) % 20)])) });
+    const result = await runFleet(stacks, { operation: 'up', concurrency: 3, runner });
+    assert.equal(state.maxInFlight, 3);
+    assert.deepEqual(state.workersCreated.sort(), [0, 1, 2]);
+    assert.equal(state.disposed, 3, 'worker folders are removed at the end');
+    assert.deepEqual(result.rows.map((row) => row.stack), stacks, 'rows in stack order, whatever the finishing order');
+    assert.equal(result.failed, 0);
+  });
+
+  it('does not create more workers than stacks', async () => {
+    const { runner, state } = fakeRunner();
+    await runFleet(['a', 'b'], { operation: 'preview', concurrency: 8, runner });
+    assert.deepEqual(state.workersCreated.sort(), [0, 1]);
+    assert.ok(state.ran.every((run) => run.operation === 'preview'));
+  });
+
+  it('continues past a failing customer and reports it in the summary', async () => {
+    const { runner, state } = fakeRunner({ failing: ['b'] });
+    const progress: string[] = [];
+    const result = await runFleet(['a', 'b', 'c'], { operation: 'up', concurrency: 1, runner, onProgress: (stack, message) => progress.push(`[${stack}] ${message}`), now: (() => { let t = 0; return () => (t += 500); })() });
+    assert.deepEqual(state.ran.map((run) => run.stack), ['a', 'b', 'c'], 'c still runs after b failed');
+    assert.deepEqual(result.rows.map((row) => row.status), ['succeeded', 'failed', 'succeeded']);
+    assert.equal(result.failed, 1);
+    assert.equal(result.rows[1].note, 'b: cluster unreachable');
+    assert.ok(progress.includes('[b] up FAILED: b: cluster unreachable'));
+    assert.ok(progress.includes('[a] create kubernetes:helm.sh/v3:Release kyverno'));
+    assert.equal(
+      summaryTable(result, 'up'),
+      [
+        'customer  status     create  update  replace  delete  same  time  note',
+        '--------  ---------  ------  ------  -------  ------  ----  ----  ----------------------',
+        'a         succeeded  5       0       0        0       1     0.5s',
+        'b         failed     -       -       -        -       -     0.5s  b: cluster unreachable',
+        'c         succeeded  5       0       0        0       1     0.5s',
+        '',
+        'fleet up: 2 of 3 customers succeeded, 1 failed or skipped.',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('scb fleet command', () => {
+  function stacksDir(customers: Record<string, unknown>) {
+    const dir = makeTempDir('scb-fleet-stacks-');
+    writeStackFiles(customers, dir);
+    return dir;
+  }
+
+  it('exits 1 when any customer fails, 0 when all succeed, printing the summary', async () => {
+    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }) });
+    for (const [failing, code] of [[['b'], 1], [[], 0]] as const) {
+      const [out, err] = [sink(), sink()];
+      const { runner } = fakeRunner({ failing: [...failing] });
+      const exit = await fleetCommand(['up', '--stacks', dir, '--concurrency', '2'], { requireCli: async () => {}, createRunner: () => runner, stdout: out.stream, stderr: err.stream, projectDir: REPO_ROOT });
+      assert.equal(exit, code);
+      assert.match(out.text(), /^customer +status/);
+      assert.match(out.text(), code === 1 ? /fleet up: 1 of 2 customers succeeded, 1 failed or skipped\./ : /fleet up: 2 of 2 customers succeeded\./);
+      assert.match(err.text(), /\[a\] up started \(worker \d\)/);
+    }
+  });
+
+  it('runs only the customers named with --only, and refuses unknown names', async () => {
+    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }), c: validCustomer({ name: 'c' }) });
+    const { runner, state } = fakeRunner();
+    const deps = { requireCli: async () => {}, createRunner: () => runner, stdout: sink().stream, stderr: sink().stream, projectDir: REPO_ROOT };
+    assert.equal(await fleetCommand(['preview', '--stacks', dir, '--only', 'c,a'], deps), 0);
+    assert.deepEqual(state.ran.map((run) => run.stack).sort(), ['a', 'c']);
+    await assert.rejects(fleetCommand(['preview', '--stacks', dir, '--only', 'a,zed'], deps), /--only names unknown customers "zed"; the stacks in .* are a, b, c/);
+    await assert.rejects(fleetCommand(['deploy', '--stacks', dir], deps), /unknown fleet operation "deploy"; expected up or preview/);
+    await assert.rejects(fleetCommand(['up', '--stacks', dir, '--concurrency', '0'], deps), /--concurrency "0" is not a whole number from 1 to 32/);
+  });
+
+  it('skips a customer whose stack file is invalid, runs the others, and exits 1', async () => {
+    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }) });
+    writeFileSync(join(dir, 'Pulumi.b.yaml'), `${readFileSync(join(dir, 'Pulumi.b.yaml'), 'utf8')}  supply-chain:delivery:\n    github:\n      mode: sideways\n`);
+    const [out, err] = [sink(), sink()];
+    const { runner, state } = fakeRunner();
+    const exit = await fleetCommand(['up', '--stacks', dir], { requireCli: async () => {}, createRunner: () => runner, stdout: out.stream, stderr: err.stream, projectDir: REPO_ROOT });
+    assert.equal(exit, 1);
+    assert.deepEqual(state.ran.map((run) => run.stack), ['a']);
+    assert.match(err.text(), /error: .*Pulumi\.b\.yaml:\d+:\d+: supply-chain:delivery\.github\.mode: found "sideways"; expected "direct" or "pull-request"/);
+    assert.match(out.text(), /\nb +skipped .* invalid stack file \(1 problem; see above\)/);
+  });
+
+  it('says clearly how to install the Pulumi CLI when it is missing (real: no CLI on this PATH)', () => {
+    // An empty PATH guarantees that no `pulumi` is found, even on a machine that has one.
+    const emptyBin = makeTempDir('scb-empty-path-');
+    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scb.js'), 'fleet', 'preview'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PATH: emptyBin, CI: 'true' } });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /scb fleet: the Pulumi CLI is required for scb fleet, but `pulumi` was not found on PATH\. Install the Pulumi CLI .*get\.pulumi\.com/);
+    assert.equal(result.stdout, '', 'nothing ran, so no summary');
+  });
+
+  it('names the missing CLI as an error type the command maps to exit 1', () => {
+    assert.match(new PulumiCliMissingError('x').message, /^the Pulumi CLI is required for scb fleet, but x\. Install the Pulumi CLI/);
+  });
+});
+
+describe('Automation API runner workers', () => {
+  it('gives each worker its own work directory and PULUMI_HOME mirroring the project, and removes them', () => {
+    const project = makeTempDir('scb-fleet-project-');
+    writeFileSync(join(project, 'Pulumi.yaml'), 'name: supply-chain\n');
+    for (const entry of ['lib', 'node_modules', 'stacks']) mkdirSync(join(project, entry));
+    writeFileSync(join(project, 'package.json'), '{}');
+    const userHome = makeTempDir('scb-user-pulumi-home-');
+    writeFileSync(join(userHome, 'credentials.json'), '{"current":"file:///state"}');
+    const scratch = makeTempDir('scb-fleet-scratch-');
+    const runner = new AutomationStackRunner({ projectDir: project, scratchDir: scratch, userPulumiHome: userHome });
+    const workers = [runner.createWorker(0), runner.createWorker(1)];
+    const roots = spawnSync('ls', [scratch], { encoding: 'utf8' }).stdout.trim().split('\n');
+    assert.equal(roots.length, 2);
+    const [first, second] = roots.map((root) => join(scratch, root));
+    assert.notEqual(first, second);
+    for (const root of [first, second]) {
+      assert.equal(statSync(root).mode & 0o777, 0o700, 'worker folders are private');
+      assert.equal(readFileSync(join(root, 'project', 'Pulumi.yaml'), 'utf8'), 'name: supply-chain\n');
+      assert.equal(lstatSync(join(root, 'project', 'Pulumi.yaml')).isSymbolicLink(), false, 'a copy, so each workspace is distinct');
+      for (const entry of ['lib', 'node_modules', 'stacks', 'package.json']) assert.equal(readlinkSync(join(root, 'project', entry)), join(project, entry));
+      assert.equal(statSync(join(root, 'pulumi-home', 'credentials.json')).mode & 0o777, 0o600, 'the login is carried over, privately');
+    }
+    for (const worker of workers) worker.dispose?.();
+    assert.equal(existsSync(first) || existsSync(second), false);
+  });
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { DELIVERY_CONFIG_KEY, parseDeliverySettings, pullRequestBranch } from '../../src/delivery/settings';
+import { formatFieldError } from '../../src/model/load';
+
+/** Given the `supply-chain:delivery` block of a stack file, when it is validated, then these are the messages. */
+function errorsFor(block: string): string[] {
+  const text = `config:\n  ${DELIVERY_CONFIG_KEY}:\n${block.replace(/^/gm, '    ')}\n`;
+  const value = (parse(text) as { config: Record<string, unknown> }).config[DELIVERY_CONFIG_KEY];
+  return parseDeliverySettings(value, 'stacks/Pulumi.x.yaml', text).errors.map(formatFieldError);
+}
+
+describe('delivery settings (supply-chain:delivery)', () => {
+  it('defaults to a direct commit, the current kube context and Kyverno in "kyverno"', () => {
+    const { settings, errors } = parseDeliverySettings(undefined, 'stacks/Pulumi.x.yaml');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(settings, { kubernetes: { kyvernoNamespace: 'kyverno' }, github: { mode: 'direct', variables: {} } });
+    assert.equal(pullRequestBranch(settings!, 'x'), 'supply-chain-bundle/x');
+  });
+
+  it('names an unknown field and lists the allowed ones', () => {
+    assert.deepEqual(errorsFor('github:\n  modee: direct'), [
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.github.modee: unknown field; expected one of mode, pullRequestBranch, ruleset, environment, variables. Fix: remove or rename it.',
+    ]);
+  });
+
+  it('refuses an unknown mode', () => {
+    assert.deepEqual(errorsFor('github:\n  mode: pr'), [
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
+    ]);
+  });
+
+  it('refuses a ruleset with direct commits, which the ruleset would block', () => {
+    assert.deepEqual(errorsFor('github:\n  ruleset: {}'), [
+      'stacks/Pulumi.x.yaml:3:5: supply-chain:delivery.github.mode: found nothing; expected "pull-request" when a ruleset is set, because the ruleset refuses direct commits to the release branch. Fix: set mode: pull-request, or remove the ruleset.',
+    ]);
+  });
+
+  it('refuses an Actions variable name GitHub would reject', () => {
+    assert.deepEqual(errorsFor('github:\n  variables:\n    GITHUB_X: y'), [
+      'stacks/Pulumi.x.yaml:5:9: supply-chain:delivery.github.variables.GITHUB_X: the name "GITHUB_X" is not an Actions variable name (letters, digits, "_"; not starting with a digit or GITHUB_). Fix: rename it.',
+    ]);
+  });
+
+  it('refuses a namespace that is not a DNS label', () => {
+    assert.deepEqual(errorsFor('kubernetes:\n  kyvernoNamespace: Kyverno'), [
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.kubernetes.kyvernoNamespace: "Kyverno" is not a namespace name (a DNS-1123 label such as "kyverno").',
+    ]);
+  });
+
+  it('refuses an empty kube context', () => {
+    assert.deepEqual(errorsFor('kubernetes:\n  context: ""'), [
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.kubernetes.context: "" must not be empty; leave it out to use the current context.',
+    ]);
+  });
+
+  it('reports without line numbers when only the config value is known', () => {
+    const { errors } = parseDeliverySettings({ github: { mode: 1 } }, 'stacks/Pulumi.x.yaml');
+    assert.deepEqual(errors.map(formatFieldError), [
+      'stacks/Pulumi.x.yaml: supply-chain:delivery.github.mode: found 1; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
+    ]);
+  });
+});
