@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { argoCdApplicationSet } from '../../src/gitops/argocd-applicationset';
+import { cosignVerifyCommands } from '../../src/gitops/customer-readme';
+import { fluxSync } from '../../src/gitops/flux-sync';
+import { DEFAULT_GITOPS_SETTINGS } from '../../src/gitops/settings';
+import { loadCustomers } from '../../src/model/load';
+import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { synthesize } from '../../src/synth/synthesize';
+import { releaseWorkflowContributor } from '../../src/workflow/contributor';
+import { validCustomer, writeStackFiles } from '../support/customer-files';
+import { REPO_ROOT, TEMPLATE_CLOCK, exampleStackFiles, makeTempDir, readTree, synthToTree } from '../support/synth-helper';
+
+// The models are ES modules with an `import`-only export map; a real dynamic import loads them from CommonJS.
+const esmImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
+const customers = loadCustomers(exampleStackFiles(), REPO_ROOT);
+const COSIGN = '/root/.cache/scb-tools/bin/cosign';
+
+function scb(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scb.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+}
+
+describe('Argo CD ApplicationSet', () => {
+  it('validates against the published Argo CD model, as written to dist/argocd/', async () => {
+    const { ApplicationSet } = await esmImport('@kubernetes-models/argo-cd/argoproj.io/v1alpha1');
+    const tree = synthToTree(exampleStackFiles());
+    const documents = parseAllDocuments(tree['argocd/applicationset.yaml'], { version: '1.1' }).map((document) => document.toJS());
+    assert.equal(documents.length, 1);
+    new ApplicationSet(documents[0]).validate();
+    assert.throws(() => new ApplicationSet({ ...documents[0], spec: { ...documents[0].spec, generators: 'git' } }).validate(), 'the model does reject a broken object');
+  });
+
+  it('discovers customers by Git directory, so the file does not change when a customer is added', () => {
+    const appSet = argoCdApplicationSet({ repoURL: 'https://git.example/fleet.git', revision: 'v3', path: 'deploy/dist' });
+    assert.deepEqual(appSet.spec.generators[0].git?.directories, [{ path: 'deploy/dist/*/kubernetes' }]);
+    assert.equal(appSet.spec.generators[0].git?.revision, 'v3');
+    // deploy/dist/<customer>/kubernetes: the customer is path segment 2.
+    assert.equal(appSet.spec.template.metadata.name, 'supply-chain-{{ index .path.segments 2 }}');
+    assert.deepEqual(appSet.spec.template.spec.destination, { name: '{{ index .path.segments 2 }}' });
+    assert.equal(appSet.spec.template.spec.source?.path, '{{ .path.path }}');
+    const one = synthToTree(exampleStackFiles().slice(0, 1))['argocd/applicationset.yaml'];
+    assert.equal(one, synthToTree(exampleStackFiles())['argocd/applicationset.yaml']);
+  });
+});
+
+describe('Flux sync per customer', () => {
+  it('validates the GitRepository and Kustomization against the published Flux models', async () => {
+    const { GitRepository } = await esmImport('@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1');
+    const { Kustomization } = await esmImport('@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1');
+    const tree = synthToTree(exampleStackFiles());
+    for (const customer of customers) {
+      const [source, kustomization] = parseAllDocuments(tree[`${customer.name}/flux/sync.yaml`], { version: '1.1' }).map((document) => document.toJS());
+      new GitRepository(source).validate();
+      new Kustomization(kustomization).validate();
+      assert.equal(kustomization.spec.path, `./dist/${customer.name}/kubernetes`);
+      assert.deepEqual(kustomization.spec.sourceRef, { kind: 'GitRepository', name: source.metadata.name });
+    }
+    assert.throws(() => new Kustomization({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'x' }, spec: { path: './x' } }).validate());
+  });
+
+  it('picks the Git ref kind from the revision', () => {
+    const ref = (revision: string) => fluxSync(customers[0], { ...DEFAULT_GITOPS_SETTINGS, revision })[0].spec?.ref;
+    assert.deepEqual(ref('main'), { branch: 'main' });
+    assert.deepEqual(ref('v1.4.0'), { tag: 'v1.4.0' });
+    assert.deepEqual(ref('0123456789abcdef0123456789abcdef01234567'), { commit: '0123456789abcdef0123456789abcdef01234567' });
+  });
+
+  it('ignores everything but the customer\'s own kubernetes/ folder (checked with real git)', () => {
+    const repo = makeTempDir('scb-flux-ignore-');
+    const ignore = fluxSync(customers[0], DEFAULT_GITOPS_SETTINGS)[0].spec?.ignore ?? '';
+    assert.equal(spawnSync('git', ['init', '-q'], { cwd: repo }).status, 0);
+    const files = ['dist/acme/kubernetes/admission-policies.yaml', 'dist/acme/README.md', 'dist/acme/flux/sync.yaml', 'dist/globex/kubernetes/p.yaml', 'dist/argocd/applicationset.yaml', 'src/x.ts'];
+    for (const file of files) {
+      mkdirSync(join(repo, file, '..'), { recursive: true });
+      writeFileSync(join(repo, file), 'x\n');
+    }
+    writeFileSync(join(repo, '.flux-ignore'), ignore);
+    const ignored = spawnSync('git', ['-c', 'core.excludesFile=.flux-ignore', 'ls-files', '--others', '--exclude-standard'], { cwd: repo, encoding: 'utf8' });
+    assert.equal(ignored.status, 0, ignored.stderr);
+    assert.deepEqual(ignored.stdout.trim().split('\n'), ['dist/acme/kubernetes/admission-policies.yaml']);
+  });
+});
+
+describe('customer README', () => {
+  it('states mode, flip date, identity, allowlist with review dates, and the cosign commands from the contract', () => {
+    const tree = synthToTree(exampleStackFiles());
+    const initech = customers.find((customer) => customer.name === 'initech')!;
+    const readme = tree['initech/README.md'];
+    const identity = signingIdentity(initech);
+    assert.match(readme, /- Mode: \*\*enforce\*\* since 2026-09-15/);
+    assert.ok(readme.includes(`Certificate identity: \`${identity.subject}\``));
+    assert.match(readme, /\| `quay\.io\/prometheus\/node-exporter@sha256:4f1e[0-9a-f]+` \| sre@initech\.example \| .* \| 2026-05-20 \| \*\*2026-07-19 \(overdue\)\*\* \|/);
+    assert.match(readme, /\| 2026-09-01 \| 2026-11-30 \|/);
+    const commands = cosignVerifyCommands(initech);
+    for (const command of Object.values(commands)) assert.ok(readme.includes(command));
+    assert.equal(
+      commands.vulnerabilityScan,
+      `cosign verify-attestation --type vuln \\\n  --certificate-identity ${identity.subject} \\\n  --certificate-oidc-issuer https://token.actions.githubusercontent.com \\\n  ghcr.io/initech/tps-reports@sha256:DIGEST`,
+    );
+    assert.match(tree['acme/README.md'], /- Mode: \*\*audit\*\* until 2026-10-15/);
+    assert.match(tree['acme/README.md'], /None: every matching image must pass\./);
+  });
+
+  it('prints cosign commands the real cosign accepts (flags and arguments; the registry is unreachable on purpose)', { skip: !existsSync(COSIGN) && `no cosign at ${COSIGN}` }, () => {
+    const acme = customers.find((customer) => customer.name === 'acme')!;
+    for (const command of Object.values(cosignVerifyCommands(acme))) {
+      const args = command
+        .replace(/\\\n/g, ' ')
+        .split(/\s+/)
+        .slice(1)
+        .filter(Boolean)
+        .map((arg) => arg.replace('ghcr.io/acme-corp/services@sha256:DIGEST', `127.0.0.1:9/acme/services@sha256:${'0'.repeat(64)}`));
+      const result = spawnSync(COSIGN, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: makeTempDir('scb-cosign-home-'), SIGSTORE_NO_CACHE: 'true', TUF_ROOT: makeTempDir('scb-tuf-') } });
+      const output = `${result.stdout}${result.stderr}`;
+      assert.notEqual(result.status, 0);
+      assert.doesNotMatch(output, /unknown flag|unknown shorthand|accepts \d+ arg|required flag|must be set|invalid argument/i, output);
+    }
+  });
+});
+
+describe('synth with GitOps fan-out', () => {
+  it('writes the fleet folder together with the bundles, or nothing at all', () => {
+    const outDir = join(makeTempDir(), 'dist');
+    const files = writeStackFiles({ good: validCustomer({ name: 'good' }) });
+    const failing = () => {
+      throw new Error('contributor failed');
+    };
+    assert.throws(() => synthesize(loadCustomers(files), { at: TEMPLATE_CLOCK, outDir, contributors: [releaseWorkflowContributor, failing], gitops: DEFAULT_GITOPS_SETTINGS }), /contributor failed/);
+    assert.equal(existsSync(outDir), false);
+    synthesize(loadCustomers(files), { at: TEMPLATE_CLOCK, outDir, contributors: [releaseWorkflowContributor], gitops: DEFAULT_GITOPS_SETTINGS });
+    assert.deepEqual(Object.keys(readTree(outDir)).sort(), ['argocd/applicationset.yaml', 'good/flux/sync.yaml', 'good/github/.github/workflows/release.yml']);
+  });
+
+  it('takes the repository, revision and path from flags or the environment, and refuses bad ones', () => {
+    const outDir = makeTempDir();
+    const ok = scb(['synth', '--out', outDir, '--at', '2026-10-01', '--gitops-repo', 'https://git.example/platform/fleet.git'], { SCB_GITOPS_REVISION: 'release' });
+    assert.equal(ok.status, 0, ok.stderr);
+    const appSet = readTree(outDir)['argocd/applicationset.yaml'];
+    assert.match(appSet, /repoURL: https:\/\/git\.example\/platform\/fleet\.git\n\s+revision: release\n/);
+    assert.doesNotMatch(ok.stdout, /placeholder/);
+    const bad = scb(['synth', '--out', makeTempDir(), '--gitops-repo', 'not a url', '--gitops-path', '../x']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /GitOps settings: repo URL "not a url" is not a Git clone URL; .*; path "\.\.\/x" is not a relative folder/);
+  });
+
+  it('says in the summary when the repository is still the placeholder', () => {
+    const result = scb(['synth', '--out', makeTempDir(), '--at', '2026-10-01'], { SCB_GITOPS_REPO: '' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /note: the GitOps repository is a placeholder; pass --gitops-repo/);
+  });
+});
