@@ -45,7 +45,7 @@ export function argoCdApplicationSet(settings: GitOpsSettings): IApplicationSet 
           destination: { name: customer },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
-            syncOptions: ['ServerSideApply=true', 'CreateNamespace=true'],
+            syncOptions: ['ServerSideApply=true'],
             retry: { limit: 5, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } },
           },
         },
