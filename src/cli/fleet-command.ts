@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
 import { formatFieldError, listStackFiles, parseStackFile, stackNameOf } from '../model/load';
-import { DELIVERY_CONFIG_KEY, parseDeliverySettings } from '../delivery/settings';
+import { deliverySettingsProblems } from '../delivery/settings';
 import { runFleet, summaryTable, type FleetOperation, type StackRunner } from '../delivery/fleet';
 import { withUsageErrors } from './args';
 import { EXIT, UsageError } from './main';
@@ -56,9 +55,7 @@ function stackFileProblems(file: string): string[] {
     return [`${file}: (file): cannot be read (${(error as NodeJS.ErrnoException).code}).`];
   }
   const loaded = parseStackFile(file, text);
-  if (loaded.errors.length > 0) return loaded.errors.map(formatFieldError);
-  const config = (parse(text) as { config?: Record<string, unknown> }).config ?? {};
-  return parseDeliverySettings(config[DELIVERY_CONFIG_KEY], file, text).errors.map(formatFieldError);
+  return [...loaded.errors, ...deliverySettingsProblems(file, text)].map(formatFieldError);
 }
 
 export async function fleetCommand(argv: string[], injected?: Partial<FleetDependencies>): Promise<number> {

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isMap, isScalar, type Node as YamlNode } from 'yaml';
+import { LineCounter, parse, parseDocument, isMap, isScalar, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { PULUMI_PROJECT, type FieldError } from '../model/load';
 
@@ -199,4 +199,17 @@ export function parseDeliverySettings(value: unknown, file: string, stackFileTex
     errors.push({ file, ...position(path), field: field(path), message });
   }
   return { errors };
+}
+
+/** The `supply-chain:delivery` problems of a stack file's text (none when the block is absent or valid, or the YAML is broken: the customer check reports that). */
+export function deliverySettingsProblems(file: string, text: string): FieldError[] {
+  let root: unknown;
+  try {
+    root = parse(text);
+  } catch {
+    return [];
+  }
+  const config = root && typeof root === 'object' ? (root as { config?: unknown }).config : undefined;
+  const value = config && typeof config === 'object' ? (config as Record<string, unknown>)[DELIVERY_CONFIG_KEY] : undefined;
+  return [...parseDeliverySettings(value, file, text).errors];
 }

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parse } from 'yaml';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { DELIVERY_CONFIG_KEY, parseDeliverySettings, pullRequestBranch } from '../../src/delivery/settings';
 import { formatFieldError } from '../../src/model/load';
+import { validCustomer, writeStackFiles } from '../support/customer-files';
+import { REPO_ROOT } from '../support/synth-helper';
 
 /** Given the `supply-chain:delivery` block of a stack file, when it is validated, then these are the messages. */
 function errorsFor(block: string): string[] {
@@ -60,5 +64,22 @@ describe('delivery settings (supply-chain:delivery)', () => {
     assert.deepEqual(errors.map(formatFieldError), [
       'stacks/Pulumi.x.yaml: supply-chain:delivery.github.mode: found 1; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
     ]);
+  });
+});
+
+describe('scb validate checks supply-chain:delivery too', () => {
+  it('reports a bad delivery setting with the customer problems and exits 1', () => {
+    const text = stringify({ config: { 'supply-chain:customer': validCustomer({ name: 'x', image: 'ghcr.io/X/y' }), [DELIVERY_CONFIG_KEY]: { github: { mode: 'pr' } } } });
+    const [file] = writeStackFiles({ x: text });
+    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scb.js'), 'validate', file], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /Pulumi\.x\.yaml:\d+:\d+: image: "ghcr\.io\/X\/y" has upper-case letters/);
+    assert.match(result.stderr, /Pulumi\.x\.yaml:\d+:\d+: supply-chain:delivery\.github\.mode: found "pr"; expected "direct" or "pull-request"/);
+    assert.match(result.stderr, /2 problems found; nothing was written\./);
+  });
+
+  it('accepts the example stacks, delivery settings included', () => {
+    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scb.js'), 'validate'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
   });
 });
