@@ -29,6 +29,10 @@ export function groupName(fileName: string): string {
  * preview shows changes per file as the PR shows them. Admission files wait for Kyverno; the
  * other files wait for the admission files, so that the policies are in place before anything
  * else of the bundle starts.
+ *
+ * yaml/v2 needs provider 4.32 or later here (we pin 4.34.2): earlier versions failed a preview on a
+ * fresh cluster because Kyverno's CRDs, installed by the Release in the same run, could not be
+ * looked up yet (pulumi-kubernetes #3176, fixed by #4400).
  */
 export function bundleGroups(props: BundleGroupsProps): BundleGroups {
   const group = (file: ManifestFile, dependsOn: readonly pulumi.Resource[]) =>
