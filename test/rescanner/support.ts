@@ -191,8 +191,13 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a Pushgateway on a random loopback port without persistence. Fails (never skips)
+ * Starts a Pushgateway on a random loopback port, in memory only (no persistence file). Fails (never skips)
  * when the binary is missing, because CI installs it and a silent skip would hide the gap.
+ *
+ * Test files run in parallel, so a port picked by listen(0) can be handed to two of them.
+ * Readiness therefore waits for OUR process to log `Listening on` (it logs that only after
+ * binding), never just for /-/ready, which another file's gateway could answer; on a bind
+ * failure it retries on a new port.
  */
 export async function startPushgateway(): Promise<Pushgateway> {
   if (!existsSync(PUSHGATEWAY_BIN)) {
@@ -200,38 +205,49 @@ export async function startPushgateway(): Promise<Pushgateway> {
       `Pushgateway binary ${PUSHGATEWAY_BIN} is missing: install it with "apt-get update && apt-get install -y prometheus-pushgateway" (or set PUSHGATEWAY_BIN)`,
     );
   }
-  const port = await freePort();
-  const child: ChildProcess = spawn(PUSHGATEWAY_BIN, [`--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4000);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Pushgateway exited with ${child.exitCode}: ${stderr}`);
-    try {
-      const res = await fetch(`${url}/-/ready`);
-      await res.body?.cancel();
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
+  let lastError = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    // Debian's build defaults --persistence.file to /var/lib/prometheus/pushgateway.data, which
+    // would carry series from run to run (and between test files): pass it empty, memory only.
+    const child: ChildProcess = spawn(PUSHGATEWAY_BIN, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-8000);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 15_000;
+    let ready = false;
+    while (!ready && child.exitCode === null && Date.now() < deadline) {
+      if (stderr.includes('msg="Listening on"')) {
+        try {
+          const res = await fetch(`${url}/-/ready`);
+          await res.body?.cancel();
+          ready = res.ok;
+        } catch {
+          /* not answering yet */
+        }
+      }
+      if (!ready) await new Promise((r) => setTimeout(r, 50));
     }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`Pushgateway did not become ready on ${url}: ${stderr}`);
+    if (ready) {
+      return {
+        url,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      };
     }
-    await new Promise((r) => setTimeout(r, 100));
+    lastError = stderr;
+    if (child.exitCode === null) child.kill('SIGKILL');
+    if (!stderr.includes('address already in use')) break;
   }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  throw new Error(`Pushgateway did not start: ${lastError}`);
 }
 
 /** One series scraped from `/metrics`. */
