@@ -228,7 +228,7 @@ export function buildMetricFamilies(
     gauge(IMAGE_FAMILIES.vulnerabilities, 'Vulnerabilities in a running image digest by severity (absent when the scan failed).', vulns),
     gauge(IMAGE_FAMILIES.vulnerabilityInfo, 'One series per HIGH or CRITICAL vulnerability in a running image digest.', info),
     gauge(IMAGE_FAMILIES.buildTimestamp, 'Build time of a running image (Metadata.ImageConfig.created); absent when unknown.', built),
-    gauge(IMAGE_FAMILIES.stale, '1 when a running image was not rebuilt within maxImageAgeDays.', stale),
+    gauge(IMAGE_FAMILIES.stale, '1 when a running image was not rebuilt within maxImageAgeDays; absent when the build time is unknown or the scan failed.', stale),
     gauge(IMAGE_FAMILIES.workloads, 'Namespace, workload and container running an image digest.', workloads),
     gauge(IMAGE_FAMILIES.allowlisted, '1 when a running image digest is on the allowlist.', allowlisted),
     gauge(IMAGE_FAMILIES.reviewDue, 'When the allowlist entry is next due for review (seconds since epoch).', due),
