@@ -11,7 +11,8 @@ import type { ImageScanner } from './scanner';
 import { TrivyScanner } from './trivy-client';
 
 /** Exit code for bad flags or configuration (sysexits EX_USAGE). */
-export const EXIT_USAGE = 64;
+/** Usage errors exit 2, as in every scb subcommand. */
+export const EXIT_USAGE = 2;
 
 export const RESCAN_USAGE = `Usage: scb rescan [flags]
 
@@ -39,8 +40,8 @@ Flags (override the config file):
   --dry-run                  print the metrics to stdout instead of pushing
   -h, --help                 this text
 
-Exit codes: 0 success; 1 pods could not be listed; 2 push failed; 3 too many scan errors
-(metrics pushed); 64 bad flags or configuration.`;
+Exit codes: 0 success; 1 pods could not be listed; 2 bad flags or configuration; 3 too many scan errors
+(metrics pushed); 4 push failed.`;
 
 /** Seams for tests; production uses the defaults. */
 export interface RescanCommandIo {

@@ -12,7 +12,7 @@
  * - 1 `list-failed`: pods could not be listed. The group is NOT replaced (that would drop the
  *   last good data and resolve alerts); only `scb_rescan_last_run_timestamp_seconds` and
  *   `scb_rescan_duration_seconds` are updated with a POST.
- * - 2 `push-failed`: the Pushgateway did not take the metrics.
+ * - 4 `push-failed`: the Pushgateway did not take the metrics.
  */
 import { allowlistedDigests, reviewAllowlist } from './allowlist';
 import type { RescannerAllowlistEntry } from './config';
@@ -26,7 +26,7 @@ import { pushGroup, readGroupGauge, type GroupingKey } from './pushgateway';
 import { scanAll, type ImageScanner, type ScanOutcome, type ScanTarget } from './scanner';
 import { SEVERITIES, summarizeReport, type Finding, type Severity } from './trivy-report';
 
-export const RESCAN_EXIT = { success: 0, 'list-failed': 1, 'push-failed': 2, 'scan-errors': 3 } as const;
+export const RESCAN_EXIT = { success: 0, 'list-failed': 1, 'scan-errors': 3, 'push-failed': 4 } as const;
 export type RescanOutcome = keyof typeof RESCAN_EXIT;
 
 const DAY_SECONDS = 86_400;

@@ -233,10 +233,10 @@ describe('rescanner end to end with a real Pushgateway', () => {
     );
   });
 
-  it('given an unreachable Pushgateway, when the run tries to push, then exit 2', async () => {
+  it('given an unreachable Pushgateway, when the run tries to push, then exit 4', async () => {
     const result = await runRescan({ ...baseOptions(api.url, new ReplayScanner(replayPlan), NOW, collectingLogger().logger), pushgateway: 'http://127.0.0.1:1' });
     assert.equal(result.outcome, 'push-failed');
-    assert.equal(result.exitCode, 2);
+    assert.equal(result.exitCode, 4);
     assert.equal(result.pushed, false);
   });
 
