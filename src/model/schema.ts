@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { monitoringSchema } from './monitoring-schema';
 
 /**
  * The schema of one customer description: the value of the config key `supply-chain:customer`
@@ -176,6 +177,8 @@ export const customerSchema = z.strictObject({
   scan: scanSchema.prefault({}),
   staleness: stalenessSchema.prefault({}),
   allowlist: z.array(allowlistEntrySchema, { error: 'expected a list of allowlist entries' }).default([]),
+  /** The in-cluster monitoring bundle: rescanner, alerts, dashboards and drift controls. */
+  monitoring: monitoringSchema.prefault({}),
 }, { error: 'expected a mapping with name, github, image and enforcement' });
 
 export type CustomerInput = z.input<typeof customerSchema>;
