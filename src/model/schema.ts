@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxCronIntervalSeconds } from './cron-schedule';
 import { monitoringSchema } from './monitoring-schema';
 
 /**
@@ -57,6 +58,16 @@ const cronExpression = z.string({ error: 'expected a five-field cron expression,
       code: 'custom',
       input: ctx.value,
       message: 'is not a five-field cron expression (minute hour day-of-month month day-of-week); for every 6 hours write "0 */6 * * *"',
+    });
+    return;
+  }
+  try {
+    maxCronIntervalSeconds(ctx.value);
+  } catch (error) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `is not a schedule cron can run: ${(error as Error).message}; for every 6 hours write "0 */6 * * *"`,
     });
   }
 });

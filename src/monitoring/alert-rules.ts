@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { maxCronIntervalSeconds } from './cron-interval';
+import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS, customerPolicyRegex } from './metrics';
 import { namespaceRegex, promDuration, quote } from './promql';
 import { clusterName } from './rescanner-config';
@@ -158,7 +158,9 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
 }
 
 export interface SupplyChainAlertsProps {
+  /** The customer whose policies, metrics and thresholds the rules watch. */
   readonly customer: Customer;
+  /** The enforcement state at the injected clock; the audit-mode alert names the flip date. */
   readonly enforcement: EnforcementState;
 }
 

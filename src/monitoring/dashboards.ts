@@ -255,7 +255,9 @@ export function customerDashboards(customer: Customer, enforcement: EnforcementS
 }
 
 export interface SupplyChainDashboardsProps {
+  /** The customer the dashboards default to (uid, customer variable, thresholds in titles). */
   readonly customer: Customer;
+  /** The enforcement state; the flip-readiness panel names the flip date. */
   readonly enforcement: EnforcementState;
 }
 

@@ -6,6 +6,7 @@ import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 
 export interface ReadOnlyRootFilesystemPolicyProps {
+  /** The customer: admission engine and production namespaces. */
   readonly customer: Customer;
   /** The policy audits during the soft period and enforces after the flip, like the signature policies. */
   readonly enforcement: EnforcementState;

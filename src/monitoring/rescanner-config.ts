@@ -1,5 +1,4 @@
 import type { Customer } from '../model/customer';
-import { DEFAULT_PUSHGATEWAY_URL } from '../model/monitoring-schema';
 
 /** One allowlisted image as the rescanner reads it. */
 export interface RescannerAllowlistEntry {
@@ -58,7 +57,7 @@ export function rescannerConfig(customer: Customer, options: RescannerConfigOpti
       reviewIntervalDays: entry.reviewIntervalDays,
     })),
     trivyServerUrl: options.trivyServerUrl,
-    pushgatewayUrl: customer.monitoring.pushgatewayUrl ?? DEFAULT_PUSHGATEWAY_URL,
+    pushgatewayUrl: customer.monitoring.pushgatewayUrl,
     concurrency: customer.monitoring.concurrency,
   };
 }

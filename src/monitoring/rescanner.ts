@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { KubeConfigMap, KubeCronJob, Quantity } from 'cdk8s-plus-30/lib/imports/k8s';
 import type { Customer } from '../model/customer';
-import { maxCronIntervalSeconds } from './cron-interval';
+import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, imageReference } from './images';
 import { MONITORING_NAMESPACE, RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
@@ -16,6 +16,7 @@ export const RESCANNER_ARGS = ['rescan', '--config', `${RESCANNER_CONFIG_DIR}/${
 export const TRIVY_SERVER_URL = `http://${TRIVY_SERVER_NAME}.${MONITORING_NAMESPACE}.svc:${TRIVY_SERVER_PORT}`;
 
 export interface RescannerProps {
+  /** The customer: schedule, staleness, allowlist and `monitoring.*` settings. */
   readonly customer: Customer;
 }
 

@@ -112,4 +112,15 @@ describe('customer validation messages: monitoring', () => {
       `${FILE}:12:7: monitoring.falco: found 1; expected true or false.`,
     ]);
   });
+
+  it('refuses a rescan schedule with a field out of range, or one that never fires', () => {
+    const schedule = (rescanSchedule: string) =>
+      parseStackFile(FILE, stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer({ scan: { rescanSchedule } }) } })).errors.map(formatFieldError);
+    assert.deepEqual(schedule('99 * * * *'), [
+      `${FILE}:11:7: scan.rescanSchedule: "99 * * * *" is not a schedule cron can run: minute "99" is outside 0-59; for every 6 hours write "0 */6 * * *".`,
+    ]);
+    assert.deepEqual(schedule('0 0 30 2 *'), [
+      `${FILE}:11:7: scan.rescanSchedule: "0 0 30 2 *" is not a schedule cron can run: it never fires (no such date); for every 6 hours write "0 */6 * * *".`,
+    ]);
+  });
 });

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { Chart, Testing } from 'cdk8s';
 import { parseAllDocuments, stringify } from 'yaml';
 import { COMPROMISED_TRIVY_VERSIONS } from '../../src/workflow/pins';
-import { maxCronIntervalSeconds } from '../../src/monitoring/cron-interval';
+import { maxCronIntervalSeconds } from '../../src/model/cron-schedule';
 import { MONITORING_IMAGES } from '../../src/monitoring/images';
 import { pushgatewayEgress } from '../../src/monitoring/network-policy';
 import { rescannerConfig } from '../../src/monitoring/rescanner-config';

@@ -5,6 +5,7 @@
  * gap rather than an average.
  */
 
+const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'] as const;
 const FIELD_RANGES: readonly (readonly [number, number])[] = [
   [0, 59], // minute
   [0, 23], // hour
@@ -13,7 +14,8 @@ const FIELD_RANGES: readonly (readonly [number, number])[] = [
   [0, 7], // day of week (0 and 7 are Sunday)
 ];
 
-function parseField(field: string, [low, high]: readonly [number, number]): Set<number> {
+function parseField(field: string, index: number): Set<number> {
+  const [low, high] = FIELD_RANGES[index];
   const values = new Set<number>();
   for (const part of field.split(',')) {
     const [range, stepText] = part.split('/');
@@ -25,18 +27,31 @@ function parseField(field: string, [low, high]: readonly [number, number]): Set<
       to = b === undefined ? (stepText === undefined ? a : high) : b;
     }
     if (!Number.isInteger(step) || step < 1 || from < low || to > high || from > to) {
-      throw new Error(`cron field "${field}" is outside ${low}-${high}`);
+      throw new Error(`${FIELD_NAMES[index]} "${field}" is outside ${low}-${high}`);
     }
     for (let value = from; value <= to; value += step) values.add(value);
   }
   return values;
 }
 
-/** Maximum number of seconds between consecutive firings of `schedule` (evaluated in UTC). */
+const cache = new Map<string, number>();
+
+/**
+ * Maximum number of seconds between consecutive firings of `schedule` (evaluated in UTC).
+ * Throws when a field is out of range or the schedule never fires (e.g. 30 February).
+ */
 export function maxCronIntervalSeconds(schedule: string): number {
+  const cached = cache.get(schedule);
+  if (cached !== undefined) return cached;
+  const result = computeMaxInterval(schedule);
+  cache.set(schedule, result);
+  return result;
+}
+
+function computeMaxInterval(schedule: string): number {
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 5) throw new Error(`"${schedule}" is not a five-field cron expression`);
-  const [minutes, hours, days, months, weekdays] = fields.map((field, index) => parseField(field, FIELD_RANGES[index]));
+  const [minutes, hours, days, months, weekdays] = fields.map((field, index) => parseField(field, index));
   if (weekdays.has(7)) weekdays.add(0);
   // Vixie cron: when both day fields are restricted, a day matches if EITHER matches.
   const dayOr = fields[2] !== '*' && fields[4] !== '*';
@@ -55,7 +70,7 @@ export function maxCronIntervalSeconds(schedule: string): number {
     first ??= t;
     previous = t;
   }
-  if (first === undefined) throw new Error(`cron schedule "${schedule}" never fires`);
+  if (first === undefined) throw new Error('it never fires (no such date)');
   if (first === previous) return 366 * 86_400; // fires once a year at most
   return longest / 1000;
 }
