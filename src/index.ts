@@ -11,3 +11,7 @@ export * from './workflow/pins';
 export * from './workflow/release-workflow';
 export * from './admission/image-validating-policy';
 export * from './admission/namespace-globs';
+export * from './model/monitoring-schema';
+export * from './monitoring/metrics';
+export * from './monitoring/rescanner-config';
+export * from './monitoring/images';
