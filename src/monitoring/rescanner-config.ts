@@ -1,41 +1,11 @@
 import type { Customer } from '../model/customer';
-
-/** One allowlisted image as the rescanner reads it. */
-export interface RescannerAllowlistEntry {
-  /** Image pinned by digest. */
-  readonly image: string;
-  readonly owner: string;
-  readonly reason: string;
-  /** YYYY-MM-DD. */
-  readonly lastReviewed: string;
-  readonly reviewIntervalDays: number;
-}
-
-/**
- * The rescanner's configuration file, `/etc/scb/rescanner.json`, mounted from a ConfigMap.
- * The lead reconciles this type with the one `scb rescan` parses.
- */
-export interface RescannerConfig {
-  /** Customer name; the `customer` label on every series. */
-  readonly customer: string;
-  /** Cluster name; the `cluster` label on every series. */
-  readonly cluster: string;
-  /** Days after its build that a digest counts as stale. */
-  readonly maxImageAgeDays: number;
-  readonly allowlist: readonly RescannerAllowlistEntry[];
-  /** Trivy server the rescanner scans through (`trivy image --server`). */
-  readonly trivyServerUrl: string;
-  /** Pushgateway base URL; the rescanner PUTs its whole group under job `supply_chain_rescanner`. */
-  readonly pushgatewayUrl: string;
-  /** Images scanned in parallel. */
-  readonly concurrency: number;
-}
+import type { RescannerConfig } from '../rescanner/config';
 
 export interface RescannerConfigOptions {
-  /**
-   * URL of the Trivy server Service.
-   */
+  /** URL of the in-cluster Trivy server Service. */
   readonly trivyServerUrl: string;
+  /** Path where the Trivy server token Secret is mounted into the rescanner pod. */
+  readonly trivyTokenFile: string;
 }
 
 /** The cluster name the metrics carry: `monitoring.cluster`, or the customer name. */
@@ -43,12 +13,19 @@ export function clusterName(customer: Pick<Customer, 'name' | 'monitoring'>): st
   return customer.monitoring.cluster ?? customer.name;
 }
 
-/** Builds the rescanner's configuration from the customer model. Pure and deterministic. */
+/**
+ * Builds `/etc/scb/rescanner.json` from the customer model, typed as the very config that
+ * `scb rescan` parses (src/rescanner/config.ts), so the two cannot drift. Pure and deterministic.
+ */
 export function rescannerConfig(customer: Customer, options: RescannerConfigOptions): RescannerConfig {
   return {
     customer: customer.name,
     cluster: clusterName(customer),
+    trivyServer: options.trivyServerUrl,
+    trivyTokenFile: options.trivyTokenFile,
+    pushgateway: customer.monitoring.pushgatewayUrl,
     maxImageAgeDays: customer.staleness.maxImageAgeDays,
+    concurrency: customer.monitoring.concurrency,
     allowlist: customer.allowlist.map((entry) => ({
       image: entry.image,
       owner: entry.owner,
@@ -56,8 +33,5 @@ export function rescannerConfig(customer: Customer, options: RescannerConfigOpti
       lastReviewed: entry.lastReviewed,
       reviewIntervalDays: entry.reviewIntervalDays,
     })),
-    trivyServerUrl: options.trivyServerUrl,
-    pushgatewayUrl: customer.monitoring.pushgatewayUrl,
-    concurrency: customer.monitoring.concurrency,
   };
 }

@@ -11,6 +11,9 @@ import { rescannerConfig } from './rescanner-config';
 export const RESCANNER_CONFIG_DIR = '/etc/scb';
 export const RESCANNER_CONFIG_FILE = 'rescanner.json';
 export const RESCANNER_ARGS = ['rescan', '--config', `${RESCANNER_CONFIG_DIR}/${RESCANNER_CONFIG_FILE}`] as const;
+/** The Trivy server token is mounted as a file (not an env var), and `trivyTokenFile` points at it. */
+export const TRIVY_TOKEN_DIR = '/var/run/secrets/scb/trivy';
+export const TRIVY_TOKEN_FILE = `${TRIVY_TOKEN_DIR}/${TRIVY_TOKEN_SECRET.key}`;
 
 /** In-cluster URL of the Trivy server Service. */
 export const TRIVY_SERVER_URL = `http://${TRIVY_SERVER_NAME}.${MONITORING_NAMESPACE}.svc:${TRIVY_SERVER_PORT}`;
@@ -50,7 +53,7 @@ export class Rescanner extends Construct {
     const { customer } = props;
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
     const image = rescannerImage(customer);
-    const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL });
+    const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL, trivyTokenFile: TRIVY_TOKEN_FILE });
     const configMap = new KubeConfigMap(this, 'Config', {
       metadata: { name: `${RESCANNER_NAME}-config`, labels },
       data: { [RESCANNER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` },
@@ -88,7 +91,6 @@ export class Rescanner extends Construct {
                     image: image.reference,
                     args: [...RESCANNER_ARGS],
                     env: [
-                      { name: 'TRIVY_TOKEN', valueFrom: { secretKeyRef: { name: TRIVY_TOKEN_SECRET.name, key: TRIVY_TOKEN_SECRET.key } } },
                       { name: 'TRIVY_CACHE_DIR', value: '/tmp/trivy' },
                       { name: 'HOME', value: '/tmp' },
                     ],
@@ -99,12 +101,14 @@ export class Rescanner extends Construct {
                     },
                     volumeMounts: [
                       { name: 'config', mountPath: RESCANNER_CONFIG_DIR, readOnly: true },
+                      { name: 'trivy-token', mountPath: TRIVY_TOKEN_DIR, readOnly: true },
                       { name: 'tmp', mountPath: '/tmp' },
                     ],
                   },
                 ],
                 volumes: [
                   { name: 'config', configMap: { name: configMap.name } },
+                  { name: 'trivy-token', secret: { secretName: TRIVY_TOKEN_SECRET.name, items: [{ key: TRIVY_TOKEN_SECRET.key, path: TRIVY_TOKEN_SECRET.key }], defaultMode: 0o440 } },
                   { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('1Gi') } },
                 ],
               },

@@ -10,6 +10,7 @@ import { maxCronIntervalSeconds } from '../../src/model/cron-schedule';
 import { MONITORING_IMAGES } from '../../src/monitoring/images';
 import { pushgatewayEgress } from '../../src/monitoring/network-policy';
 import { rescannerConfig } from '../../src/monitoring/rescanner-config';
+import { parseRescannerConfig, requireComplete } from '../../src/rescanner/config';
 import { TrivyServer } from '../../src/monitoring/trivy-server';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
 import { parsedCustomer } from '../support/monitoring-customer';
@@ -79,8 +80,16 @@ describe('monitoring runtime', () => {
     assert.equal(all.some((object) => object.kind === 'Secret'), false);
     for (const { owner, spec } of podSpecs(documents)) {
       const token = spec.containers[0].env.find((variable: any) => variable.name === 'TRIVY_TOKEN');
-      assert.deepEqual(token.valueFrom, { secretKeyRef: { name: 'trivy-server-token', key: 'token' } }, owner);
-      assert.equal(token.value, undefined, owner);
+      if (token) {
+        // The Trivy server reads its token from the environment, filled from the Secret.
+        assert.deepEqual(token.valueFrom, { secretKeyRef: { name: 'trivy-server-token', key: 'token' } }, owner);
+        assert.equal(token.value, undefined, owner);
+      } else {
+        // The rescanner reads it from the mounted Secret file that its config points at.
+        const volume = spec.volumes.find((entry: any) => entry.secret);
+        assert.equal(volume.secret.secretName, 'trivy-server-token', owner);
+        assert.ok(spec.containers[0].volumeMounts.some((mount: any) => mount.name === volume.name && mount.readOnly), owner);
+      }
     }
   });
 
@@ -98,10 +107,13 @@ describe('monitoring runtime', () => {
       cluster: 'example',
       maxImageAgeDays: 30,
       allowlist: [],
-      trivyServerUrl: 'http://trivy-server.supply-chain-monitoring.svc:4954',
-      pushgatewayUrl: 'http://prometheus-pushgateway.monitoring.svc:9091',
+      trivyServer: 'http://trivy-server.supply-chain-monitoring.svc:4954',
+      trivyTokenFile: '/var/run/secrets/scb/trivy/token',
+      pushgateway: 'http://prometheus-pushgateway.monitoring.svc:9091',
       concurrency: 4,
     });
+    // The very parser `scb rescan` runs accepts what the ConfigMap holds.
+    assert.doesNotThrow(() => requireComplete(parseRescannerConfig(JSON.parse(configMap.data['rescanner.json']))));
     assert.equal(cronJob.metadata.annotations['supply-chain-bundle.io/image-digest-placeholder'], 'true');
   });
 
@@ -110,7 +122,7 @@ describe('monitoring runtime', () => {
       monitoring: { cluster: 'prod-eu-1', concurrency: 2 },
       allowlist: [{ image: `docker.io/library/redis@sha256:${'b'.repeat(64)}`, reason: 'vendor', owner: 'sre', lastReviewed: '2026-09-01' }],
     });
-    const config = rescannerConfig(customer, { trivyServerUrl: 'http://trivy:4954' });
+    const config = rescannerConfig(customer, { trivyServerUrl: 'http://trivy:4954', trivyTokenFile: '/run/token' });
     assert.equal(config.cluster, 'prod-eu-1');
     assert.equal(config.concurrency, 2);
     assert.deepEqual(config.allowlist, [
