@@ -27,6 +27,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'write each customer\'s bundle to dist/<customer>/ (atomically)',
     run: async (argv) => (await import('./synth-command')).synthCommand(argv),
   },
+  rescan: {
+    summary: 'in-cluster: scan every running image digest once and push metrics (run by the CronJob)',
+    run: async (argv) => (await import('../rescanner/cli')).rescanCommand(argv),
+  },
   fleet: {
     summary: 'pulumi up|preview every customer stack, N at a time, with a summary (needs the Pulumi CLI)',
     run: async (argv) => (await import('./fleet-command')).fleetCommand(argv),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { maxCronIntervalSeconds } from './cron-schedule';
+import { monitoringSchema } from './monitoring-schema';
 
 /**
  * The schema of one customer description: the value of the config key `supply-chain:customer`
@@ -56,6 +58,16 @@ const cronExpression = z.string({ error: 'expected a five-field cron expression,
       code: 'custom',
       input: ctx.value,
       message: 'is not a five-field cron expression (minute hour day-of-month month day-of-week); for every 6 hours write "0 */6 * * *"',
+    });
+    return;
+  }
+  try {
+    maxCronIntervalSeconds(ctx.value);
+  } catch (error) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `is not a schedule cron can run: ${(error as Error).message}; for every 6 hours write "0 */6 * * *"`,
     });
   }
 });
@@ -176,6 +188,8 @@ export const customerSchema = z.strictObject({
   scan: scanSchema.prefault({}),
   staleness: stalenessSchema.prefault({}),
   allowlist: z.array(allowlistEntrySchema, { error: 'expected a list of allowlist entries' }).default([]),
+  /** The in-cluster monitoring bundle: rescanner, alerts, dashboards and drift controls. */
+  monitoring: monitoringSchema.prefault({}),
 }, { error: 'expected a mapping with name, github, image and enforcement' });
 
 export type CustomerInput = z.input<typeof customerSchema>;

@@ -1,5 +1,5 @@
 import * as k8s from '@pulumi/kubernetes';
-import type { ManifestFile } from './bundle-manifests';
+import type { KubernetesObject, ManifestFile } from './bundle-manifests';
 
 export interface NamespacesProps {
   readonly provider: k8s.Provider;
@@ -9,42 +9,35 @@ export interface NamespacesProps {
   readonly manifests: readonly ManifestFile[];
 }
 
+/** Labels of a namespace the program creates on its own (not one the bundle declares). */
+const OWN_NAMESPACE_LABELS = {
+  'app.kubernetes.io/managed-by': 'supply-chain-bundle',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/audit': 'restricted',
+};
+
 /**
- * Step 1: the namespaces. Namespace objects of the bundle are created here (with their labels),
- * and every other namespace the bundle's objects name is created with Pod Security "restricted"
- * in warn and audit mode. Namespaces are retained on `pulumi destroy`: deleting one would delete
- * everything else running in it.
+ * Step 1: the namespaces. Namespace objects of the bundle are created here exactly as synthesized
+ * (so that everything else can wait for them), and every other namespace the bundle's objects or
+ * `required` name is created with Pod Security "restricted" in warn and audit mode. Namespaces are
+ * retained on `pulumi destroy`: deleting one would delete everything else running in it.
  */
 export function createNamespaces(props: NamespacesProps): k8s.core.v1.Namespace[] {
-  const labels = new Map<string, Record<string, string>>();
-  for (const name of props.required) labels.set(name, {});
-  for (const object of props.manifests.flatMap((file) => file.objects)) {
-    if (object.apiVersion === 'v1' && object.kind === 'Namespace') labels.set(object.metadata.name, { ...(object.metadata.labels ?? {}) });
-    else if (object.metadata.namespace && !labels.has(object.metadata.namespace)) labels.set(object.metadata.namespace, {});
-  }
-  return [...labels.entries()]
+  const metadata = new Map<string, KubernetesObject['metadata']>();
+  const objects = props.manifests.flatMap((file) => file.objects);
+  for (const object of objects) if (isNamespace(object)) metadata.set(object.metadata.name, object.metadata);
+  const wanted = [...props.required, ...objects.map((object) => object.metadata.namespace).filter((name): name is string => Boolean(name))];
+  for (const name of wanted) if (!metadata.has(name)) metadata.set(name, { name, labels: OWN_NAMESPACE_LABELS });
+  return [...metadata.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(
-      ([name, own]) =>
-        new k8s.core.v1.Namespace(
-          `namespace-${name}`,
-          {
-            metadata: {
-              name,
-              labels: {
-                'app.kubernetes.io/managed-by': 'supply-chain-bundle',
-                'pod-security.kubernetes.io/warn': 'restricted',
-                'pod-security.kubernetes.io/audit': 'restricted',
-                ...own,
-              },
-            },
-          },
-          { provider: props.provider, retainOnDelete: true },
-        ),
-    );
+    .map(([name, meta]) => new k8s.core.v1.Namespace(`namespace-${name}`, { metadata: meta }, { provider: props.provider, retainOnDelete: true }));
+}
+
+function isNamespace(object: KubernetesObject): boolean {
+  return object.apiVersion === 'v1' && object.kind === 'Namespace';
 }
 
 /** The bundle's objects without Namespaces, which createNamespaces already owns. */
 export function withoutNamespaces(files: readonly ManifestFile[]): ManifestFile[] {
-  return files.map((file) => ({ ...file, objects: file.objects.filter((object) => !(object.apiVersion === 'v1' && object.kind === 'Namespace')) }));
+  return files.map((file) => ({ ...file, objects: file.objects.filter((object) => !isNamespace(object)) }));
 }

@@ -141,7 +141,7 @@ describe('synth with GitOps fan-out', () => {
     assert.equal(ok.status, 0, ok.stderr);
     const appSet = readTree(outDir)['argocd/applicationset.yaml'];
     assert.match(appSet, /repoURL: https:\/\/git\.example\/platform\/fleet\.git\n\s+revision: release\n/);
-    assert.doesNotMatch(ok.stdout, /placeholder/);
+    assert.doesNotMatch(ok.stdout, /GitOps repository is a placeholder/);
     const bad = scb(['synth', '--out', makeTempDir(), '--gitops-repo', 'not a url', '--gitops-path', '../x']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /GitOps settings: repo URL "not a url" is not a Git clone URL; .*; path "\.\.\/x" is not a relative folder/);

@@ -37,7 +37,7 @@ describe('customer validation messages', () => {
 
   it('reports an unknown top-level field that resembles nothing', () => {
     assert.deepEqual(errorsFor(validCustomer({ colour: 'blue' })), [
-      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist. Fix: remove it.',
+      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring. Fix: remove it.',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -54,29 +54,62 @@ function only(resources: RegisteredResource[], type: string, name?: string): Reg
   return matches[0];
 }
 
-function templateObjects(customer: string, file: string): unknown[] {
-  const text = readFileSync(join(TEMPLATES_DIR, customer, 'kubernetes', file), 'utf8');
-  return parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS());
+interface TemplateObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [field: string]: unknown;
+}
+
+/** The customer's `kubernetes/*.yaml` in templates/, parsed as kubectl reads them. */
+function templateFiles(customer: string): { name: string; objects: TemplateObject[] }[] {
+  const dir = join(TEMPLATES_DIR, customer, 'kubernetes');
+  return readdirSync(dir)
+    .sort()
+    .map((name) => ({ name, objects: parseAllDocuments(readFileSync(join(dir, name), 'utf8'), { version: '1.1' }).map((document) => document.toJS() as TemplateObject) }));
+}
+
+/** uids of the dashboards in the customer's templates, read straight from the ConfigMap JSON. */
+function templateDashboardUids(customer: string): string[] {
+  return templateFiles(customer)
+    .flatMap((file) => file.objects)
+    .filter((object) => object.kind === 'ConfigMap' && (object.metadata as { labels?: Record<string, string> }).labels?.grafana_dashboard === '1')
+    .flatMap((object) => Object.values(object.data as Record<string, string>).map((json) => JSON.parse(json).uid as string))
+    .sort();
 }
 
 const customers = loadCustomers(exampleStackFiles(), REPO_ROOT);
 
 for (const customer of customers) {
   describe(`pulumi program for stack ${customer.name}`, () => {
-    it('builds the cluster in order: namespaces, then Kyverno, then the bundle, all through the stack\'s own provider', async () => {
+    it('builds the cluster in order: namespaces, Kyverno, admission files, then the rest, all through the stack\'s own provider', async () => {
       const { resources } = await runStack(customer.name);
       const provider = only(resources, K.provider, 'cluster');
       const kubernetes = resources.filter((resource) => resource.type.startsWith('kubernetes:'));
       for (const resource of kubernetes) assert.equal(resource.provider, provider.urn, `${resource.type} ${resource.name} uses the cluster provider`);
 
       const namespaces = resources.filter((resource) => resource.type === K.namespace);
-      assert.deepEqual(namespaces.map((namespace) => namespace.inputs.metadata.name).sort(), ['kyverno', POLICY_EXCEPTION_NAMESPACE].sort());
+      const objects = templateFiles(customer.name).flatMap((file) => file.objects);
+      const expectedNamespaces = new Set(['kyverno', POLICY_EXCEPTION_NAMESPACE]);
+      for (const object of objects) {
+        if (object.kind === 'Namespace') expectedNamespaces.add(object.metadata.name);
+        if (object.metadata.namespace) expectedNamespaces.add(object.metadata.namespace);
+      }
+      assert.deepEqual(namespaces.map((namespace) => namespace.inputs.metadata.name).sort(), [...expectedNamespaces].sort());
       const kyverno = only(resources, K.release, 'kyverno');
       for (const namespace of namespaces) assert.ok(kyverno.dependencies.includes(namespace.urn), `Kyverno waits for namespace ${namespace.name}`);
 
-      const group = only(resources, K.configGroup, 'bundle-admission-policies');
-      assert.ok(group.dependencies.includes(kyverno.urn), 'the policies wait for Kyverno\'s CRDs and webhook');
-      assert.ok(namespaces.every((namespace) => group.dependencies.includes(namespace.urn)));
+      const groups = resources.filter((resource) => resource.type === K.configGroup);
+      const admission = groups.filter((group) => group.inputs.objs.every((object: { apiVersion: string }) => /(^|\.)kyverno\.io\//.test(object.apiVersion)));
+      assert.ok(admission.some((group) => group.name === 'bundle-admission-policies'));
+      for (const group of groups) {
+        assert.ok(group.dependencies.includes(kyverno.urn), `${group.name} waits for Kyverno's CRDs and webhook`);
+        assert.ok(namespaces.every((namespace) => group.dependencies.includes(namespace.urn)), `${group.name} waits for the namespaces`);
+        if (!admission.includes(group)) {
+          for (const policy of admission) assert.ok(group.dependencies.includes(policy.urn), `${group.name} waits for ${policy.name}`);
+        }
+      }
+      assert.ok(groups.length > admission.length, 'the monitoring files arrive through renderBundle too');
     });
 
     it('installs the pinned Kyverno chart with the HA, exceptions and metrics values', async () => {
@@ -95,10 +128,20 @@ for (const customer of customers) {
       assert.deepEqual(values, kyvernoHelmValues(customer));
     });
 
-    it('applies exactly the objects `scb synth` writes (compared with templates/)', async () => {
+    it('applies exactly the objects `scb synth` writes, one group per file (compared with templates/)', async () => {
       const { resources } = await runStack(customer.name);
-      const group = only(resources, K.configGroup, 'bundle-admission-policies');
-      assert.deepEqual(group.inputs.objs, templateObjects(customer.name, 'admission-policies.yaml'));
+      const groups = new Map(resources.filter((resource) => resource.type === K.configGroup).map((group) => [group.name, group.inputs.objs]));
+      const expected = new Map<string, unknown[]>();
+      for (const file of templateFiles(customer.name)) {
+        const objects = file.objects.filter((object) => object.kind !== 'Namespace');
+        if (objects.length > 0) expected.set(`bundle-${file.name.replace(/\.yaml$/, '')}`, objects);
+      }
+      assert.deepEqual([...groups.keys()].sort(), [...expected.keys()].sort());
+      for (const [name, objects] of expected) assert.deepEqual(groups.get(name), objects, name);
+      // Namespace objects of the bundle are created in step 1, exactly as synthesized.
+      for (const object of templateFiles(customer.name).flatMap((file) => file.objects).filter((object) => object.kind === 'Namespace')) {
+        assert.deepEqual(only(resources, K.namespace, `namespace-${object.metadata.name}`).inputs.metadata, object.metadata);
+      }
     });
 
     it('commits the synthesized workflow byte for byte, through the customer\'s GitHub provider', async () => {
@@ -189,7 +232,7 @@ describe('pulumi program: enforcement clock and outputs', () => {
     assert.deepEqual([before.outputs.enforcementMode, before.outputs.flipDate], ['audit', '2026-10-15']);
     const after = await runStack('acme', { 'supply-chain:at': '2026-10-15' });
     assert.deepEqual([after.outputs.enforcementMode, after.outputs.flipDate], ['enforce', '2026-10-15']);
-    const group = only(after.resources, K.configGroup);
+    const group = only(after.resources, K.configGroup, 'bundle-admission-policies');
     assert.deepEqual(group.inputs.objs[0].spec.validationActions, ['Deny'], 'the applied policy flips with the clock');
   });
 
@@ -202,6 +245,7 @@ describe('pulumi program: enforcement clock and outputs', () => {
 
   it('publishes mode, flip date, policy names, workflow path and URL, identity and dashboard uids', async () => {
     const { outputs } = await runStack('initech');
+    assert.ok(templateDashboardUids('initech').length > 0, 'the monitoring area renders dashboards');
     assert.deepEqual(await resolve(outputs as any), {
       customer: 'initech',
       enforcementMode: 'enforce',
@@ -215,7 +259,7 @@ describe('pulumi program: enforcement clock and outputs', () => {
         issuer: 'https://token.actions.githubusercontent.com',
         subject: 'https://github.com/initech/tps-reports/.github/workflows/build-and-sign.yaml@refs/heads/release',
       },
-      dashboardUids: [],
+      dashboardUids: templateDashboardUids('initech'),
       kyvernoChartVersion: '3.9.0',
     });
   });

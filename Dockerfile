@@ -1,0 +1,61 @@
+# syntax=docker/dockerfile:1.7
+#
+# The rescanner image: `scb rescan` (this package, compiled) plus a pinned Trivy client that scans
+# through the in-cluster Trivy server. The release workflow of this repository builds, signs and
+# pins it; src/monitoring/images.ts holds the digest the generated CronJob runs.
+#
+# NOT BUILT OR VERIFIED HERE: the machine this was written on has no Docker engine and cannot
+# reach Docker Hub or GitHub releases. Every value marked PLACEHOLDER below was not resolved;
+# the all-zero digest and checksum make a build FAIL until they are replaced, never pull
+# something unverified:
+#   NODE_IMAGE digest:  crane digest docker.io/library/node:20.20.2-bookworm-slim
+#   TRIVY_SHA256:       the trivy_<version>_Linux-64bit.tar.gz line of the release's
+#                       trivy_<version>_checksums.txt (verify that file's cosign signature first)
+
+# Node 20 runtime, pinned by digest. PLACEHOLDER digest.
+ARG NODE_IMAGE=docker.io/library/node:20.20.2-bookworm-slim@sha256:0000000000000000000000000000000000000000000000000000000000000000
+
+# Trivy client, same version as the Trivy server and the release workflow (TOOL_VERSIONS in
+# src/workflow/pins.ts). Never 0.69.4, 0.69.5 or 0.69.6 (GHSA-69fq-xp46-6x23).
+ARG TRIVY_VERSION=0.69.3
+# PLACEHOLDER checksum (linux/amd64 tarball).
+ARG TRIVY_SHA256=0000000000000000000000000000000000000000000000000000000000000000
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# Dependency install scripts stay off (npm 11 default); the build needs none of them.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY imports ./imports
+COPY bin ./bin
+COPY scripts ./scripts
+COPY test ./test
+RUN npx tsc -p tsconfig.json
+
+FROM ${NODE_IMAGE} AS trivy
+ARG TRIVY_VERSION
+ARG TRIVY_SHA256
+RUN case "${TRIVY_VERSION}" in 0.69.4|0.69.5|0.69.6) echo "Trivy ${TRIVY_VERSION} is a known-compromised release" >&2; exit 1;; esac
+ADD --checksum=sha256:${TRIVY_SHA256} \
+    https://github.com/aquasecurity/trivy/releases/download/v${TRIVY_VERSION}/trivy_${TRIVY_VERSION}_Linux-64bit.tar.gz \
+    /tmp/trivy.tar.gz
+# ADD already checked the digest; checking again here keeps the guarantee if ADD is ever replaced.
+RUN echo "${TRIVY_SHA256}  /tmp/trivy.tar.gz" | sha256sum -c - \
+ && tar -xzf /tmp/trivy.tar.gz -C /usr/local/bin trivy \
+ && /usr/local/bin/trivy --version | grep -q "Version: ${TRIVY_VERSION}$"
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /src/lib/src ./lib/src
+COPY --from=build /src/lib/imports ./lib/imports
+COPY bin ./bin
+COPY --from=trivy /usr/local/bin/trivy /usr/local/bin/trivy
+# The CronJob runs as 65532 with a read-only root filesystem and an emptyDir on /tmp.
+ENV HOME=/tmp TRIVY_CACHE_DIR=/tmp/trivy
+USER 65532:65532
+ENTRYPOINT ["node", "bin/scb.js"]

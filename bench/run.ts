@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: measures cold start, fleet synth, and (when present) the mocked Pulumi preview
+ * and the rescanner inventory. Writes bench-results.json and prints a short table. Not part of
+ * `npm test`: numbers depend on the machine, so they are reported, not asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+const ROOT = resolve(__dirname, '..', '..');
+const BENCH_LIB = resolve(__dirname);
+const COLD_RUNS = Number(process.env.SCB_BENCH_COLD_RUNS ?? 7);
+const FLEET_SIZES = (process.env.SCB_BENCH_FLEET_SIZES ?? '1,10,100,1000').split(',').map(Number);
+
+interface Timed {
+  ms: number;
+  maxRssBytes: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Runs a whole process and returns its wall time and peak RSS (GNU time is not assumed). */
+function timeProcess(args: string[]): Timed & { stdout: string } {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  return { ms, maxRssBytes: 0, stdout: result.stdout };
+}
+
+function allFiles(root: string): string[] {
+  return readdirSync(root).flatMap((name) => {
+    const path = join(root, name);
+    return statSync(path).isDirectory() ? allFiles(path) : [path];
+  });
+}
+
+function coldStart() {
+  const work = mkdtempSync(join(tmpdir(), 'scb-bench-'));
+  const stack = join(ROOT, 'stacks', 'Pulumi.acme.yaml');
+  const synthArgs = [join(ROOT, 'bin', 'scb.js'), 'synth', stack, '--out', join(work, 'out'), '--at', '2026-10-01'];
+  timeProcess(synthArgs); // warm the file-system cache; cold means a new process, not a cold disk
+  const synthRuns = Array.from({ length: COLD_RUNS }, () => timeProcess(synthArgs).ms);
+  const documents = allFiles(join(work, 'out'))
+    .filter((file) => file.endsWith('.yaml') || file.endsWith('.yml'))
+    .flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((document) => document.toJS()));
+  const documentsFile = join(work, 'documents.json');
+  writeFileSync(documentsFile, JSON.stringify(documents));
+  const floorArgs = [join(BENCH_LIB, 'floor-worker.js'), documentsFile];
+  timeProcess(floorArgs);
+  const floorRuns = Array.from({ length: COLD_RUNS }, () => timeProcess(floorArgs).ms);
+  rmSync(work, { recursive: true, force: true });
+  const synthMs = median(synthRuns);
+  const floorMs = median(floorRuns);
+  return { runs: COLD_RUNS, documents: documents.length, synthMedianMs: synthMs, floorMedianMs: floorMs, ratio: synthMs / floorMs, synthRuns, floorRuns };
+}
+
+function fleet() {
+  return FLEET_SIZES.map((count) => {
+    const outDir = mkdtempSync(join(tmpdir(), 'scb-bench-fleet-'));
+    const { stdout } = timeProcess([join(BENCH_LIB, 'fleet-worker.js'), String(count), outDir]);
+    const measured = JSON.parse(stdout) as { customers: number; ms: number; maxRssBytes: number };
+    return { ...measured, msPerCustomer: measured.ms / count, maxRssMB: measured.maxRssBytes / 2 ** 20 };
+  });
+}
+
+/** Optional sections contributed by other areas: a module exporting `run(): Promise<object>`. */
+async function optional(moduleName: string): Promise<unknown> {
+  const path = join(BENCH_LIB, `${moduleName}.js`);
+  try {
+    statSync(path);
+  } catch {
+    return { skipped: `${moduleName} benchmark not present` };
+  }
+  return (await import(path)).run();
+}
+
+async function main() {
+  process.stderr.write('bench: cold start…\n');
+  const cold = coldStart();
+  process.stderr.write('bench: fleet synth…\n');
+  const fleetResults = fleet();
+  process.stderr.write('bench: pulumi preview (mocked)…\n');
+  const preview = await optional('pulumi-preview');
+  process.stderr.write('bench: rescanner inventory…\n');
+  const inventory = await optional('rescanner-inventory');
+  const results = { node: process.version, at: new Date().toISOString(), coldStart: cold, fleet: fleetResults, pulumiPreview: preview, rescannerInventory: inventory };
+  writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const rows = [
+    ['cold synth, 1 customer (median)', `${cold.synthMedianMs.toFixed(0)} ms`, 'target ≤ 1000 ms'],
+    ['floor: node + yaml, same documents', `${cold.floorMedianMs.toFixed(0)} ms`, ''],
+    ['ratio to floor', `${cold.ratio.toFixed(2)}×`, 'target ≤ 4×'],
+    ...fleetResults.map((entry) => [`fleet synth, ${entry.customers} customers`, `${entry.msPerCustomer.toFixed(1)} ms/customer, peak RSS ${entry.maxRssMB.toFixed(0)} MB`, entry.customers === 1000 ? 'target ≤ 20 ms, ≤ 512 MB' : '']),
+  ];
+  const width = Math.max(...rows.map((row) => row[0].length));
+  process.stdout.write(`${rows.map((row) => `${row[0].padEnd(width)}  ${row[1].padEnd(40)}${row[2]}`).join('\n')}\n`);
+  for (const [label, section] of [['pulumi preview', preview], ['rescanner inventory', inventory]] as const) {
+    process.stdout.write(`${label}: ${JSON.stringify(section)}\n`);
+  }
+  process.stdout.write('results written to bench-results.json\n');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The `monitoring` section of a customer description: where the in-cluster rescanner pushes its
+ * metrics, which Prometheus picks up the rules, and the optional drift controls. Every field has
+ * a default, so existing customer files stay valid.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A Kubernetes label value (the `release` label kube-prometheus-stack selects rules by). */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** A Secret name: a DNS-1123 subdomain. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DIGEST_PINNED_IMAGE =
+  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
+
+/** The Pushgateway kube-prometheus-stack users typically install next to Prometheus. */
+export const DEFAULT_PUSHGATEWAY_URL = 'http://prometheus-pushgateway.monitoring.svc:9091';
+export const DEFAULT_PROMETHEUS_RELEASE_LABEL = 'kube-prometheus-stack';
+
+const httpUrl = z.string({ error: 'expected an http(s) URL such as "http://prometheus-pushgateway.monitoring.svc:9091"' }).check((ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(ctx.value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: 'is not an http(s) URL without query or credentials; write it as, for example, "http://prometheus-pushgateway.monitoring.svc:9091"',
+    });
+  }
+});
+
+export const monitoringSchema = z.strictObject({
+  /**
+   * Name of the cluster, put on every metric as the `cluster` label so one Prometheus can watch
+   * several clusters of a customer.
+   * @default - the customer name
+   */
+  cluster: z
+    .string({ error: 'expected the cluster name, a DNS-1123 label such as "prod-eu-1"' })
+    .regex(DNS_LABEL, { error: 'is not a DNS-1123 label; use lower-case letters, digits and "-", e.g. "prod-eu-1"' })
+    .optional(),
+  /**
+   * Pushgateway the rescanner PUTs its metric group to.
+   * @default "http://prometheus-pushgateway.monitoring.svc:9091"
+   */
+  pushgatewayUrl: httpUrl.default(DEFAULT_PUSHGATEWAY_URL),
+  /**
+   * Value of the `release` label on PrometheusRules; kube-prometheus-stack only loads rules that
+   * carry its release name unless its rule selector was opened.
+   * @default "kube-prometheus-stack"
+   */
+  prometheusReleaseLabel: z
+    .string({ error: 'expected the Helm release name of kube-prometheus-stack, e.g. "kube-prometheus-stack"' })
+    .max(63, { error: 'is longer than 63 characters, the limit for a label value' })
+    .regex(LABEL_VALUE, { error: 'is not a Kubernetes label value (letters, digits, "-", "_" and ".", starting and ending with a letter or digit)' })
+    .refine((value) => value !== '', { error: 'is empty; give the Helm release name, e.g. "kube-prometheus-stack"' })
+    .default(DEFAULT_PROMETHEUS_RELEASE_LABEL),
+  /**
+   * Rescanner image to run instead of this release's own, pinned by digest (a mirror in an
+   * air-gapped registry, say).
+   * @default - the image in src/monitoring/images.ts
+   */
+  rescannerImage: z
+    .string({ error: 'expected an image reference pinned by digest' })
+    .regex(DIGEST_PINNED_IMAGE, {
+      error: 'is not pinned by digest; write it as registry/repository@sha256:<64 hex digits> (a tag alone can be moved)',
+    })
+    .optional(),
+  /**
+   * Names of the image pull Secrets the rescanner may read, in any namespace. RBAC can restrict
+   * `get` on Secrets by name but not by "named in a pod's imagePullSecrets", so an empty list
+   * grants no Secret access at all (public registries and node credentials only).
+   * @default []
+   */
+  pullSecrets: z
+    .array(z.string().regex(DNS_SUBDOMAIN, { error: 'is not a Secret name (lower-case letters, digits, "-" and ".")' }), {
+      error: 'expected a list of Secret names such as ["ghcr-pull"]',
+    })
+    .default([]),
+  /**
+   * How many images the rescanner scans at once.
+   * @default 4
+   */
+  concurrency: z
+    .int({ error: 'expected a whole number of parallel scans' })
+    .min(1, { error: 'must be at least 1' })
+    .max(32, { error: 'must be at most 32; the Trivy server is a single replica' })
+    .default(4),
+  /**
+   * Adds a Kyverno policy (Audit) that requires `readOnlyRootFilesystem` on containers in the
+   * production namespaces, which stops most runtime package installs.
+   * @default false
+   */
+  requireReadOnlyRootFilesystem: z.boolean({ error: 'expected true or false' }).default(false),
+  /**
+   * Adds an alert on Falco's "Drop and execute new binary in container" rule, read from
+   * falcosidekick's `falco_events` metric. Needs Falco and falcosidekick installed by the customer.
+   * @default false
+   */
+  falco: z.boolean({ error: 'expected true or false' }).default(false),
+}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem or falco' });

@@ -1,0 +1,184 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { Customer } from '../model/customer';
+import type { EnforcementState } from '../model/enforcement';
+import { maxCronIntervalSeconds } from '../model/cron-schedule';
+import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS, customerPolicyRegex } from './metrics';
+import { namespaceRegex, promDuration, quote } from './promql';
+import { clusterName } from './rescanner-config';
+
+/** One Prometheus alerting rule, as written inside a PrometheusRule's `spec.groups[].rules`. */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  /** How long the condition must hold; omitted means "fire at once". */
+  readonly for?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface AlertRuleGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+/** Alert severities, as kube-prometheus-stack's Alertmanager routes them. `page` wakes someone. */
+export type AlertSeverity = 'page' | 'critical' | 'warning';
+
+/** The rule name of Falco's maintained drift detector. */
+export const FALCO_DRIFT_RULE = 'Drop and execute new binary in container';
+
+/**
+ * Kyverno's background controller re-evaluates policies about once an hour; a window of two
+ * scans keeps a failing result visible between them.
+ */
+const BACKGROUND_WINDOW = '2h';
+/** Admission results are counted over a short window so an alert clears soon after the fix. */
+const ADMISSION_WINDOW = '10m';
+
+/** Every alert of one customer's cluster. Pure: the same customer and state give the same rules. */
+export function alertRuleGroups(customer: Customer, enforcement: EnforcementState): AlertRuleGroup[] {
+  const cluster = clusterName(customer);
+  const scb = `cluster=${quote(cluster)}, customer=${quote(customer.name)}`;
+  const policies = `policy_name=~${quote(customerPolicyRegex(customer.name))}`;
+  const namespaces = `resource_namespace=~${quote(namespaceRegex(customer.admission.namespaces))}`;
+  const joinLabels = 'cluster, customer, image, digest';
+  const fixed = { customer: customer.name, cluster };
+  const labels = (severity: AlertSeverity) => ({ severity, ...fixed });
+  const interval = maxCronIntervalSeconds(customer.scan.rescanSchedule);
+  const maxAge = customer.staleness.maxImageAgeDays;
+
+  const verificationFailures = (mode: 'enforce' | 'audit', cause: 'admission_request' | 'background_scan', window: string) =>
+    `(\n  sum by (policy_name) (increase(${KYVERNO_METRICS.imageValidatingPolicyResults}{${policies}, result="fail", policy_validation_mode="${mode}", execution_cause="${cause}"}[${window}]))\n  or\n  sum by (policy_name) (increase(${KYVERNO_METRICS.policyResults}{${policies}, rule_type="imageVerify", rule_result="fail", policy_validation_mode="${mode}", rule_execution_cause="${cause}"}[${window}]))\n) > 0`;
+  const backgroundFailures = `(\n  sum by (policy_name) (increase(${KYVERNO_METRICS.imageValidatingPolicyResults}{${policies}, result="fail", execution_cause="background_scan"}[${BACKGROUND_WINDOW}]))\n  or\n  sum by (policy_name) (increase(${KYVERNO_METRICS.policyResults}{${policies}, rule_type="imageVerify", rule_result="fail", rule_execution_cause="background_scan"}[${BACKGROUND_WINDOW}]))\n) > 0`;
+
+  const rules: AlertRule[] = [
+    {
+      alert: 'SupplyChainVulnerableRunningImage',
+      expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity=~"HIGH|CRITICAL"})\nand on (${joinLabels})\n${SCB_METRICS.imageWorkloads}{${scb}}`,
+      for: '5m',
+      // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
+      labels: { ...labels('page'), vulnerability_severity: '{{ $labels.severity }}' },
+      annotations: {
+        summary: '{{ $labels.severity }} {{ $labels.vulnerability_id }} in running image {{ $labels.image }}',
+        description:
+          'Package {{ $labels.package }} in {{ $labels.image }}@{{ $labels.digest }} has {{ $labels.vulnerability_id }} ({{ $labels.severity }}); fixed in "{{ $labels.fixed }}". Rebuild and redeploy the image.',
+      },
+    },
+    {
+      alert: 'SupplyChainStaleImage',
+      expr: `time() - (${SCB_METRICS.imageBuildTimestamp}{${scb}} > 86400) > ${maxAge * 86400}\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)`,
+      for: '1h',
+      labels: labels('warning'),
+      annotations: {
+        summary: `Running image {{ $labels.image }} is older than ${maxAge} days`,
+        description: `{{ $labels.image }}@{{ $labels.digest }} was built {{ $value | humanizeDuration }} ago (limit ${maxAge} days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
+      },
+    },
+    {
+      alert: 'SupplyChainAllowlistReviewOverdue',
+      expr: `${SCB_METRICS.allowlistReviewDue}{${scb}} <= time()`,
+      labels: labels('warning'),
+      annotations: {
+        summary: 'Allowlist entry for {{ $labels.image }} is overdue for review',
+        description: `{{ $labels.owner }} was due to review the allowlist entry for {{ $labels.image }} on {{ $value | humanizeTimestamp }}. Review it and update lastReviewed in ${customer.sourceFile}, or remove the entry.`,
+      },
+    },
+    {
+      alert: 'SupplyChainImageVerificationFailed',
+      expr: verificationFailures('enforce', 'admission_request', ADMISSION_WINDOW),
+      labels: labels('critical'),
+      annotations: {
+        summary: 'Kyverno refused unverified images under policy {{ $labels.policy_name }}',
+        description: `{{ $value | humanize }} image verifications failed in the last ${ADMISSION_WINDOW} under {{ $labels.policy_name }}; those pods were not admitted. Check that the image was released by the customer's workflow and is referenced by digest.`,
+      },
+    },
+    {
+      alert: 'SupplyChainAdmissionDenied',
+      expr: `sum by (resource_namespace) (increase(${KYVERNO_METRICS.admissionRequests}{request_allowed="false", ${namespaces}}[${ADMISSION_WINDOW}])) > 0`,
+      labels: labels('warning'),
+      annotations: {
+        summary: 'Kyverno denied admission requests in {{ $labels.resource_namespace }}',
+        description: `{{ $value | humanize }} requests were denied in {{ $labels.resource_namespace }} in the last ${ADMISSION_WINDOW}. The metric does not name the policy: any Kyverno policy may be the cause; see the PolicyReports and the SupplyChainImageVerificationFailed alert.`,
+      },
+    },
+    {
+      alert: 'SupplyChainAuditModeVerificationFailures',
+      expr: verificationFailures('audit', 'admission_request', '1h'),
+      labels: labels('warning'),
+      annotations: {
+        summary: `Images that would be refused after the flip on ${enforcement.flipDate} (policy {{ $labels.policy_name }})`,
+        description:
+          enforcement.mode === 'audit'
+            ? `{{ $value | humanize }} image verifications failed in audit mode in the last hour. The policies enforce from ${enforcement.flipDate}: release these images through the signing workflow before then, or the flip will refuse them.`
+            : `{{ $value | humanize }} image verifications failed in audit mode in the last hour, but this customer's policies should enforce (since ${enforcement.flipDate}): a policy in the cluster is still rendered in audit. Re-synthesize and apply the bundle.`,
+      },
+    },
+    {
+      alert: 'SupplyChainUnverifiedRunningImage',
+      expr: backgroundFailures,
+      labels: labels('warning'),
+      annotations: {
+        summary: 'Running pods with images not verified under {{ $labels.policy_name }}',
+        description: `Kyverno's background scan found running pods whose images did not pass {{ $labels.policy_name }} in the last ${BACKGROUND_WINDOW}: they were admitted before the policy, during a webhook outage (failurePolicy Ignore) or in audit mode, and do not run a digest signed by the release workflow. See the PolicyReports in the production namespaces.`,
+      },
+    },
+    {
+      alert: 'SupplyChainRescannerNotSucceeding',
+      expr: `time() - max by (cluster, customer) (${SCB_METRICS.rescanLastSuccess}{${scb}}) > ${2 * interval}`,
+      labels: labels('critical'),
+      annotations: {
+        summary: 'The supply-chain rescanner has not succeeded in two intervals',
+        description: `The last successful rescan was {{ $value | humanizeDuration }} ago; the schedule "${customer.scan.rescanSchedule}" runs at least every ${promDuration(interval)}. Vulnerability and staleness alerts are stale until it runs again. Check the CronJob scb-rescanner in supply-chain-monitoring.`,
+      },
+    },
+    {
+      alert: 'SupplyChainRescannerMetricsMissing',
+      expr: `absent(${SCB_METRICS.rescanLastSuccess}{${scb}})`,
+      for: promDuration(2 * interval),
+      labels: labels('critical'),
+      annotations: {
+        summary: 'The supply-chain rescanner has never pushed a successful run',
+        description: `No ${SCB_METRICS.rescanLastSuccess} series for this cluster for ${promDuration(2 * interval)}. Check the CronJob scb-rescanner, the Pushgateway URL (${customer.monitoring.pushgatewayUrl}) and that Prometheus scrapes the Pushgateway with honorLabels.`,
+      },
+    },
+  ];
+  if (customer.monitoring.falco) {
+    rules.push({
+      alert: 'SupplyChainDriftNewBinaryExecuted',
+      expr: `sum by (k8s_ns_name, k8s_pod_name) (increase(${FALCO_METRICS.events}{rule=${quote(FALCO_DRIFT_RULE)}, k8s_ns_name=~${quote(namespaceRegex(customer.admission.namespaces))}}[${ADMISSION_WINDOW}])) > 0`,
+      labels: labels('critical'),
+      annotations: {
+        summary: 'A container in {{ $labels.k8s_ns_name }}/{{ $labels.k8s_pod_name }} executed a binary that was not in its image',
+        description: `Falco's rule "${FALCO_DRIFT_RULE}" fired: the running container no longer matches its signed image. Investigate the pod, then replace it from the signed digest.`,
+      },
+    });
+  }
+  return [{ name: `supply-chain-bundle.${customer.name}`, rules }];
+}
+
+export interface SupplyChainAlertsProps {
+  /** The customer whose policies, metrics and thresholds the rules watch. */
+  readonly customer: Customer;
+  /** The enforcement state at the injected clock; the audit-mode alert names the flip date. */
+  readonly enforcement: EnforcementState;
+}
+
+/** The PrometheusRule object; kube-prometheus-stack loads it only with its `release` label. */
+export class SupplyChainAlerts extends Construct {
+  readonly groups: readonly AlertRuleGroup[];
+
+  constructor(scope: Construct, id: string, props: SupplyChainAlertsProps) {
+    super(scope, id);
+    this.groups = alertRuleGroups(props.customer, props.enforcement);
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: {
+        name: `scb-${props.customer.name}-supply-chain`,
+        labels: { release: props.customer.monitoring.prometheusReleaseLabel, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+      },
+      spec: { groups: this.groups.map((group) => ({ name: group.name, rules: group.rules.map((rule) => ({ ...rule })) })) },
+    });
+  }
+}

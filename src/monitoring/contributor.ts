@@ -1,0 +1,38 @@
+import type { BundleContributor } from '../synth/bundle';
+import { SupplyChainAlerts } from './alert-rules';
+import { SupplyChainDashboards } from './dashboards';
+import { ReadOnlyRootFilesystemPolicy } from './drift-policy';
+import { MONITORING_IMAGES } from './images';
+import { MONITORING_NAMESPACE } from './labels';
+import { MonitoringNamespace } from './namespace';
+import { MonitoringNetworkPolicies } from './network-policy';
+import { Rescanner, rescannerImage } from './rescanner';
+import { RescannerRbac } from './rescanner-rbac';
+import { TrivyServer } from './trivy-server';
+
+/**
+ * Adds the in-cluster monitoring bundle: the rescanner runtime (namespace, RBAC, CronJob,
+ * Trivy server, network policies), the alerts, the dashboards and the optional drift controls.
+ * Cluster-scoped objects go to charts without a namespace.
+ */
+export const monitoringContributor: BundleContributor = ({ customer, enforcement }, parts) => {
+  new MonitoringNamespace(parts.chart('monitoring-namespace.yaml'), 'namespace');
+  new RescannerRbac(parts.chart('rescanner-rbac.yaml'), 'rbac', { customer });
+  const namespaced = (fileName: string) => parts.chart(fileName, { namespace: MONITORING_NAMESPACE });
+  new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer });
+  new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
+  new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', { pushgatewayUrl: customer.monitoring.pushgatewayUrl });
+  new SupplyChainAlerts(namespaced('monitoring-alerts.yaml'), 'alerts', { customer, enforcement });
+  new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
+  if (customer.monitoring.requireReadOnlyRootFilesystem) {
+    new ReadOnlyRootFilesystemPolicy(parts.chart('drift-policies.yaml'), 'readonly-root', { customer, enforcement });
+  }
+  const placeholders = [
+    ...(rescannerImage(customer).placeholder ? ['rescanner'] : []),
+    ...(MONITORING_IMAGES.trivy.placeholder ? ['trivy'] : []),
+  ];
+  parts.summary(
+    `monitoring: rescan "${customer.scan.rescanSchedule}" → ${customer.monitoring.pushgatewayUrl}` +
+      (placeholders.length > 0 ? `; WARNING placeholder image digests (${placeholders.join(', ')}): pin them before deploying` : ''),
+  );
+};

@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Customer } from '../model/customer';
+import type { EnforcementState } from '../model/enforcement';
+import { KYVERNO_METRICS, SCB_METRICS } from './metrics';
+import { namespaceRegex } from './promql';
+import { clusterName } from './rescanner-config';
+
+/** Grafana's sidecar loads ConfigMaps with this label (one dashboard per ConfigMap). */
+export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
+/** The folder annotation; it works only when the deployer enabled the sidecar's `folderAnnotation`. */
+export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
+export const GRAFANA_FOLDER = 'Supply chain';
+
+/** Template variables every query may use; the test substitutes them before parsing. */
+export const DASHBOARD_VARIABLES = { datasource: 'datasource', cluster: 'cluster', customer: 'customer' } as const;
+
+/** A dashboard uid that is stable across runs, unique per customer and at most 40 characters (Grafana's limit). */
+export function dashboardUid(customer: string, name: string): string {
+  const readable = `scb-${customer}-${name}`;
+  if (readable.length <= 40) return readable;
+  const hash = createHash('sha256').update(`${customer}/${name}`).digest('hex').slice(0, 12);
+  return `${readable.slice(0, 27)}-${hash}`;
+}
+
+const DATASOURCE: { type: string; uid: string } = { type: 'prometheus', uid: `\${${DASHBOARD_VARIABLES.datasource}}` };
+/** scb_* series of the selected cluster(s) and customer. */
+const SCB = `cluster=~"$${DASHBOARD_VARIABLES.cluster}", customer="$${DASHBOARD_VARIABLES.customer}"`;
+/** Kyverno's series carry no customer or cluster label; the customer's policies are named `scb-<customer>-…`. */
+const POLICIES = `policy_name=~"scb-$${DASHBOARD_VARIABLES.customer}-.*"`;
+
+function query(expr: string, legend: string, refId = 'A', options: { instant?: boolean; table?: boolean } = {}) {
+  const builder = new prometheus.DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(refId);
+  if (options.instant) builder.instant();
+  if (options.table) builder.format(prometheus.PromQueryFormat.Table);
+  return builder;
+}
+
+function variables(customer: Customer): cog.Builder<dashboard.VariableModel>[] {
+  return [
+    new dashboard.DatasourceVariableBuilder(DASHBOARD_VARIABLES.datasource).label('Data source').type('prometheus'),
+    new dashboard.ConstantVariableBuilder(DASHBOARD_VARIABLES.customer).value(customer.name),
+    new dashboard.QueryVariableBuilder(DASHBOARD_VARIABLES.cluster)
+      .label('Cluster')
+      .datasource(DATASOURCE)
+      .query(`label_values(${SCB_METRICS.rescanLastRun}{customer="$${DASHBOARD_VARIABLES.customer}"}, cluster)`)
+      .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+      .multi(true)
+      .includeAll(true)
+      .allValue('.*')
+      .current({ text: clusterName(customer), value: clusterName(customer) }),
+  ];
+}
+
+function base(customer: Customer, name: string, title: string, description: string) {
+  return new dashboard.DashboardBuilder(`${title} (${customer.name})`)
+    .uid(dashboardUid(customer.name, name))
+    .description(description)
+    .tags(['supply-chain-bundle', customer.name])
+    .editable()
+    .time({ from: 'now-7d', to: 'now' })
+    .refresh('5m')
+    .timezone('utc')
+    .variables(variables(customer));
+}
+
+/** Admission: signature coverage, denials, flip readiness and the health of the rescanner. */
+export function admissionDashboard(customer: Customer, enforcement: EnforcementState): dashboard.Dashboard {
+  const namespaces = `resource_namespace=~"${namespaceRegex(customer.admission.namespaces)}"`;
+  const verification = (filter: string, window: string) =>
+    `sum by (result) (increase(${KYVERNO_METRICS.imageValidatingPolicyResults}{${POLICIES}${filter}}[${window}]))\nor\nlabel_replace(sum by (rule_result) (increase(${KYVERNO_METRICS.policyResults}{${POLICIES}, rule_type="imageVerify"${filter.replace('result=', 'rule_result=')}}[${window}])), "result", "$1", "rule_result", "(.*)")`;
+  return base(customer, 'admission', 'Supply chain: admission', `Image verification and admission for ${customer.name}; policies enforce from ${enforcement.flipDate}.`)
+    .withRow(new dashboard.RowBuilder('Signature coverage'))
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Verified share of image checks (range)')
+        .description('Image verification passes against all passes and failures of the customer\'s policies, both Kyverno engines, over the dashboard range.')
+        .unit('percentunit')
+        .min(0)
+        .max(1)
+        .span(6)
+        .height(6)
+        .withTarget(query(`sum(${verification(', result="pass"', '$__range')})\n/\nsum(${verification(', result=~"pass|fail"', '$__range')})`, 'verified', 'A', { instant: true })),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Image verification: pass against fail')
+        .description('Results per evaluation of ImageValidatingPolicy and ClusterPolicy verifyImages rules named scb-<customer>-….')
+        .unit('short')
+        .span(18)
+        .height(6)
+        .withTarget(query(verification(', result=~"pass|fail"', '$__rate_interval'), '{{result}}')),
+    )
+    .withRow(new dashboard.RowBuilder('Admission'))
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Denied admission requests (production namespaces)')
+        .description('kyverno_admission_requests_total with request_allowed="false"; the metric names no policy, so any Kyverno policy can be the cause.')
+        .unit('short')
+        .span(12)
+        .height(8)
+        .withTarget(query(`sum by (resource_namespace) (increase(${KYVERNO_METRICS.admissionRequests}{request_allowed="false", ${namespaces}}[$__rate_interval]))`, '{{resource_namespace}}')),
+    )
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title(`Flip readiness: images that would be refused from ${enforcement.flipDate}`)
+        .description('Image verification failures in audit mode over the last 24 hours. Zero before the flip date means the flip blocks nothing that ran yesterday.')
+        .unit('short')
+        .span(12)
+        .height(8)
+        .withTarget(query(`sum(${verification(', result="fail", policy_validation_mode="audit"', '24h')}) or vector(0)`, 'audit failures', 'A', { instant: true })),
+    )
+    .withRow(new dashboard.RowBuilder('Rescanner health'))
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Since last successful rescan')
+        .unit('s')
+        .span(6)
+        .height(6)
+        .withTarget(query(`time() - max by (cluster) (${SCB_METRICS.rescanLastSuccess}{${SCB}})`, '{{cluster}}', 'A', { instant: true })),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Rescan runs')
+        .description('Digests scanned, pods listed and scan errors of the last run, as pushed.')
+        .unit('short')
+        .span(12)
+        .height(6)
+        .withTarget(query(`max by (cluster) (${SCB_METRICS.rescanImagesScanned}{${SCB}})`, 'images scanned {{cluster}}', 'A'))
+        .withTarget(query(`max by (cluster) (${SCB_METRICS.rescanPodsListed}{${SCB}})`, 'pods listed {{cluster}}', 'B'))
+        .withTarget(query(`max by (cluster) (${SCB_METRICS.rescanScanErrors}{${SCB}})`, 'scan errors {{cluster}}', 'C')),
+    )
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Last rescan duration')
+        .unit('s')
+        .span(6)
+        .height(6)
+        .withTarget(query(`max by (cluster) (${SCB_METRICS.rescanDuration}{${SCB}})`, '{{cluster}}', 'A', { instant: true })),
+    )
+    .build();
+}
+
+/** Vulnerabilities and freshness of what runs: CVEs by severity and image, stale images, allowlist reviews. */
+export function vulnerabilityDashboard(customer: Customer): dashboard.Dashboard {
+  return base(customer, 'vulnerabilities', 'Supply chain: running images', `Vulnerabilities and age of the images running in ${customer.name}'s clusters, from the rescanner.`)
+    .withRow(new dashboard.RowBuilder('Vulnerabilities'))
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Vulnerabilities across the estate, by severity')
+        .description('Summed over distinct running digests (one scan per digest).')
+        .unit('short')
+        .span(24)
+        .height(5)
+        .withTarget(query(`sum by (severity) (${SCB_METRICS.imageVulnerabilities}{${SCB}})`, '{{severity}}', 'A', { instant: true })),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Top vulnerable running images (CRITICAL + HIGH)')
+        .span(12)
+        .height(9)
+        .withTarget(query(`topk(10, sum by (image, digest) (${SCB_METRICS.imageVulnerabilities}{${SCB}, severity=~"CRITICAL|HIGH"}))`, '', 'A', { instant: true, table: true })),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Vulnerabilities per image and severity')
+        .span(12)
+        .height(9)
+        .withTarget(query(`sum by (image, severity) (${SCB_METRICS.imageVulnerabilities}{${SCB}})`, '', 'A', { instant: true, table: true })),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('HIGH and CRITICAL findings in running images')
+        .span(24)
+        .height(9)
+        .withTarget(
+          query(
+            `max by (image, digest, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${SCB}})\nand on (image, digest)\n${SCB_METRICS.imageWorkloads}{${SCB}}`,
+            '',
+            'A',
+            { instant: true, table: true },
+          ),
+        ),
+    )
+    .withRow(new dashboard.RowBuilder('Freshness'))
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title(`Stale images (older than ${customer.staleness.maxImageAgeDays} days)`)
+        .description('scb_image_stale == 1; the allowlisted column says whether the digest is intentionally pinned.')
+        .span(12)
+        .height(8)
+        .withTarget(query(`max by (image, digest, allowlisted) (${SCB_METRICS.imageStale}{${SCB}}) == 1`, '', 'A', { instant: true, table: true })),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Allowlist reviews due')
+        .unit('dateTimeAsIso')
+        .span(12)
+        .height(8)
+        .withTarget(query(`max by (image, owner) (${SCB_METRICS.allowlistReviewDue}{${SCB}}) * 1000`, '', 'A', { instant: true, table: true })),
+    )
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Allowlist entries overdue for review')
+        .unit('short')
+        .span(6)
+        .height(5)
+        .withTarget(query(`sum(${SCB_METRICS.allowlistReviewOverdue}{${SCB}}) or vector(0)`, 'overdue', 'A', { instant: true })),
+    )
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Digests with scan errors')
+        .unit('short')
+        .span(6)
+        .height(5)
+        .withTarget(query(`count(${SCB_METRICS.imageScanErrors}{${SCB}} > 0) or vector(0)`, 'errors', 'A', { instant: true })),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Running workloads per image')
+        .unit('short')
+        .span(12)
+        .height(5)
+        .withTarget(query(`count by (image) (${SCB_METRICS.imageWorkloads}{${SCB}})`, '{{image}}')),
+    )
+    .build();
+}
+
+/** Every dashboard of a customer, keyed by the short name used in its uid and ConfigMap. */
+export function customerDashboards(customer: Customer, enforcement: EnforcementState): Record<string, dashboard.Dashboard> {
+  return { admission: admissionDashboard(customer, enforcement), vulnerabilities: vulnerabilityDashboard(customer) };
+}
+
+export interface SupplyChainDashboardsProps {
+  /** The customer the dashboards default to (uid, customer variable, thresholds in titles). */
+  readonly customer: Customer;
+  /** The enforcement state; the flip-readiness panel names the flip date. */
+  readonly enforcement: EnforcementState;
+}
+
+/** One ConfigMap per dashboard, labelled for the Grafana sidecar and annotated with its folder. */
+export class SupplyChainDashboards extends Construct {
+  constructor(scope: Construct, id: string, props: SupplyChainDashboardsProps) {
+    super(scope, id);
+    for (const [name, model] of Object.entries(customerDashboards(props.customer, props.enforcement))) {
+      new ApiObject(this, name, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: `scb-dashboard-${name}`,
+          labels: { ...GRAFANA_DASHBOARD_LABEL, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+          annotations: { [GRAFANA_FOLDER_ANNOTATION]: GRAFANA_FOLDER },
+        },
+        data: { [`scb-${props.customer.name}-${name}.json`]: `${JSON.stringify(model, null, 2)}\n` },
+      });
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Every metric name the monitoring bundle reads, in one place. Alert rules and dashboards use
+ * these constants, and a test refuses any PromQL that names a metric not listed here, so a
+ * renamed metric cannot silently turn a panel blank or an alert mute.
+ */
+
+/** The Pushgateway job the rescanner pushes its whole group under (HTTP PUT, replaced each run). */
+export const RESCANNER_JOB = 'supply_chain_rescanner';
+
+/** Metrics the rescanner (`scb rescan`) pushes; every series carries `cluster` and `customer`. */
+export const SCB_METRICS = {
+  /** Vulnerability count per running digest, by `severity` (upper case: CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN). */
+  imageVulnerabilities: 'scb_image_vulnerabilities',
+  /** 1 per HIGH/CRITICAL finding: `image, digest, vulnerability_id, severity, package, fixed`. */
+  imageVulnerabilityInfo: 'scb_image_vulnerability_info',
+  /** Build time from the image config (`created`); absent or 0 when unknown (reproducible builds write 1970). */
+  imageBuildTimestamp: 'scb_image_build_timestamp_seconds',
+  /** 1 when the digest is older than `staleness.maxImageAgeDays`; label `allowlisted` = "true"/"false". */
+  imageStale: 'scb_image_stale',
+  /** 1 per container running the digest: `namespace, workload, container`. */
+  imageWorkloads: 'scb_image_workloads',
+  /** 1 when the digest is on the customer's allowlist. */
+  imageAllowlisted: 'scb_image_allowlisted',
+  /** Next review date of an allowlist entry: `image, owner`. */
+  allowlistReviewDue: 'scb_allowlist_review_due_timestamp_seconds',
+  /** 1 when an allowlist entry is past its review date. */
+  allowlistReviewOverdue: 'scb_allowlist_review_overdue',
+  /** Scan errors for one digest in the last run. */
+  imageScanErrors: 'scb_image_scan_errors',
+  /** Unix time of the last run that completed. */
+  rescanLastSuccess: 'scb_rescan_last_success_timestamp_seconds',
+  /** Unix time of the last run, successful or not. */
+  rescanLastRun: 'scb_rescan_last_run_timestamp_seconds',
+  /** Scan errors in the last run. */
+  rescanScanErrors: 'scb_rescan_scan_errors_total',
+  /** Distinct digests scanned in the last run. */
+  rescanImagesScanned: 'scb_rescan_images_scanned',
+  /** Wall time of the last run. */
+  rescanDuration: 'scb_rescan_duration_seconds',
+  /** Pods listed in the last run. */
+  rescanPodsListed: 'scb_rescan_pods_listed',
+} as const;
+
+/** Kyverno 1.19 controller metrics (REFERENCE §4); Prometheus adds `_total` to the counters. */
+export const KYVERNO_METRICS = {
+  /** ClusterPolicy results: `policy_name, rule_name, rule_result, rule_type, policy_validation_mode, rule_execution_cause, resource_namespace`. */
+  policyResults: 'kyverno_policy_results_total',
+  /** ImageValidatingPolicy results: `policy_name, result, policy_validation_mode, execution_cause`. */
+  imageValidatingPolicyResults: 'kyverno_image_validating_policy_results_total',
+  /** Admission requests: `request_allowed, resource_namespace, resource_kind, request_operation`. */
+  admissionRequests: 'kyverno_admission_requests_total',
+} as const;
+
+/**
+ * falcosidekick's Prometheus output: counter `falco_events{rule, priority, k8s_ns_name, k8s_pod_name, ...}`.
+ * An assumption: falcosidekick is installed with its Prometheus endpoint scraped. Falco's own
+ * `falcosecurity_falco_rules_matches_total` would need a different rule.
+ */
+export const FALCO_METRICS = {
+  events: 'falco_events',
+} as const;
+
+/** Every metric name a rule or a dashboard panel of this bundle may read. */
+export const KNOWN_METRICS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(SCB_METRICS),
+  ...Object.values(KYVERNO_METRICS),
+  ...Object.values(FALCO_METRICS),
+]);
+
+/** Prefix of every policy the admission code generates for a customer. */
+export function customerPolicyPrefix(customer: string): string {
+  return `scb-${customer}-`;
+}
+
+/** A PromQL regex matcher value for the customer's policies (`policy_name=~"..."`). */
+export function customerPolicyRegex(customer: string): string {
+  return `${customerPolicyPrefix(customer)}.*`;
+}

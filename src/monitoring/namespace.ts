@@ -1,0 +1,17 @@
+import { Construct } from 'constructs';
+import { KubeNamespace } from 'cdk8s-plus-30/lib/imports/k8s';
+import { MONITORING_NAMESPACE } from './labels';
+import { RESTRICTED_NAMESPACE_LABELS } from './pod-security';
+
+/** The namespace of the rescanner and the Trivy server; it admits only "restricted" pods. */
+export class MonitoringNamespace extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: MONITORING_NAMESPACE,
+        labels: { ...RESTRICTED_NAMESPACE_LABELS, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+      },
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyPeer } from 'cdk8s-plus-30/lib/imports/k8s';
+import { RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, appLabels, selectorLabels } from './labels';
+
+export interface MonitoringNetworkPolicyProps {
+  /** The Pushgateway URL the rescanner pushes to (`monitoring.pushgatewayUrl`). */
+  readonly pushgatewayUrl: string;
+}
+
+/** Anywhere on IPv4: NetworkPolicy has no way to name a DNS host or the API server. */
+const ANYWHERE: NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0' } };
+
+const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
+
+/** DNS to the cluster resolver (kube-dns / CoreDNS keep the `k8s-app: kube-dns` label). */
+export const DNS_EGRESS: NetworkPolicyEgressRule = {
+  to: [
+    {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+    },
+  ],
+  ports: [
+    { protocol: 'UDP', port: IntOrString.fromNumber(53) },
+    { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+  ],
+};
+
+/**
+ * Where the Pushgateway is. An in-cluster Service URL (`<svc>.<namespace>.svc[.cluster.local]`)
+ * becomes a namespace selector on its port; any other host can only be reached by IP, so it
+ * becomes "anywhere on that port".
+ */
+export function pushgatewayEgress(pushgatewayUrl: string): NetworkPolicyEgressRule {
+  const url = new URL(pushgatewayUrl);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const inCluster = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(url.hostname);
+  const to: NetworkPolicyPeer[] = inCluster
+    ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': inCluster[1] } } }]
+    : [ANYWHERE];
+  return { to, ports: [tcp(port)] };
+}
+
+/**
+ * Network policies of the monitoring namespace.
+ *
+ * Rescanner: no ingress; egress to DNS, the Trivy server, the Pushgateway, and TCP 443/6443 for
+ * the API server and the registries. NetworkPolicy cannot tell a registry from any other HTTPS
+ * host, nor name the API server (its endpoints are node or control-plane IPs), so 443/6443 is
+ * open to every address; restricting registries by name needs an FQDN-aware CNI policy
+ * (Cilium, Calico Enterprise), which this bundle does not assume.
+ *
+ * Trivy server: ingress only from the rescanner on its port; egress to DNS and 443 for the
+ * vulnerability DB (mirror.gcr.io, ghcr.io).
+ */
+export class MonitoringNetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: MonitoringNetworkPolicyProps) {
+    super(scope, id);
+    new KubeNetworkPolicy(this, 'Rescanner', {
+      metadata: { name: RESCANNER_NAME, labels: appLabels(RESCANNER_NAME, 'rescanner') },
+      spec: {
+        podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [
+          DNS_EGRESS,
+          { to: [{ podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] },
+          pushgatewayEgress(props.pushgatewayUrl),
+          { to: [ANYWHERE], ports: [tcp(443), tcp(6443)] },
+        ],
+      },
+    });
+    new KubeNetworkPolicy(this, 'TrivyServer', {
+      metadata: { name: TRIVY_SERVER_NAME, labels: appLabels(TRIVY_SERVER_NAME, 'vulnerability-scanner') },
+      spec: {
+        podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] }],
+        egress: [DNS_EGRESS, { to: [ANYWHERE], ports: [tcp(443)] }],
+      },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { Construct } from 'constructs';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-30/lib/imports/k8s';
+import type { Customer } from '../model/customer';
+import { MONITORING_NAMESPACE, RESCANNER_NAME, appLabels } from './labels';
+
+export interface RescannerRbacProps {
+  /** The customer; `monitoring.pullSecrets` decides whether the rescanner may read any Secret. */
+  readonly customer: Customer;
+}
+
+/** The rules of the rescanner's ClusterRole: list pods everywhere, and read named pull secrets. */
+export function rescannerRules(customer: Pick<Customer, 'monitoring'>): PolicyRule[] {
+  const rules: PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }];
+  // RBAC cannot say "only the Secrets a pod names in imagePullSecrets"; resourceNames is the
+  // narrowest honest grant (by name, in every namespace). With no names, no Secret at all.
+  if (customer.monitoring.pullSecrets.length > 0) {
+    rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...customer.monitoring.pullSecrets] });
+  }
+  return rules;
+}
+
+/**
+ * The rescanner's identity: a ServiceAccount in the monitoring namespace, bound cluster-wide to
+ * a ClusterRole that lists pods (to read `status.containerStatuses[].imageID`, the digests
+ * that really run) and, optionally, reads named pull secrets. Cluster-scoped objects, so this
+ * construct belongs in a chart without a namespace; the ServiceAccount names its own.
+ */
+export class RescannerRbac extends Construct {
+  constructor(scope: Construct, id: string, props: RescannerRbacProps) {
+    super(scope, id);
+    const labels = appLabels(RESCANNER_NAME, 'rescanner');
+    new KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE, labels },
+      automountServiceAccountToken: false,
+    });
+    new KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: `scb-${props.customer.name}-rescanner`, labels },
+      rules: rescannerRules(props.customer),
+    });
+    new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: `scb-${props.customer.name}-rescanner`, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `scb-${props.customer.name}-rescanner` },
+      subjects: [{ kind: 'ServiceAccount', name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE }],
+    });
+  }
+}

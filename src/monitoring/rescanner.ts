@@ -1,0 +1,121 @@
+import { Construct } from 'constructs';
+import { KubeConfigMap, KubeCronJob, Quantity } from 'cdk8s-plus-30/lib/imports/k8s';
+import type { Customer } from '../model/customer';
+import { maxCronIntervalSeconds } from '../model/cron-schedule';
+import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, imageReference } from './images';
+import { MONITORING_NAMESPACE, RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels } from './labels';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
+import { rescannerConfig } from './rescanner-config';
+
+/** Where the ConfigMap is mounted; the CronJob passes this path to `scb rescan --config`. */
+export const RESCANNER_CONFIG_DIR = '/etc/scb';
+export const RESCANNER_CONFIG_FILE = 'rescanner.json';
+export const RESCANNER_ARGS = ['rescan', '--config', `${RESCANNER_CONFIG_DIR}/${RESCANNER_CONFIG_FILE}`] as const;
+/** The Trivy server token is mounted as a file (not an env var), and `trivyTokenFile` points at it. */
+export const TRIVY_TOKEN_DIR = '/var/run/secrets/scb/trivy';
+export const TRIVY_TOKEN_FILE = `${TRIVY_TOKEN_DIR}/${TRIVY_TOKEN_SECRET.key}`;
+
+/** In-cluster URL of the Trivy server Service. */
+export const TRIVY_SERVER_URL = `http://${TRIVY_SERVER_NAME}.${MONITORING_NAMESPACE}.svc:${TRIVY_SERVER_PORT}`;
+
+export interface RescannerProps {
+  /** The customer: schedule, staleness, allowlist and `monitoring.*` settings. */
+  readonly customer: Customer;
+}
+
+/** The rescanner image: the customer's digest-pinned override, or this release's own. */
+export function rescannerImage(customer: Pick<Customer, 'monitoring'>): { reference: string; placeholder: boolean } {
+  if (customer.monitoring.rescannerImage) return { reference: customer.monitoring.rescannerImage, placeholder: false };
+  return { reference: imageReference(MONITORING_IMAGES.rescanner), placeholder: MONITORING_IMAGES.rescanner.placeholder };
+}
+
+/**
+ * Deadlines derived from the schedule: a missed start is dropped after half an interval (at most
+ * 30 minutes), and a run is killed after 80% of an interval (at most 2 hours), so a hung run can
+ * never overlap the next one (concurrencyPolicy Forbid would otherwise skip it silently).
+ */
+export function rescannerDeadlines(schedule: string): { startingDeadlineSeconds: number; activeDeadlineSeconds: number } {
+  const interval = maxCronIntervalSeconds(schedule);
+  return {
+    startingDeadlineSeconds: Math.max(60, Math.min(1800, Math.floor(interval / 2))),
+    activeDeadlineSeconds: Math.max(300, Math.min(7200, Math.floor(interval * 0.8))),
+  };
+}
+
+/**
+ * The rescanner runtime: its JSON configuration (from the customer model) and the CronJob that
+ * runs `scb rescan` on `scan.rescanSchedule`, reading running digests from the API server,
+ * scanning each once through the Trivy server and PUTting its metric group to the Pushgateway.
+ */
+export class Rescanner extends Construct {
+  constructor(scope: Construct, id: string, props: RescannerProps) {
+    super(scope, id);
+    const { customer } = props;
+    const labels = appLabels(RESCANNER_NAME, 'rescanner');
+    const image = rescannerImage(customer);
+    const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL, trivyTokenFile: TRIVY_TOKEN_FILE });
+    const configMap = new KubeConfigMap(this, 'Config', {
+      metadata: { name: `${RESCANNER_NAME}-config`, labels },
+      data: { [RESCANNER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` },
+    });
+    const deadlines = rescannerDeadlines(customer.scan.rescanSchedule);
+    new KubeCronJob(this, 'CronJob', {
+      metadata: {
+        name: RESCANNER_NAME,
+        labels,
+        annotations: image.placeholder ? { [PLACEHOLDER_ANNOTATION]: 'true' } : undefined,
+      },
+      spec: {
+        schedule: customer.scan.rescanSchedule,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: deadlines.startingDeadlineSeconds,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            activeDeadlineSeconds: deadlines.activeDeadlineSeconds,
+            backoffLimit: 1,
+            template: {
+              metadata: { labels },
+              spec: {
+                serviceAccountName: RESCANNER_NAME,
+                // The ServiceAccount opts out; only this pod, which needs the API, mounts a token.
+                automountServiceAccountToken: true,
+                restartPolicy: 'Never',
+                securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
+                containers: [
+                  {
+                    name: 'rescanner',
+                    image: image.reference,
+                    args: [...RESCANNER_ARGS],
+                    env: [
+                      { name: 'TRIVY_CACHE_DIR', value: '/tmp/trivy' },
+                      { name: 'HOME', value: '/tmp' },
+                    ],
+                    securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+                    resources: {
+                      requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi') },
+                      limits: { cpu: Quantity.fromString('1'), memory: Quantity.fromString('1Gi') },
+                    },
+                    volumeMounts: [
+                      { name: 'config', mountPath: RESCANNER_CONFIG_DIR, readOnly: true },
+                      { name: 'trivy-token', mountPath: TRIVY_TOKEN_DIR, readOnly: true },
+                      { name: 'tmp', mountPath: '/tmp' },
+                    ],
+                  },
+                ],
+                volumes: [
+                  { name: 'config', configMap: { name: configMap.name } },
+                  { name: 'trivy-token', secret: { secretName: TRIVY_TOKEN_SECRET.name, items: [{ key: TRIVY_TOKEN_SECRET.key, path: TRIVY_TOKEN_SECRET.key }], defaultMode: 0o440 } },
+                  { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('1Gi') } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+}

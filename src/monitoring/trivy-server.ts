@@ -1,0 +1,96 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, KubeService, Quantity } from 'cdk8s-plus-30/lib/imports/k8s';
+import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, assertTrustedTrivyImage, imageReference, type PinnedImage } from './images';
+import { TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
+
+export interface TrivyServerProps {
+  /**
+   * The Trivy image; its tag must not be a known-compromised release.
+   * @default MONITORING_IMAGES.trivy
+   */
+  readonly image?: PinnedImage;
+  /**
+   * Size of the volume that keeps the vulnerability DB across restarts.
+   * @default "5Gi"
+   */
+  readonly cacheSize?: string;
+}
+
+const CACHE_DIR = '/var/lib/trivy';
+
+/**
+ * One Trivy server (`trivy server`) that holds the vulnerability DB for the rescanner, so the DB is
+ * downloaded once per cluster instead of once per run. A single replica with a ReadWriteOnce
+ * volume (hence the Recreate strategy); the token comes from a Secret the operator creates.
+ */
+export class TrivyServer extends Construct {
+  constructor(scope: Construct, id: string, props: TrivyServerProps = {}) {
+    super(scope, id);
+    const image = props.image ?? MONITORING_IMAGES.trivy;
+    assertTrustedTrivyImage(image);
+    const labels = appLabels(TRIVY_SERVER_NAME, 'vulnerability-scanner');
+    const claim = new KubePersistentVolumeClaim(this, 'Cache', {
+      metadata: { name: `${TRIVY_SERVER_NAME}-cache`, labels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: Quantity.fromString(props.cacheSize ?? '5Gi') } },
+      },
+    });
+    new KubeDeployment(this, 'Deployment', {
+      metadata: {
+        name: TRIVY_SERVER_NAME,
+        labels,
+        annotations: image.placeholder ? { [PLACEHOLDER_ANNOTATION]: 'true' } : undefined,
+      },
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
+            containers: [
+              {
+                name: 'trivy',
+                image: imageReference(image),
+                args: ['server', '--listen', `0.0.0.0:${TRIVY_SERVER_PORT}`, '--cache-dir', CACHE_DIR],
+                // TRIVY_TOKEN is Trivy's environment spelling of --token: the value stays out of the
+                // manifest and out of the process arguments.
+                env: [
+                  { name: 'TRIVY_TOKEN', valueFrom: { secretKeyRef: { name: TRIVY_TOKEN_SECRET.name, key: TRIVY_TOKEN_SECRET.key } } },
+                  { name: 'HOME', value: '/tmp' },
+                ],
+                ports: [{ name: 'trivy', containerPort: TRIVY_SERVER_PORT, protocol: 'TCP' }],
+                readinessProbe: { httpGet: { path: '/healthz', port: IntOrString.fromString('trivy') }, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/healthz', port: IntOrString.fromString('trivy') }, periodSeconds: 30, failureThreshold: 5 },
+                securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+                resources: {
+                  requests: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('512Mi') },
+                  limits: { cpu: Quantity.fromString('1'), memory: Quantity.fromString('2Gi') },
+                },
+                volumeMounts: [
+                  { name: 'cache', mountPath: CACHE_DIR },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'cache', persistentVolumeClaim: { claimName: claim.name } },
+              { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('2Gi') } },
+            ],
+          },
+        },
+      },
+    });
+    new KubeService(this, 'Service', {
+      metadata: { name: TRIVY_SERVER_NAME, labels },
+      spec: {
+        selector: selectorLabels(TRIVY_SERVER_NAME),
+        ports: [{ name: 'trivy', port: TRIVY_SERVER_PORT, targetPort: IntOrString.fromString('trivy'), protocol: 'TCP' }],
+      },
+    });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Allowlist membership (by digest) and review bookkeeping. Review dates follow the customer
+ * model's own definition (src/model/enforcement.ts) so the rescanner, the admission policies
+ * and the alert rules agree on the day an entry becomes overdue.
+ */
+import { isReviewOverdue, reviewDueDate } from '../model/enforcement';
+import type { RescannerAllowlistEntry } from './config';
+
+/** The model's default review interval, repeated here for entries that leave it out. */
+export const DEFAULT_REVIEW_INTERVAL_DAYS = 90;
+
+export interface AllowlistReview {
+  readonly image: string;
+  readonly owner: string;
+  /** Seconds since the epoch at which the next review is due (00:00 UTC of the due day). */
+  readonly dueSeconds: number;
+  readonly overdue: boolean;
+}
+
+/** `sha256:...` of a digest-pinned reference, or undefined. */
+export function digestOf(reference: string): string | undefined {
+  return /@(sha256:[0-9a-f]{64})$/.exec(reference)?.[1];
+}
+
+/** Digests of all allowlisted images. */
+export function allowlistedDigests(entries: readonly RescannerAllowlistEntry[]): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const e of entries) {
+    const d = digestOf(e.image);
+    if (d) set.add(d);
+  }
+  return set;
+}
+
+/** Review status of every entry at `now`. */
+export function reviewAllowlist(entries: readonly RescannerAllowlistEntry[], now: Date): AllowlistReview[] {
+  return entries.map((e) => {
+    const interval = e.reviewIntervalDays ?? DEFAULT_REVIEW_INTERVAL_DAYS;
+    const due = reviewDueDate(e.lastReviewed, interval);
+    return {
+      image: e.image,
+      owner: e.owner,
+      dueSeconds: Date.parse(`${due}T00:00:00Z`) / 1000,
+      overdue: isReviewOverdue({ lastReviewed: e.lastReviewed, reviewIntervalDays: interval }, now),
+    };
+  });
+}

@@ -1,0 +1,206 @@
+/**
+ * The rescanner's configuration: the JSON document mounted from a ConfigMap
+ * (`--config /etc/scb/rescanner.json`), overridable flag by flag.
+ *
+ * The ConfigMap is generated from the customer model, so the allowlist entries have the
+ * same shape as the model's `allowlist[]` entries.
+ */
+import { readFile } from 'node:fs/promises';
+
+/** One allowlisted (intentionally pinned) image, as in the customer model. */
+export interface RescannerAllowlistEntry {
+  /** The pinned image, `registry/repository@sha256:<64 hex>`; matched against running digests. */
+  readonly image: string;
+  /** Who answers for the exemption (team or e-mail); becomes the `owner` label. */
+  readonly owner: string;
+  /** Why the image is exempt (not exported as a label: free text would explode cardinality). */
+  readonly reason?: string;
+  /** Day the entry was last reviewed, `YYYY-MM-DD` (UTC). */
+  readonly lastReviewed: string;
+  /**
+   * Days between reviews.
+   * @default 90
+   */
+  readonly reviewIntervalDays?: number;
+}
+
+/** Contents of `rescanner.json`. Every field may also be given (or overridden) by a flag. */
+export interface RescannerConfig {
+  /** Customer name, the `customer` label and grouping key. */
+  readonly customer: string;
+  /** Cluster name, the `cluster` label and grouping key. */
+  readonly cluster: string;
+  /** Trivy server URL for client/server mode, e.g. `http://trivy.trivy-system:4954`. */
+  readonly trivyServer: string;
+  /** Pushgateway base URL, e.g. `http://pushgateway.monitoring:9091`. */
+  readonly pushgateway: string;
+  /**
+   * Days after its build that a running image counts as stale.
+   * @default 30
+   */
+  readonly maxImageAgeDays?: number;
+  /**
+   * Allowlisted images and their review bookkeeping.
+   * @default []
+   */
+  readonly allowlist?: readonly RescannerAllowlistEntry[];
+  /**
+   * File holding the Trivy server token (mounted from a Secret; never put the token itself here).
+   * @default undefined (no token)
+   */
+  readonly trivyTokenFile?: string;
+  /**
+   * HTTP header the Trivy server expects the token in.
+   * @default "Trivy-Token"
+   */
+  readonly trivyTokenHeader?: string;
+  /**
+   * Path of the trivy binary.
+   * @default "trivy"
+   */
+  readonly trivyPath?: string;
+  /**
+   * Images scanned at once.
+   * @default 4
+   */
+  readonly concurrency?: number;
+  /**
+   * Seconds one scan attempt may take before it is killed.
+   * @default 300
+   */
+  readonly scanTimeoutSeconds?: number;
+  /**
+   * Extra attempts after a failed or timed-out scan.
+   * @default 2
+   */
+  readonly scanRetries?: number;
+  /**
+   * Pods per page when listing.
+   * @default 500
+   */
+  readonly pageLimit?: number;
+  /**
+   * Fraction of unique images whose scan may fail while the run still exits 0.
+   * @default 0.1
+   */
+  readonly maxScanErrorRatio?: number;
+}
+
+/** Raised for an unusable configuration; the message names the field. */
+export class RescannerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RescannerConfigError';
+  }
+}
+
+const DIGEST_PINNED = /^[^@\s]+@sha256:[0-9a-f]{64}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const KNOWN_KEYS = new Set<keyof RescannerConfig>([
+  'customer', 'cluster', 'trivyServer', 'pushgateway', 'maxImageAgeDays', 'allowlist', 'trivyTokenFile',
+  'trivyTokenHeader', 'trivyPath', 'concurrency', 'scanTimeoutSeconds', 'scanRetries', 'pageLimit', 'maxScanErrorRatio',
+]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(obj: Record<string, unknown>, key: string, where: string): string | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') throw new RescannerConfigError(`${where}${key}: expected a non-empty string`);
+  return v;
+}
+
+function optionalNumber(obj: Record<string, unknown>, key: string, where: string, min: number, max: number, integer: boolean): number | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new RescannerConfigError(`${where}${key}: expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+  }
+  return v;
+}
+
+function parseAllowlistEntry(value: unknown, index: number): RescannerAllowlistEntry {
+  const where = `allowlist[${index}].`;
+  if (!isRecord(value)) throw new RescannerConfigError(`allowlist[${index}]: expected an object`);
+  const image = optionalString(value, 'image', where);
+  if (!image || !DIGEST_PINNED.test(image)) {
+    throw new RescannerConfigError(`${where}image: expected an image pinned by digest (registry/repository@sha256:<64 hex>)`);
+  }
+  const owner = optionalString(value, 'owner', where);
+  if (!owner) throw new RescannerConfigError(`${where}owner: required`);
+  const lastReviewed = optionalString(value, 'lastReviewed', where);
+  if (!lastReviewed || !DATE.test(lastReviewed) || Number.isNaN(Date.parse(`${lastReviewed}T00:00:00Z`))) {
+    throw new RescannerConfigError(`${where}lastReviewed: expected a date written as YYYY-MM-DD`);
+  }
+  const reason = optionalString(value, 'reason', where);
+  const reviewIntervalDays = optionalNumber(value, 'reviewIntervalDays', where, 1, 3650, true);
+  return {
+    image,
+    owner,
+    lastReviewed,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(reviewIntervalDays !== undefined ? { reviewIntervalDays } : {}),
+  };
+}
+
+/**
+ * Validates a parsed `rescanner.json`. Fields may be missing here when flags supply them;
+ * {@link requireComplete} checks the merged result.
+ */
+export function parseRescannerConfig(value: unknown): Partial<RescannerConfig> {
+  if (!isRecord(value)) throw new RescannerConfigError('config: expected a JSON object');
+  for (const key of Object.keys(value)) {
+    // Unknown keys are rejected so a typo ("maxImageAge") does not silently fall back to a default.
+    if (!KNOWN_KEYS.has(key as keyof RescannerConfig)) throw new RescannerConfigError(`config: unknown field "${key}"`);
+  }
+  const out: { -readonly [K in keyof RescannerConfig]?: RescannerConfig[K] } = {};
+  for (const key of ['customer', 'cluster', 'trivyServer', 'pushgateway', 'trivyTokenFile', 'trivyTokenHeader', 'trivyPath'] as const) {
+    const v = optionalString(value, key, '');
+    if (v !== undefined) out[key] = v;
+  }
+  const numbers: ReadonlyArray<[keyof RescannerConfig, number, number, boolean]> = [
+    ['maxImageAgeDays', 1, 3650, true],
+    ['concurrency', 1, 64, true],
+    ['scanTimeoutSeconds', 1, 86_400, false],
+    ['scanRetries', 0, 10, true],
+    ['pageLimit', 1, 10_000, true],
+    ['maxScanErrorRatio', 0, 1, false],
+  ];
+  for (const [key, min, max, integer] of numbers) {
+    const v = optionalNumber(value, key, '', min, max, integer);
+    if (v !== undefined) (out as Record<string, unknown>)[key] = v;
+  }
+  if (value.allowlist !== undefined) {
+    if (!Array.isArray(value.allowlist)) throw new RescannerConfigError('allowlist: expected a list of entries');
+    out.allowlist = value.allowlist.map(parseAllowlistEntry);
+  }
+  return out;
+}
+
+/** Reads and validates a `rescanner.json` file. */
+export async function loadRescannerConfig(file: string): Promise<Partial<RescannerConfig>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new RescannerConfigError(`config ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new RescannerConfigError(`config ${file}: not JSON: ${(err as Error).message}`);
+  }
+  return parseRescannerConfig(parsed);
+}
+
+/** Checks that the merged configuration names everything a run needs. */
+export function requireComplete(config: Partial<RescannerConfig>): RescannerConfig {
+  const missing = (['customer', 'cluster', 'trivyServer', 'pushgateway'] as const).filter((k) => !config[k]);
+  if (missing.length > 0) {
+    throw new RescannerConfigError(`missing ${missing.join(', ')} (set them in the config file or with flags)`);
+  }
+  return config as RescannerConfig;
+}

@@ -1,0 +1,119 @@
+/**
+ * The parts of Trivy's JSON report (`trivy image --format json`) the rescanner reads, and
+ * their reduction to per-image facts.
+ */
+
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface TrivyVulnerability {
+  readonly VulnerabilityID?: string;
+  readonly PkgName?: string;
+  readonly InstalledVersion?: string;
+  readonly FixedVersion?: string;
+  readonly Severity?: string;
+  readonly PublishedDate?: string;
+}
+
+export interface TrivyReport {
+  readonly SchemaVersion?: number;
+  readonly ArtifactName?: string;
+  readonly ArtifactType?: string;
+  readonly Metadata?: {
+    readonly ImageID?: string;
+    readonly RepoDigests?: readonly string[];
+    readonly ImageConfig?: { readonly created?: string };
+  };
+  readonly Results?: ReadonlyArray<{
+    readonly Target?: string;
+    readonly Class?: string;
+    readonly Type?: string;
+    readonly Vulnerabilities?: readonly TrivyVulnerability[] | null;
+  }> | null;
+}
+
+/**
+ * Rejects output that is not a Trivy JSON report (a CycloneDX/SARIF document, an error page,
+ * truncated output). Such output must become a scan error, never "zero vulnerabilities".
+ */
+export function parseTrivyReport(text: string): TrivyReport {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`trivy output is not JSON: ${(err as Error).message}`);
+  }
+  return assertTrivyReport(parsed);
+}
+
+export function assertTrivyReport(value: unknown): TrivyReport {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('trivy output is not a JSON object');
+  const report = value as Record<string, unknown>;
+  if (typeof report.SchemaVersion !== 'number') throw new Error('trivy output has no SchemaVersion: not a Trivy JSON report');
+  if (report.Results !== undefined && report.Results !== null && !Array.isArray(report.Results)) {
+    throw new Error('trivy output has a Results field that is not a list');
+  }
+  return value as TrivyReport;
+}
+
+/** A HIGH or CRITICAL finding, exported one series per finding. */
+export interface Finding {
+  readonly id: string;
+  readonly severity: 'CRITICAL' | 'HIGH';
+  readonly package: string;
+  /** Fixed version, empty when no fix exists. */
+  readonly fixed: string;
+}
+
+export interface ReportSummary {
+  readonly counts: Readonly<Record<Severity, number>>;
+  /** HIGH/CRITICAL findings, de-duplicated and sorted. */
+  readonly findings: readonly Finding[];
+  /** Build time in seconds since the epoch; undefined when unknown. */
+  readonly buildTimeSeconds?: number;
+}
+
+function severityOf(raw: string | undefined): Severity {
+  const upper = (raw ?? '').toUpperCase();
+  return (SEVERITIES as readonly string[]).includes(upper) ? (upper as Severity) : 'UNKNOWN';
+}
+
+/**
+ * Before this instant a `created` time is a placeholder, not a build time: reproducible
+ * builds write 1970-01-01T00:00:00Z (and Jib 1970-01-01T00:00:01Z), and no OCI image
+ * predates container registries.
+ */
+const EARLIEST_PLAUSIBLE_BUILD_MS = Date.UTC(2000, 0, 1);
+
+/** Build time from `Metadata.ImageConfig.created`, or undefined for a placeholder/absent time. */
+export function buildTimeSeconds(report: TrivyReport): number | undefined {
+  const created = report.Metadata?.ImageConfig?.created;
+  if (!created) return undefined;
+  const ms = Date.parse(created);
+  if (Number.isNaN(ms) || ms < EARLIEST_PLAUSIBLE_BUILD_MS) return undefined;
+  return Math.floor(ms / 1000);
+}
+
+/**
+ * Counts vulnerabilities by severity and collects HIGH/CRITICAL findings. Counts are per
+ * report entry (as Trivy lists them: one per package and vulnerability), so they match
+ * what `trivy image` prints for the image.
+ */
+export function summarizeReport(report: TrivyReport): ReportSummary {
+  const counts: Record<Severity, number> = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
+  const findings = new Map<string, Finding>();
+  for (const result of report.Results ?? []) {
+    for (const v of result.Vulnerabilities ?? []) {
+      const severity = severityOf(v.Severity);
+      counts[severity] += 1;
+      if (severity === 'CRITICAL' || severity === 'HIGH') {
+        const finding: Finding = { id: v.VulnerabilityID ?? '', severity, package: v.PkgName ?? '', fixed: v.FixedVersion ?? '' };
+        // Same CVE in the same package reported by two targets is one series (identical labels).
+        findings.set(`${finding.id}\u0000${finding.package}\u0000${finding.fixed}\u0000${severity}`, finding);
+      }
+    }
+  }
+  const sorted = [...findings.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, f]) => f);
+  const built = buildTimeSeconds(report);
+  return { counts, findings: sorted, ...(built !== undefined ? { buildTimeSeconds: built } : {}) };
+}
