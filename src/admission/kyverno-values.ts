@@ -23,7 +23,11 @@ export const KYVERNO_CHART = {
  * delivery area so that the Pulumi program could install Kyverno. Reconcile at merge.
  */
 export function kyvernoHelmValues(customer: Customer): Record<string, unknown> {
-  const metrics = { metricsService: { create: true }, serviceMonitor: { enabled: true } };
+  // kube-prometheus-stack scrapes only ServiceMonitors with its `release` label (REFERENCE §5).
+  const metrics = {
+    metricsService: { create: true },
+    serviceMonitor: { enabled: true, additionalLabels: { release: customer.monitoring.prometheusReleaseLabel } },
+  };
   return {
     customLabels: { 'supply-chain-bundle.io/customer': customer.name },
     // Three admission replicas keep admission answering through a node drain; the PDB makes drains wait.

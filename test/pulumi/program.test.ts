@@ -124,7 +124,7 @@ for (const customer of customers) {
       const values: any = kyverno.inputs.values;
       assert.equal(values.admissionController.replicas, 3);
       assert.deepEqual(values.features.policyExceptions, { enabled: true, namespace: POLICY_EXCEPTION_NAMESPACE });
-      assert.equal(values.admissionController.serviceMonitor.enabled, true);
+      assert.deepEqual(values.admissionController.serviceMonitor, { enabled: true, additionalLabels: { release: customer.monitoring.prometheusReleaseLabel } });
       assert.deepEqual(values, kyvernoHelmValues(customer));
     });
 
