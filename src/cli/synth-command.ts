@@ -16,14 +16,17 @@ is rendered first; only when all succeed are the folders swapped in, so on any e
 unchanged.
 
 Options:
-  -o, --out DIR   output folder (default: dist)
-      --at DATE   the clock the enforcement flip is judged by: YYYY-MM-DD or an ISO 8601
-                  timestamp (default: $SCB_AT, else now). Same input and clock, same bytes.
-      --gitops-repo URL       fleet Git repository Argo CD and Flux read DIR from
+  -o, --out DIR               output folder (default: dist)
+      --at DATE               the clock the enforcement flip is judged by: YYYY-MM-DD or an
+                              ISO 8601 timestamp (default: $SCB_AT, else now). Same input and
+                              clock, same bytes.
+      --gitops-repo URL       fleet Git repository that Argo CD and Flux read DIR from
                               (default: $SCB_GITOPS_REPO, else a placeholder)
-      --gitops-revision REV   branch, tag or commit they follow (default: $SCB_GITOPS_REVISION, else main)
-      --gitops-path PATH      DIR's path inside that repository (default: $SCB_GITOPS_PATH, else dist)
-  -h, --help      show this help
+      --gitops-revision REV   branch, tag or commit they follow (default: $SCB_GITOPS_REVISION,
+                              else main)
+      --gitops-path PATH      DIR's path inside that repository (default: $SCB_GITOPS_PATH,
+                              else dist)
+  -h, --help                  show this help
 
 Exit codes: 0 ok, 1 invalid input, 2 usage error.
 `;

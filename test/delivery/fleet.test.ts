@@ -183,3 +183,13 @@ describe('Automation API runner workers', () => {
     assert.equal(existsSync(first) || existsSync(second), false);
   });
 });
+
+describe('scb fleet help', () => {
+  it('is listed by scb --help and has its own --help', () => {
+    const main = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scb.js'), '--help'], { encoding: 'utf8' });
+    assert.match(main.stdout, /\n {2}fleet {7}pulumi up\|preview every customer stack/);
+    const help = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scb.js'), 'fleet', '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^Usage: scb fleet up\|preview \[--concurrency N\] \[--only a,b\]/);
+  });
+});
