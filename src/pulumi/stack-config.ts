@@ -46,7 +46,7 @@ function fail(errors: readonly FieldError[]): never {
  * Reads the stack's config. Errors name the stack file, line (when the file is at hand, as it is
  * under `pulumi up` in the project folder), field and fix, like `scb validate`.
  */
-export function readStackInputs(stack: string = pulumi.getStack(), projectDir: string = process.cwd()): StackInputs {
+export function readStackInputs(stack: string = pulumi.getStack(), projectDir: string = pulumi.runtime.getRootDirectory() || process.cwd()): StackInputs {
   const config = new pulumi.Config(PULUMI_PROJECT);
   const stackFile = join('stacks', `Pulumi.${stack}.yaml`);
   const path = join(projectDir, stackFile);

@@ -296,3 +296,20 @@ describe('pulumi program: bad stack config', () => {
     assert.throws(await readConfig({ 'supply-chain:at': 'tomorrow' }), /supply-chain:at: "tomorrow" is not a date\. Fix: write YYYY-MM-DD/);
   });
 });
+
+describe('pulumi program entry point (Pulumi.yaml main)', () => {
+  it('is a function Pulumi calls, reading the stack name from the engine and returning the outputs', async () => {
+    const program = require(join(REPO_ROOT, 'lib', 'src', 'pulumi', 'program.js')) as () => Promise<Record<string, unknown>>;
+    assert.equal(typeof program, 'function');
+    const cwd = process.cwd();
+    process.chdir(REPO_ROOT); // Pulumi runs the program from the project folder
+    try {
+      const config = { ...stackConfig('globex', { 'supply-chain:at': '2026-10-01' }), ...SECRETS.globex };
+      const { outputs } = await runWithMocks('globex', config, Object.keys(SECRETS.globex), () => program());
+      assert.equal(outputs.customer, 'globex');
+      assert.equal(outputs.flipDate, '2026-06-03');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
