@@ -50,7 +50,7 @@ export const deliverySettingsSchema = z.strictObject({
        */
       mode: z.enum(['direct', 'pull-request'], { error: 'expected "direct" or "pull-request" (use pull-request when the release branch is protected)' }).default('direct'),
       /**
-       * Branch the workflow is pushed to in pull-request mode.
+       * Branch prefix in pull-request mode; each workflow version goes to `<prefix>-<sha256[:8]>`.
        * @default "supply-chain-bundle/<customer>"
        */
       pullRequestBranch: z.string({ error: 'expected a branch name' }).regex(BRANCH, { error: 'is not a plain branch name; give it without "refs/heads/"' }).optional(),

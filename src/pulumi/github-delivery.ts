@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as github from '@pulumi/github';
 import * as pulumi from '@pulumi/pulumi';
 import { pullRequestBranch, type DeliverySettings } from '../delivery/settings';
@@ -21,6 +22,11 @@ export interface GitHubDelivery {
   /** URL of the workflow file on the branch it was committed to. */
   readonly workflowUrl: string;
   readonly pullRequestUrl?: pulumi.Output<string>;
+}
+
+/** First 8 hex digits of the content's SHA-256, naming one version of the workflow. */
+export function contentTag(content: string): string {
+  return createHash('sha256').update(content).digest('hex').slice(0, 8);
 }
 
 /** The GitHub provider for the customer's owner, signed in with the secret token or App. */
@@ -56,7 +62,10 @@ export function githubDelivery(props: GitHubDeliveryProps): GitHubDelivery {
   if (settings.mode === 'direct') {
     workflowFile = new github.RepositoryFile('release-workflow', { ...commit, branch: releaseBranch }, { provider });
   } else {
-    targetBranch = pullRequestBranch({ github: settings } as DeliverySettings, customer.name);
+    // One branch (and pull request) per workflow version: a changed workflow opens a new pull
+    // request even after the previous one was merged and its branch deleted, and replacing the
+    // old pull request leaves a merged one alone (the provider only closes open ones).
+    targetBranch = `${pullRequestBranch({ github: settings } as DeliverySettings, customer.name)}-${contentTag(props.workflow)}`;
     const branch = new github.Branch('release-workflow', { repository, branch: targetBranch, sourceBranch: releaseBranch }, { provider });
     workflowFile = new github.RepositoryFile('release-workflow', { ...commit, branch: branch.branch }, { provider, dependsOn: [branch] });
     pullRequest = new github.RepositoryPullRequest(

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { KYVERNO_CHART, POLICY_EXCEPTION_NAMESPACE, kyvernoHelmValues } from '../../src/admission/kyverno-values';
 import { loadCustomers } from '../../src/model/load';
+import { contentTag } from '../../src/pulumi/github-delivery';
 import { onboardCustomer } from '../../src/pulumi/onboard';
 import { readStackInputs } from '../../src/pulumi/stack-config';
 import { configureMocks, resolve, runWithMocks, stackConfig, type RegisteredResource } from '../support/pulumi-mocks';
@@ -79,6 +80,11 @@ function templateDashboardUids(customer: string): string[] {
 }
 
 const customers = loadCustomers(exampleStackFiles(), REPO_ROOT);
+
+/** globex's customer description as committed, for tests that vary one field. */
+function globexDescription(): Record<string, unknown> {
+  return JSON.parse(stackConfig('globex')['supply-chain:customer']);
+}
 
 for (const customer of customers) {
   describe(`pulumi program for stack ${customer.name}`, () => {
@@ -186,18 +192,30 @@ describe('pulumi program: delivery modes', () => {
 
   it('globex (protected main) pushes to a branch and opens a pull request instead', async () => {
     const { resources, outputs } = await runStack('globex');
+    const workflow = readFileSync(join(TEMPLATES_DIR, 'globex', 'github', '.github', 'workflows', 'release.yml'), 'utf8');
+    const expectedBranch = `supply-chain-bundle/globex-${contentTag(workflow)}`;
+    assert.match(expectedBranch, /^supply-chain-bundle\/globex-[0-9a-f]{8}$/);
     const branch = only(resources, G.branch);
-    assert.deepEqual([branch.inputs.branch, branch.inputs.sourceBranch], ['supply-chain-bundle/globex', 'main']);
+    assert.deepEqual([branch.inputs.branch, branch.inputs.sourceBranch], [expectedBranch, 'main']);
     const file = only(resources, G.file);
-    assert.equal(file.inputs.branch, 'supply-chain-bundle/globex', 'never a direct commit to main');
+    assert.equal(file.inputs.branch, expectedBranch, 'never a direct commit to main');
     assert.ok(file.dependencies.includes(branch.urn));
     const pullRequest = only(resources, G.pullRequest);
     assert.equal(pullRequest.inputs.baseRef, 'main');
-    assert.equal(pullRequest.inputs.headRef, 'supply-chain-bundle/globex');
+    assert.equal(pullRequest.inputs.headRef, expectedBranch);
     assert.equal(pullRequest.inputs.baseRepository, 'billing-platform');
     assert.ok(pullRequest.dependencies.includes(file.urn), 'the pull request is opened after the commit');
     assert.match(pullRequest.inputs.body, /signed as `https:\/\/github\.com\/globex\/billing-platform\/\.github\/workflows\/release\.yml@refs\/heads\/main`/);
     assert.equal(await resolve(outputs.pullRequestUrl as any), 'https://github.com/globex/billing-platform/pull/42');
+    assert.equal(outputs.workflowUrl, `https://github.com/globex/billing-platform/blob/${expectedBranch}/.github/workflows/release.yml`);
+  });
+
+  it('a changed workflow goes to a new branch and pull request', async () => {
+    const first = only((await runStack('globex')).resources, G.branch).inputs.branch;
+    const renamed = await runStack('globex', { 'supply-chain:customer': { ...globexDescription(), github: { owner: 'globex', repository: 'billing-platform', workflow: 'ship.yml' } } });
+    const second = only(renamed.resources, G.branch).inputs.branch;
+    assert.notEqual(second, first);
+    assert.equal(only(renamed.resources, G.pullRequest).inputs.headRef, second);
   });
 
   it('globex protects main with a ruleset (no deletion, no force push, two approvals)', async () => {
