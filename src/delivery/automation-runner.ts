@@ -79,10 +79,11 @@ export class AutomationStackRunner implements StackRunner {
           if (event.diagnosticEvent?.severity === 'error') progress(`error: ${event.diagnosticEvent.message.trim()}`);
         };
         if (operation === 'preview') {
-          const result = await stack.preview({ onEvent, color: 'never' });
+          const result = await stack.preview({ onEvent, color: 'never', refresh: true });
           return { changes: result.changeSummary as ChangeCounts };
         }
-        const result = await stack.up({ onEvent, color: 'never' });
+        // Refresh first: a merged workflow pull request or a deleted branch must be seen as such.
+        const result = await stack.up({ onEvent, color: 'never', refresh: true });
         const pullRequestUrl = result.outputs.pullRequestUrl?.value;
         return {
           changes: (result.summary.resourceChanges ?? {}) as ChangeCounts,
