@@ -12,6 +12,7 @@ COSIGN_VERSION=v3.1.2
 CRANE_VERSION=v0.22.1
 ACTIONLINT_VERSION=v1.7.12
 ZIZMOR_VERSION=1.32.0
+PYYAML_VERSION=6.0.3
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
@@ -78,15 +79,18 @@ kyverno_cli() {
 
 zizmor_venv() {
   local venv="$TOOLS_DIR/venv"
-  if have_stamp zizmor "$ZIZMOR_VERSION" && "$venv/bin/zizmor" --version >/dev/null 2>&1; then
-    log "zizmor $ZIZMOR_VERSION: cached"
+  # The venv also carries PyYAML for the harness's own Python helpers.
+  local want="zizmor==$ZIZMOR_VERSION pyyaml==$PYYAML_VERSION"
+  if have_stamp zizmor "$want" && "$venv/bin/zizmor" --version >/dev/null 2>&1; then
+    log "venv ($want): cached"
     return
   fi
-  log "zizmor: pip install zizmor==$ZIZMOR_VERSION into $venv"
+  log "venv: pip install $want into $venv"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "zizmor==$ZIZMOR_VERSION"
+  # shellcheck disable=SC2086 # two requirement words
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $want
   ln -sf "$venv/bin/zizmor" "$BIN/zizmor"
-  set_stamp zizmor "$ZIZMOR_VERSION"
+  set_stamp zizmor "$want"
 }
 
 apt_packages() {

@@ -36,7 +36,7 @@ scb_scenarios_build() {
   _scb_pred "$p/stale.json" alpine-310.json --scan-age 8d
   _scb_pred "$p/critold.json" debian-buster.json --critical-age 30d
   _scb_pred "$p/critnew.json" debian-buster.json --critical-age 2d
-  : >"$work/images.env"
+  printf "REGISTRY=%s\n" "$SCB_REGISTRY" >"$work/images.env"
   local case ref
   _emit() { printf '%s_REF=%s\n%s_TAG=%s\n' "$1" "$2" "$1" "$SCB_REGISTRY/$repo:$1" >>"$work/images.env"; }
 

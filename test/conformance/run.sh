@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Real-tool conformance: sign and attest test images offline with cosign, then check with the
+# real Kyverno CLI (`kyverno test`) that the sample admission policies admit and refuse exactly
+# the intended cases. Everything runs on loopback; nothing is downloaded at test time.
+#
+# Usage: test/conformance/run.sh [--no-install] [--keep] [SUITE...]
+#   SUITE: clusterpolicy clusterpolicy-audit ivp-key (default: all)
+# Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TOOLS_DIR="${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}"
+INSTALL=1
+KEEP="${SCB_KEEP_WORK:-0}"
+SUITES=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-install) INSTALL=0 ;;
+    --keep) KEEP=1 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) SUITES+=("$1") ;;
+  esac
+  shift
+done
+[ "${#SUITES[@]}" -gt 0 ] || SUITES=(clusterpolicy clusterpolicy-audit ivp-key)
+
+if [ "$INSTALL" = 1 ]; then
+  "$HERE/install-tools.sh" --no-apt
+fi
+export PATH="$TOOLS_DIR/bin:$PATH"
+CRANE="$TOOLS_DIR/bin/crane"
+COSIGN="$TOOLS_DIR/bin/cosign"
+KYVERNO="$TOOLS_DIR/bin/kyverno"
+PY="$TOOLS_DIR/venv/bin/python"
+[ -x "$PY" ] || PY=python3
+export CRANE COSIGN
+
+SCB_WORK="$(mktemp -d "${TMPDIR:-/tmp}/scb-conformance.XXXXXX")"
+export SCB_WORK
+# cosign keeps its TUF cache and config under HOME: keep the runs hermetic.
+export HOME="$SCB_WORK/home"
+mkdir -p "$HOME"
+
+# shellcheck source=SCRIPTDIR/helpers/registry.sh
+. "$HERE/helpers/registry.sh"
+# shellcheck source=SCRIPTDIR/helpers/test-ca.sh
+. "$HERE/helpers/test-ca.sh"
+# shellcheck source=SCRIPTDIR/helpers/sign.sh
+. "$HERE/helpers/sign.sh"
+# shellcheck source=SCRIPTDIR/helpers/scenarios.sh
+. "$HERE/helpers/scenarios.sh"
+
+cleanup() {
+  scb_registry_stop
+  if [ "$KEEP" = 1 ]; then
+    echo "work dir kept: $SCB_WORK" >&2
+  else
+    rm -rf "$SCB_WORK"
+  fi
+}
+
+scb_registry_start
+trap cleanup EXIT
+echo "registry: $SCB_REGISTRY (pid $SCB_REGISTRY_PID)"
+
+scb_ca_standard "$SCB_WORK/ca" acme services release.yml main
+scb_scenarios_build "$SCB_WORK"
+echo "signed and attested $(grep -c '_REF=' "$SCB_WORK/images.env") test images"
+
+passed=0
+failed=0
+
+# run_suite NAME SAMPLE_DIR [TRANSFORM]
+run_suite() {
+  local name="$1" sample="$2" transform="${3:-}" dir="$SCB_WORK/suites/$1"
+  "$PY" "$HERE/helpers/render.py" "$HERE/samples/$sample" "$dir" "$SCB_WORK/images.env" \
+    "CA_PEM=@$SCB_WORK/ca/ca.pem" "COSIGN_PUB=@$SCB_WORK/keys/cosign.pub"
+  if [ -n "$transform" ]; then "$transform" "$dir"; fi
+  local ok=1
+  (cd "$dir" && "$KYVERNO" test . -o json >"$dir/out.txt" 2>&1) || true
+  "$PY" "$HERE/helpers/kyverno-check.py" "$dir/out.txt" "$dir/kyverno-test.yaml" || ok=0
+  # Negative control: inverted expectations must make every row fail.
+  cp -r "$dir" "$dir.flipped"
+  "$PY" "$HERE/helpers/kyverno-check.py" flip "$dir.flipped/kyverno-test.yaml"
+  (cd "$dir.flipped" && "$KYVERNO" test . -o json >"$dir.flipped/out.txt" 2>&1) || true
+  "$PY" "$HERE/helpers/kyverno-check.py" "$dir.flipped/out.txt" "$dir.flipped/kyverno-test.yaml" --flipped || ok=0
+  if [ "$ok" = 1 ]; then
+    passed=$((passed + 1))
+    echo "PASS $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name (output: $dir/out.txt)"
+    KEEP=1
+  fi
+}
+
+# The soft period of the same policy: failureAction Audit. Kyverno rejects mutateDigest: true
+# with Audit, and verifyDigest: true would report every tag reference as a failure.
+to_audit() {
+  sed -i -e 's/failureAction: Enforce/failureAction: Audit/' \
+    -e 's/mutateDigest: true/mutateDigest: false/' \
+    -e 's/verifyDigest: true/verifyDigest: false/' "$1/policy.yaml"
+  sed -i -e 's/name: scb-clusterpolicy$/name: scb-clusterpolicy-audit/' "$1/kyverno-test.yaml"
+}
+
+for suite in "${SUITES[@]}"; do
+  case "$suite" in
+    clusterpolicy) run_suite clusterpolicy clusterpolicy ;;
+    clusterpolicy-audit) run_suite clusterpolicy-audit clusterpolicy to_audit ;;
+    ivp-key) run_suite ivp-key ivp-key ;;
+    *) echo "unknown suite $suite" >&2; exit 2 ;;
+  esac
+done
+
+echo "conformance: $passed passed, $failed failed"
+[ "$failed" = 0 ]
