@@ -59,7 +59,7 @@ cleanup() {
   fi
 }
 
-scb_registry_start
+scb_registry_start 0
 trap cleanup EXIT
 echo "registry: $SCB_REGISTRY (pid $SCB_REGISTRY_PID)"
 
