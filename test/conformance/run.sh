@@ -4,7 +4,7 @@
 # the intended cases. Everything runs on loopback; nothing is downloaded at test time.
 #
 # Usage: test/conformance/run.sh [--no-install] [--keep] [SUITE...]
-#   SUITE: clusterpolicy clusterpolicy-audit ivp-key (default: all)
+#   SUITE: clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit (default: all)
 # Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
 set -euo pipefail
 
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ "${#SUITES[@]}" -gt 0 ] || SUITES=(clusterpolicy clusterpolicy-audit ivp-key)
+[ "${#SUITES[@]}" -gt 0 ] || SUITES=(clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit)
 
 if [ "$INSTALL" = 1 ]; then
   "$HERE/install-tools.sh" --no-apt
@@ -103,11 +103,18 @@ to_audit() {
   sed -i -e 's/name: scb-clusterpolicy$/name: scb-clusterpolicy-audit/' "$1/kyverno-test.yaml"
 }
 
+# The ImageValidatingPolicy soft period: same verification, Audit + Warn instead of Deny.
+to_ivp_audit() {
+  sed -i -e 's/validationActions: \[Deny\]/validationActions: [Audit, Warn]/' "$1/policy.yaml"
+  sed -i -e 's/name: scb-ivp-key$/name: scb-ivp-key-audit/' "$1/kyverno-test.yaml"
+}
+
 for suite in "${SUITES[@]}"; do
   case "$suite" in
     clusterpolicy) run_suite clusterpolicy clusterpolicy ;;
     clusterpolicy-audit) run_suite clusterpolicy-audit clusterpolicy to_audit ;;
     ivp-key) run_suite ivp-key ivp-key ;;
+    ivp-key-audit) run_suite ivp-key-audit ivp-key to_ivp_audit ;;
     *) echo "unknown suite $suite" >&2; exit 2 ;;
   esac
 done

@@ -62,8 +62,13 @@ def main() -> int:
     seen = set()
     for r in rows:
         res, reason = r.get("RESULT"), r.get("REASON", "")
-        kind_ns_name = r.get("RESOURCE", "").split("/")
-        key = (r.get("POLICY"), "/".join(kind_ns_name[-2:]))
+        # RESOURCE is apiVersion/Kind/namespace/name; a Test file may name a resource as
+        # namespace/name or (as Kyverno's own ImageValidatingPolicy tests do) as name alone.
+        parts = r.get("RESOURCE", "").split("/")
+        key = next(
+            (k for k in ((r.get("POLICY"), "/".join(parts[-2:])), (r.get("POLICY"), parts[-1])) if k in expected),
+            (r.get("POLICY"), "/".join(parts[-2:])),
+        )
         seen.add(key)
         where = f"{r.get('POLICY')}/{r.get('RULE')} {r.get('RESOURCE')}"
         want = expected.get(key)
