@@ -2,7 +2,8 @@
 # Installs the real tools the conformance harness runs, at exact versions, into a cache:
 #   ${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}/bin
 # Idempotent: a tool already present at the pinned version is not rebuilt.
-# Sources: the Go module proxy (cosign, crane, actionlint, kyverno via tools/kyverno),
+# Sources: the Go module proxy (cosign, crane, actionlint, kyverno via tools/kyverno, and our
+# own test servers from test/conformance/testinfra),
 # PyPI (zizmor, in a venv), Debian (promtool, pushgateway, shellcheck, openssl).
 #
 # Usage: test/conformance/install-tools.sh [--no-apt] [--only NAME[,NAME...]]
@@ -125,6 +126,11 @@ command -v go >/dev/null 2>&1 || { echo "go is required (Go >= 1.25)" >&2; exit 
 if [ "$APT" = 1 ] && want apt; then apt_packages; fi
 if want cosign; then go_tool cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION"; fi
 if want crane; then go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"; fi
+if want testinfra; then
+  # Our own test servers/tools (go build caches; rebuilt each run, a second or two).
+  (cd "$HERE/testinfra" && go build -o "$BIN/" ./cmd/...)
+  log "scb-tuf-repo, scb-tsa: built from test/conformance/testinfra"
+fi
 if want actionlint; then go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"; fi
 if want zizmor; then zizmor_venv; fi
 if want kyverno; then kyverno_cli; fi

@@ -4,12 +4,13 @@
 # the intended cases. Everything runs on loopback; nothing is downloaded at test time.
 #
 # Usage: test/conformance/run.sh [--no-install] [--keep] [SUITE...]
-#   SUITE: clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit (default: all)
+#   SUITE: clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit ivp-keyless-tuf (default: all)
 # Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TOOLS_DIR="${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}"
+export SCB_TOOLS_DIR="$TOOLS_DIR"
 INSTALL=1
 KEEP="${SCB_KEEP_WORK:-0}"
 SUITES=()
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ "${#SUITES[@]}" -gt 0 ] || SUITES=(clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit)
+[ "${#SUITES[@]}" -gt 0 ] || SUITES=(clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit ivp-keyless-tuf)
 
 if [ "$INSTALL" = 1 ]; then
   "$HERE/install-tools.sh" --no-apt
@@ -49,8 +50,14 @@ mkdir -p "$HOME"
 . "$HERE/helpers/sign.sh"
 # shellcheck source=SCRIPTDIR/helpers/scenarios.sh
 . "$HERE/helpers/scenarios.sh"
+# shellcheck source=SCRIPTDIR/helpers/tsa.sh
+. "$HERE/helpers/tsa.sh"
+# shellcheck source=SCRIPTDIR/helpers/tuf.sh
+. "$HERE/helpers/tuf.sh"
 
 cleanup() {
+  scb_tuf_stop
+  scb_tsa_stop
   scb_registry_stop
   if [ "$KEEP" = 1 ]; then
     echo "work dir kept: $SCB_WORK" >&2
@@ -63,8 +70,15 @@ scb_registry_start 0
 trap cleanup EXIT
 echo "registry: $SCB_REGISTRY (pid $SCB_REGISTRY_PID)"
 
+scb_tsa_start "$SCB_WORK/tsa"
+echo "timestamp authority: $SCB_TSA_URL (pid $SCB_TSA_PID)"
+
 scb_ca_standard "$SCB_WORK/ca" acme services release.yml main
 scb_scenarios_build "$SCB_WORK"
+
+scb_tuf_build "$SCB_WORK/tuf" "$SCB_WORK/ca/ca.pem" "$SCB_WORK/tsa/tsa-chain.pem"
+scb_tuf_serve "$SCB_WORK/tuf"
+echo "TUF mirror: $SCB_TUF_URL (pid $SCB_TUF_PID)"
 echo "signed and attested $(grep -c '_REF=' "$SCB_WORK/images.env") test images"
 
 passed=0
@@ -74,7 +88,8 @@ failed=0
 run_suite() {
   local name="$1" sample="$2" transform="${3:-}" dir="$SCB_WORK/suites/$1"
   "$PY" "$HERE/helpers/render.py" "$HERE/samples/$sample" "$dir" "$SCB_WORK/images.env" \
-    "CA_PEM=@$SCB_WORK/ca/ca.pem" "COSIGN_PUB=@$SCB_WORK/keys/cosign.pub"
+    "CA_PEM=@$SCB_WORK/ca/ca.pem" "COSIGN_PUB=@$SCB_WORK/keys/cosign.pub" \
+    "TUF_URL=$SCB_TUF_URL" "TUF_ROOT_B64=@$SCB_WORK/tuf/root.json.b64"
   if [ -n "$transform" ]; then "$transform" "$dir"; fi
   local ok=1
   (cd "$dir" && "$KYVERNO" test . -o json >"$dir/out.txt" 2>&1) || true
@@ -115,6 +130,7 @@ for suite in "${SUITES[@]}"; do
     clusterpolicy-audit) run_suite clusterpolicy-audit clusterpolicy to_audit ;;
     ivp-key) run_suite ivp-key ivp-key ;;
     ivp-key-audit) run_suite ivp-key-audit ivp-key to_ivp_audit ;;
+    ivp-keyless-tuf) run_suite ivp-keyless-tuf ivp-keyless-tuf ;;
     *) echo "unknown suite $suite" >&2; exit 2 ;;
   esac
 done

@@ -14,6 +14,8 @@
 #   stalescan   scan finished 8 days ago                                  -> refuse
 #   critold     CRITICAL published 30 days ago                            -> refuse
 #   critnew     CRITICAL published 2 days ago (inside the 7-day grace)    -> admit
+# The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
+# new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
 # Key-only, new bundle format (referrers), for the ImageValidatingPolicy key-attestor overlay:
 #   k_good k_unsigned k_nosbom k_stalescan k_critold k_critnew k_wrongkey
 set -euo pipefail
@@ -27,6 +29,35 @@ _scb_pred() { # out report [vuln-predicate args...]
   python3 "$_SCB_HELPERS/vuln-predicate.py" "$SCB_FIXTURES/$report" "$@" >"$out"
 }
 
+# _scb_cert_cases PREFIX SIGN_FN ATTEST_FN: the certificate-backed cases (uses the caller's
+# locals work, ca, p, sbom, repo and _emit).
+_scb_cert_cases() {
+  local prefix="$1" sign="$2" attest="$3" case ref pred
+  for case in good unsigned branch otherrepo pr nosbom stalescan critold critnew; do
+    ref="$(scb_image_build "$repo" "$prefix$case" "scb conformance image $prefix$case $RANDOM$RANDOM")"
+    case "$case" in
+      unsigned) ;;
+      good | branch | otherrepo | pr)
+        "$sign" "$ca" "$case" "$ref"
+        "$attest" "$ca" "$case" "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" "$case" "$ref" vuln "$p/clean.json"
+        ;;
+      nosbom)
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" good "$ref" vuln "$p/clean.json"
+        ;;
+      stalescan | critold | critnew)
+        pred="$p/$case.json"
+        [ "$case" = stalescan ] && pred="$p/stale.json"
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" good "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" good "$ref" vuln "$pred"
+        ;;
+    esac
+    _emit "$prefix$case" "$ref"
+  done
+}
+
 scb_scenarios_build() {
   local work="$1" ca="$1/ca" keys="$1/keys" other="$1/otherkeys" p="$1/predicates"
   local repo="${SCB_IMAGE_REPO:-acme/services}"
@@ -38,31 +69,13 @@ scb_scenarios_build() {
   _scb_pred "$p/critnew.json" debian-buster.json --critical-age 2d
   printf "REGISTRY=%s\n" "$SCB_REGISTRY" >"$work/images.env"
   local case ref
+  # shellcheck disable=SC2329 # called from _scb_cert_cases
   _emit() { printf '%s_REF=%s\n%s_TAG=%s\n' "$1" "$2" "$1" "$SCB_REGISTRY/$repo:$1" >>"$work/images.env"; }
 
-  for case in good unsigned branch otherrepo pr nosbom stalescan critold critnew; do
-    ref="$(scb_image_build "$repo" "$case" "scb conformance image $case $RANDOM$RANDOM")"
-    case "$case" in
-      unsigned) ;;
-      good | branch | otherrepo | pr)
-        scb_sign_cert "$ca" "$case" "$ref"
-        scb_attest_cert "$ca" "$case" "$ref" cyclonedx "$sbom"
-        scb_attest_cert "$ca" "$case" "$ref" vuln "$p/clean.json"
-        ;;
-      nosbom)
-        scb_sign_cert "$ca" good "$ref"
-        scb_attest_cert "$ca" good "$ref" vuln "$p/clean.json"
-        ;;
-      stalescan | critold | critnew)
-        local pred="$p/$case.json"
-        [ "$case" = stalescan ] && pred="$p/stale.json"
-        scb_sign_cert "$ca" good "$ref"
-        scb_attest_cert "$ca" good "$ref" cyclonedx "$sbom"
-        scb_attest_cert "$ca" good "$ref" vuln "$pred"
-        ;;
-    esac
-    _emit "$case" "$ref"
-  done
+  _scb_cert_cases "" scb_sign_cert scb_attest_cert
+  if [ -n "${SCB_TSA_URL:-}" ]; then
+    _scb_cert_cases t_ scb_sign_cert_tsa scb_attest_cert_tsa
+  fi
 
   scb_keypair "$keys"
   scb_keypair "$other"

@@ -8,6 +8,10 @@
 # Certificate-backed ("keyless-shaped"), legacy .sig/.att tags (ClusterPolicy type Cosign):
 #   scb_sign_cert   CA_DIR IDENTITY REF
 #   scb_attest_cert CA_DIR IDENTITY REF TYPE PREDICATE_FILE      # TYPE: cyclonedx | vuln | URI
+# Certificate-backed, new bundle format with an RFC 3161 timestamp from SCB_TSA_URL
+# (ImageValidatingPolicy keyless attestor with a local TUF trusted root):
+#   scb_sign_cert_tsa   CA_DIR IDENTITY REF
+#   scb_attest_cert_tsa CA_DIR IDENTITY REF TYPE PREDICATE_FILE
 # Key-only, new bundle format as OCI referrers (ImageValidatingPolicy key attestor):
 #   scb_keypair     DIR                                          # DIR/cosign.key, DIR/cosign.pub
 #   scb_sign_key    KEY_DIR REF
@@ -53,6 +57,21 @@ scb_attest_cert() {
   key="$(_scb_cosign_key_for "$ca" "$id")"
   _scb_cosign attest --key "$key" --certificate "$ca/$id.pem" --certificate-chain "$ca/ca.pem" \
     --new-bundle-format=false "${SCB_COSIGN_OFFLINE[@]}" --type "$type" --predicate "$predicate" "$ref"
+}
+
+scb_sign_cert_tsa() {
+  local ca="$1" id="$2" ref="$3" key
+  key="$(_scb_cosign_key_for "$ca" "$id")"
+  _scb_cosign sign --key "$key" --certificate "$ca/$id.pem" --certificate-chain "$ca/ca.pem" \
+    --timestamp-server-url "${SCB_TSA_URL:?start the TSA first}" "${SCB_COSIGN_OFFLINE[@]}" "$ref"
+}
+
+scb_attest_cert_tsa() {
+  local ca="$1" id="$2" ref="$3" type="$4" predicate="$5" key
+  key="$(_scb_cosign_key_for "$ca" "$id")"
+  _scb_cosign attest --key "$key" --certificate "$ca/$id.pem" --certificate-chain "$ca/ca.pem" \
+    --timestamp-server-url "${SCB_TSA_URL:?start the TSA first}" "${SCB_COSIGN_OFFLINE[@]}" \
+    --type "$type" --predicate "$predicate" "$ref"
 }
 
 scb_keypair() {
