@@ -14,6 +14,8 @@
 #   stalescan   scan finished 8 days ago                                  -> refuse
 #   critold     CRITICAL published 30 days ago                            -> refuse
 #   critnew     CRITICAL published 2 days ago (inside the 7-day grace)    -> admit
+#   twoscans    an 8-day-old scan, then a fresh one (a re-scan appends)   -> ClusterPolicy refuses
+#   evilatt     signed by the release identity, attested by another one   -> refuse
 # The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
 # new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
 # Key-only, new bundle format (referrers), for the ImageValidatingPolicy key-attestor overlay:
@@ -33,7 +35,7 @@ _scb_pred() { # out report [vuln-predicate args...]
 # locals work, ca, p, sbom, repo and _emit).
 _scb_cert_cases() {
   local prefix="$1" sign="$2" attest="$3" case ref pred
-  for case in good unsigned branch otherrepo pr nosbom stalescan critold critnew; do
+  for case in good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt; do
     ref="$(scb_image_build "$repo" "$prefix$case" "scb conformance image $prefix$case $RANDOM$RANDOM")"
     case "$case" in
       unsigned) ;;
@@ -52,6 +54,17 @@ _scb_cert_cases() {
         "$sign" "$ca" good "$ref"
         "$attest" "$ca" good "$ref" cyclonedx "$sbom"
         "$attest" "$ca" good "$ref" vuln "$pred"
+        ;;
+      twoscans)
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" good "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" good "$ref" vuln "$p/stale.json"
+        "$attest" "$ca" good "$ref" vuln "$p/clean.json"
+        ;;
+      evilatt)
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" otherrepo "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" otherrepo "$ref" vuln "$p/clean.json"
         ;;
     esac
     _emit "$prefix$case" "$ref"
