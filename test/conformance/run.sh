@@ -3,21 +3,27 @@
 # real Kyverno CLI (`kyverno test`) that the sample admission policies admit and refuse exactly
 # the intended cases. Everything runs on loopback; nothing is downloaded at test time.
 #
-# Usage: test/conformance/run.sh [--no-install] [--keep] [SUITE...]
+# Usage: test/conformance/run.sh [--no-install] [--keep] [--no-isolate] [SUITE...]
 #   SUITE: clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit ivp-keyless-tuf (default: all)
 # Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
+#
+# After installing, the run re-executes itself in a fresh network namespace that has only a
+# loopback interface (`unshare -n`, needs root or user namespaces, and `ip`), which proves that
+# nothing in it reaches beyond 127.0.0.1. --no-isolate (or no unshare) runs in the host namespace.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TOOLS_DIR="${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}"
 export SCB_TOOLS_DIR="$TOOLS_DIR"
 INSTALL=1
+ISOLATE=1
 KEEP="${SCB_KEEP_WORK:-0}"
 SUITES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-install) INSTALL=0 ;;
     --keep) KEEP=1 ;;
+    --no-isolate) ISOLATE=0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) SUITES+=("$1") ;;
   esac
@@ -27,6 +33,15 @@ done
 
 if [ "$INSTALL" = 1 ]; then
   "$HERE/install-tools.sh" --no-apt
+fi
+if [ "$ISOLATE" = 1 ] && command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 \
+  && unshare -n true 2>/dev/null; then
+  echo "running in a network namespace with loopback only"
+  keep_flag=()
+  [ "$KEEP" = 1 ] && keep_flag=(--keep)
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  exec unshare -n bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" \
+    --no-install --no-isolate "${keep_flag[@]}" "${SUITES[@]}"
 fi
 export PATH="$TOOLS_DIR/bin:$PATH"
 CRANE="$TOOLS_DIR/bin/crane"
