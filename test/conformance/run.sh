@@ -29,7 +29,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ "${#SUITES[@]}" -gt 0 ] || SUITES=(clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit ivp-keyless-tuf)
+[ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit ivp-keyless-tuf)
+REPO_ROOT="$(cd "$HERE/../.." && pwd)"
+export REPO_ROOT
 
 if [ "$INSTALL" = 1 ]; then
   "$HERE/install-tools.sh" --no-apt
@@ -69,6 +71,8 @@ mkdir -p "$HOME"
 . "$HERE/helpers/tsa.sh"
 # shellcheck source=SCRIPTDIR/helpers/tuf.sh
 . "$HERE/helpers/tuf.sh"
+# shellcheck source=SCRIPTDIR/helpers/artifacts.sh
+. "$HERE/helpers/artifacts.sh"
 
 cleanup() {
   scb_tuf_stop
@@ -139,8 +143,21 @@ to_ivp_audit() {
   sed -i -e 's/name: scb-ivp-key$/name: scb-ivp-key-audit/' "$1/kyverno-test.yaml"
 }
 
+# The generated artifacts of the example customers, through actionlint, zizmor, shellcheck, promtool.
+run_artifacts() {
+  scb_artifacts_synth "$SCB_WORK/dist"
+  if scb_artifacts_check "$SCB_WORK/dist"; then
+    passed=$((passed + 1))
+    echo "PASS artifacts"
+  else
+    failed=$((failed + 1))
+    echo "FAIL artifacts"
+  fi
+}
+
 for suite in "${SUITES[@]}"; do
   case "$suite" in
+    artifacts) run_artifacts ;;
     clusterpolicy) run_suite clusterpolicy clusterpolicy ;;
     clusterpolicy-audit) run_suite clusterpolicy-audit clusterpolicy to_audit ;;
     ivp-key) run_suite ivp-key ivp-key ;;
