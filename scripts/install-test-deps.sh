@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
-# Installs the real peers the unit tests run against, from Debian's and PyPI's registries only.
-# Idempotent: what is already installed is left alone.
+# Installs every real peer the tests run against, from the Debian, Go module proxy and PyPI
+# registries only: promtool, pushgateway, shellcheck and openssl (Debian); cosign, crane,
+# actionlint and the Kyverno CLI built from tools/kyverno (Go); zizmor (PyPI, in a venv).
+# Idempotent and cached in ${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}; the first run builds the
+# Kyverno CLI, which takes several minutes.
 set -euo pipefail
-need=()
-command -v promtool >/dev/null 2>&1 || need+=(prometheus)
-command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
-command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
-command -v openssl >/dev/null 2>&1 || need+=(openssl)
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "installing Debian packages: ${need[*]}"
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+cd "$(dirname "$0")/.."
+exec bash test/conformance/install-tools.sh "$@"

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Chart, Testing } from 'cdk8s';
@@ -14,6 +14,7 @@ import { parseRescannerConfig, requireComplete } from '../../src/rescanner/confi
 import { TrivyServer } from '../../src/monitoring/trivy-server';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
 import { parsedCustomer } from '../support/monitoring-customer';
+import { requireTool } from '../support/tools';
 import { makeTempDir, synthToTree } from '../support/synth-helper';
 
 /** Synthesizes one customer and returns its Kubernetes documents, by file. */
@@ -181,11 +182,6 @@ describe('monitoring runtime', () => {
 });
 
 /** The Kyverno CLI built by test/conformance/install-tools.sh; found via $KYVERNO, the tools cache or PATH. */
-function kyvernoCli(): string | undefined {
-  const candidates = [process.env.KYVERNO, join(process.env.HOME ?? '/root', '.cache', 'scb-tools', 'bin', 'kyverno')];
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
-  return spawnSync('kyverno', ['version'], { encoding: 'utf8' }).status === 0 ? 'kyverno' : undefined;
-}
 
 const PODS = ['good', 'bad']
   .map(
@@ -210,14 +206,10 @@ describe('drift controls', () => {
   });
 
   for (const engine of ['ImageValidatingPolicy', 'ClusterPolicy'] as const) {
-    it(`require readOnlyRootFilesystem in production namespaces (${engine}, checked by the Kyverno CLI)`, (t) => {
+    it(`require readOnlyRootFilesystem in production namespaces (${engine}, checked by the Kyverno CLI)`, () => {
       const [policy] = kubernetesOf({ admission: { engine }, monitoring: { requireReadOnlyRootFilesystem: true } })['drift-policies.yaml'];
       assert.equal(policy.kind, engine === 'ImageValidatingPolicy' ? 'ValidatingPolicy' : 'ClusterPolicy');
-      const kyverno = kyvernoCli();
-      if (!kyverno) {
-        t.skip('Kyverno CLI not installed (test/conformance/install-tools.sh builds it)');
-        return;
-      }
+      const kyverno = requireTool('kyverno');
       const dir = makeTempDir('scb-drift-');
       writeFileSync(join(dir, 'policy.yaml'), stringify(policy));
       writeFileSync(join(dir, 'pods.yaml'), PODS);

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Judge the output of `kyverno test DIR -o json` strictly.
+
+`kyverno test` alone is not enough (Kyverno 1.19.0):
+- when a policy is invalid, every expected result is reported RESULT=Skip, REASON="Invalid
+  Policy", and the summary still says "N tests passed and 0 tests failed" with exit code 0;
+- a policy file that is not valid YAML is silently ignored ("Applying 0 policies");
+- a resource the rule does not match (namespace, imageReferences) is reported RESULT=Pass,
+  REASON=Excluded whatever result the Test file expects (pass, fail or skip).
+
+  kyverno-check.py OUTPUT_FILE TEST_YAML [--flipped]
+  kyverno-check.py flip TEST_YAML          # negative control: pass->fail, fail->pass, skip stays
+
+Rows of an expected pass/fail must be RESULT=Pass, REASON=Ok; rows of an expected skip must be
+RESULT=Pass, REASON=Excluded; every (policy, resource) of the Test file must have a row. With
+--flipped (expectations inverted by `flip`), pass/fail rows must be RESULT=Fail, "Want X, got Y".
+"""
+import json
+import sys
+
+import yaml
+
+
+def rows_from(text: str) -> list:
+    start = text.find("\n[")
+    if start < 0:
+        raise SystemExit("kyverno-check: no JSON result array in kyverno test output")
+    end = text.find("\n]", start)
+    return json.loads(text[start + 1 : end + 2])
+
+
+FLIP = {"pass": "fail", "fail": "pass", "skip": "skip"}
+
+
+def flip(test_file: str) -> int:
+    with open(test_file, encoding="utf-8") as fh:
+        test = yaml.safe_load(fh)
+    for want in test.get("results") or []:
+        want["result"] = FLIP[want["result"]]
+    with open(test_file, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(test, fh, sort_keys=False)
+    return 0
+
+
+def main() -> int:
+    if sys.argv[1] == "flip":
+        return flip(sys.argv[2])
+    out_file, test_file, *flags = sys.argv[1:]
+    flipped = "--flipped" in flags
+    with open(out_file, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(test_file, encoding="utf-8") as fh:
+        test = yaml.safe_load(fh)
+    rows = rows_from(text)
+    expected = {}
+    for want in test.get("results") or []:
+        for res in want.get("resources") or []:
+            expected[(want["policy"], res)] = want["result"]
+    problems = []
+    if not rows:
+        problems.append("no result rows")
+    seen = set()
+    for r in rows:
+        res, reason = r.get("RESULT"), r.get("REASON", "")
+        # RESOURCE is apiVersion/Kind/namespace/name; a Test file may name a resource as
+        # namespace/name or (as Kyverno's own ImageValidatingPolicy tests do) as name alone.
+        parts = r.get("RESOURCE", "").split("/")
+        key = next(
+            (k for k in ((r.get("POLICY"), "/".join(parts[-2:])), (r.get("POLICY"), parts[-1])) if k in expected),
+            (r.get("POLICY"), "/".join(parts[-2:])),
+        )
+        seen.add(key)
+        where = f"{r.get('POLICY')}/{r.get('RULE')} {r.get('RESOURCE')}"
+        want = expected.get(key)
+        if want is None:
+            problems.append(f"{where}: row without expectation")
+        elif want == "skip":
+            if (res, reason) != ("Pass", "Excluded"):
+                problems.append(f"{where}: expected an excluded (skipped) resource, got {res} {reason}")
+        elif flipped:
+            if res != "Fail" or not reason.startswith("Want"):
+                problems.append(f"{where}: negative control not detected: {res} {reason}")
+        elif (res, reason) != ("Pass", "Ok"):
+            problems.append(f"{where}: {res} {reason}")
+    for key in expected:
+        if key not in seen:
+            problems.append(f"{key[0]} {key[1]}: expected result row missing")
+    label = "negative control" if flipped else "conformance"
+    if problems:
+        print(f"kyverno-check ({label}) FAILED for {test_file}:")
+        for p in problems:
+            print(f"  - {p}")
+        return 1
+    print(f"kyverno-check ({label}) ok: {len(rows)} rows for {test_file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

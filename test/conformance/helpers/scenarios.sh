@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The conformance scenarios: one test image per case, signed/attested the way the case needs.
+# Source after registry.sh, test-ca.sh and sign.sh, with SCB_REGISTRY running.
+#
+#   scb_scenarios_build WORK   # writes WORK/images.env (CASE_REF=...@sha256:..., CASE_TAG=...:tag)
+#
+# Cases (legacy .sig/.att, certificate-backed, for ClusterPolicy type Cosign):
+#   good        push on main, SBOM + fresh clean scan                     -> admit
+#   unsigned    nothing                                                   -> refuse
+#   branch      identity on refs/heads/feature-x                          -> refuse
+#   otherrepo   identity of another repository (evil/services)            -> refuse
+#   pr          trigger pull_request                                      -> refuse
+#   nosbom      signed, vuln attestation only                             -> refuse
+#   stalescan   scan finished 8 days ago                                  -> refuse
+#   critold     CRITICAL published 30 days ago                            -> refuse
+#   critnew     CRITICAL published 2 days ago (inside the 7-day grace)    -> admit
+#   twoscans    an 8-day-old scan, then a fresh one (a re-scan appends)   -> ClusterPolicy refuses
+#   evilatt     signed by the release identity, attested by another one   -> refuse
+# The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
+# new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
+# Key-only, new bundle format (referrers), for the ImageValidatingPolicy key-attestor overlay:
+#   k_good k_unsigned k_nosbom k_stalescan k_critold k_critnew k_wrongkey
+set -euo pipefail
+
+SCB_FIXTURES="${SCB_FIXTURES:-/work/shared/fixtures/trivy}"
+_SCB_HELPERS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+_scb_pred() { # out report [vuln-predicate args...]
+  local out="$1" report="$2"
+  shift 2
+  python3 "$_SCB_HELPERS/vuln-predicate.py" "$SCB_FIXTURES/$report" "$@" >"$out"
+}
+
+# _scb_cert_cases PREFIX SIGN_FN ATTEST_FN: the certificate-backed cases (uses the caller's
+# locals work, ca, p, sbom, repo and _emit).
+_scb_cert_cases() {
+  local prefix="$1" sign="$2" attest="$3" case ref pred
+  for case in good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt; do
+    ref="$(scb_image_build "$repo" "$prefix$case" "scb conformance image $prefix$case $RANDOM$RANDOM")"
+    case "$case" in
+      unsigned) ;;
+      good | branch | otherrepo | pr)
+        "$sign" "$ca" "$case" "$ref"
+        "$attest" "$ca" "$case" "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" "$case" "$ref" vuln "$p/clean.json"
+        ;;
+      nosbom)
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" good "$ref" vuln "$p/clean.json"
+        ;;
+      stalescan | critold | critnew)
+        pred="$p/$case.json"
+        [ "$case" = stalescan ] && pred="$p/stale.json"
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" good "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" good "$ref" vuln "$pred"
+        ;;
+      twoscans)
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" good "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" good "$ref" vuln "$p/stale.json"
+        "$attest" "$ca" good "$ref" vuln "$p/clean.json"
+        ;;
+      evilatt)
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" otherrepo "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" otherrepo "$ref" vuln "$p/clean.json"
+        ;;
+    esac
+    _emit "$prefix$case" "$ref"
+  done
+}
+
+scb_scenarios_build() {
+  local work="$1" ca="$1/ca" keys="$1/keys" other="$1/otherkeys" p="$1/predicates"
+  local repo="${SCB_IMAGE_REPO:-acme/services}"
+  mkdir -p "$p"
+  local sbom="$SCB_FIXTURES/npm-cyclonedx.json"
+  _scb_pred "$p/clean.json" alpine-310.json
+  _scb_pred "$p/stale.json" alpine-310.json --scan-age 8d
+  _scb_pred "$p/critold.json" debian-buster.json --critical-age 30d
+  _scb_pred "$p/critnew.json" debian-buster.json --critical-age 2d
+  printf "REGISTRY=%s\n" "$SCB_REGISTRY" >"$work/images.env"
+  local case ref
+  # shellcheck disable=SC2329 # called from _scb_cert_cases
+  _emit() { printf '%s_REF=%s\n%s_TAG=%s\n' "$1" "$2" "$1" "$SCB_REGISTRY/$repo:$1" >>"$work/images.env"; }
+
+  _scb_cert_cases "" scb_sign_cert scb_attest_cert
+  if [ -n "${SCB_TSA_URL:-}" ]; then
+    _scb_cert_cases t_ scb_sign_cert_tsa scb_attest_cert_tsa
+  fi
+
+  scb_keypair "$keys"
+  scb_keypair "$other"
+  for case in k_good k_unsigned k_nosbom k_stalescan k_critold k_critnew k_wrongkey; do
+    ref="$(scb_image_build "$repo" "$case" "scb conformance image $case $RANDOM$RANDOM")"
+    case "$case" in
+      k_unsigned) ;;
+      k_good | k_wrongkey)
+        local kd="$keys"
+        [ "$case" = k_wrongkey ] && kd="$other"
+        scb_sign_key "$kd" "$ref"
+        scb_attest_key "$kd" "$ref" cyclonedx "$sbom"
+        scb_attest_key "$kd" "$ref" vuln "$p/clean.json"
+        ;;
+      k_nosbom)
+        scb_sign_key "$keys" "$ref"
+        scb_attest_key "$keys" "$ref" vuln "$p/clean.json"
+        ;;
+      k_stalescan | k_critold | k_critnew)
+        local kpred="$p/${case#k_}.json"
+        [ "$case" = k_stalescan ] && kpred="$p/stale.json"
+        scb_sign_key "$keys" "$ref"
+        scb_attest_key "$keys" "$ref" cyclonedx "$sbom"
+        scb_attest_key "$keys" "$ref" vuln "$kpred"
+        ;;
+    esac
+    _emit "$case" "$ref"
+  done
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Installs the real tools the conformance harness runs, at exact versions, into a cache:
+#   ${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}/bin
+# Idempotent: a tool already present at the pinned version is not rebuilt.
+# Sources: the Go module proxy (cosign, crane, actionlint, kyverno via tools/kyverno, and our
+# own test servers from test/conformance/testinfra),
+# PyPI (zizmor, in a venv), Debian (promtool, pushgateway, shellcheck, openssl).
+#
+# Usage: test/conformance/install-tools.sh [--no-apt] [--only NAME[,NAME...]]
+set -euo pipefail
+
+COSIGN_VERSION=v3.1.2
+CRANE_VERSION=v0.22.1
+ACTIONLINT_VERSION=v1.7.12
+ZIZMOR_VERSION=1.32.0
+PYYAML_VERSION=6.0.3
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$HERE/../.." && pwd)"
+TOOLS_DIR="${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}"
+BIN="$TOOLS_DIR/bin"
+STAMPS="$TOOLS_DIR/stamps"
+mkdir -p "$BIN" "$STAMPS"
+
+APT=1
+ONLY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-apt) APT=0 ;;
+    --only) ONLY="$2"; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+log() { printf '[install-tools] %s\n' "$*" >&2; }
+
+# A stamp file records the version a binary was built at, so a version bump rebuilds it.
+have_stamp() { [ -x "$BIN/$1" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
+set_stamp() { printf '%s' "$2" >"$STAMPS/$1"; }
+
+go_tool() { # name module version
+  local name="$1" module="$2" version="$3"
+  if have_stamp "$name" "$module@$version"; then
+    log "$name $version: cached"
+    return
+  fi
+  log "$name: go install $module@$version"
+  GOBIN="$BIN" GOFLAGS=-mod=mod go install "$module@$version"
+  set_stamp "$name" "$module@$version"
+}
+
+kyverno_cli() {
+  local mod="$REPO_ROOT/tools/kyverno"
+  local sum
+  sum="$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -d' ' -f1)"
+  if have_stamp kyverno "$sum"; then
+    log "kyverno: cached (tools/kyverno $sum)"
+    return
+  fi
+  # Do not race another build writing the same output (it takes several minutes on 2 cores).
+  while pgrep -f "go build -o $BIN/kyverno" >/dev/null 2>&1; do
+    log "kyverno: another build of $BIN/kyverno is running; waiting"
+    sleep 15
+  done
+  local want_version have_version=""
+  want_version="$(sed -n 's/^require github.com\/kyverno\/kyverno \(v[^ ]*\)$/\1/p' "$mod/go.mod")"
+  [ -x "$BIN/kyverno" ] && have_version="$("$BIN/kyverno" version 2>/dev/null | sed -n 's/^Version: //p')"
+  if [ -n "$want_version" ] && [ "$have_version" = "$want_version" ]; then
+    log "kyverno: found an existing build at the required version"
+    set_stamp kyverno "$sum"
+    return
+  fi
+  log "kyverno: go build from tools/kyverno (several minutes)"
+  (cd "$mod" && go build -o "$BIN/kyverno.tmp" github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno)
+  mv "$BIN/kyverno.tmp" "$BIN/kyverno"
+  set_stamp kyverno "$sum"
+}
+
+zizmor_venv() {
+  local venv="$TOOLS_DIR/venv"
+  # The venv also carries PyYAML for the harness's own Python helpers.
+  local want="zizmor==$ZIZMOR_VERSION pyyaml==$PYYAML_VERSION"
+  if have_stamp zizmor "$want" && "$venv/bin/zizmor" --version >/dev/null 2>&1; then
+    log "venv ($want): cached"
+    return
+  fi
+  log "venv: pip install $want into $venv"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  # shellcheck disable=SC2086 # two requirement words
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $want
+  ln -sf "$venv/bin/zizmor" "$BIN/zizmor"
+  set_stamp zizmor "$want"
+}
+
+apt_packages() {
+  # command -> Debian package
+  local missing=()
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v prometheus-pushgateway >/dev/null 2>&1 || [ -x /usr/bin/prometheus-pushgateway ] || missing+=(prometheus-pushgateway)
+  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "apt: promtool, pushgateway, shellcheck, openssl present"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    log "apt: missing ${missing[*]} and not root; install them by hand"
+    return 1
+  fi
+  log "apt: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The Debian services must not keep running on the machine after install.
+  local svc
+  for svc in prometheus prometheus-pushgateway prometheus-node-exporter; do
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+      systemctl stop "$svc" || true
+    fi
+  done
+}
+
+command -v go >/dev/null 2>&1 || { echo "go is required (Go >= 1.25)" >&2; exit 1; }
+
+if [ "$APT" = 1 ] && want apt; then apt_packages; fi
+if want cosign; then go_tool cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION"; fi
+if want crane; then go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"; fi
+if want testinfra; then
+  # Our own test servers/tools (go build caches; rebuilt each run, a second or two).
+  (cd "$HERE/testinfra" && go build -o "$BIN/" ./cmd/...)
+  log "scb-tuf-repo, scb-tsa: built from test/conformance/testinfra"
+fi
+if want actionlint; then go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"; fi
+if want zizmor; then zizmor_venv; fi
+if want kyverno; then kyverno_cli; fi
+
+log "tools in $BIN:"
+ls -1 "$BIN" >&2
