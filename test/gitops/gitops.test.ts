@@ -13,12 +13,12 @@ import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { synthesize } from '../../src/synth/synthesize';
 import { releaseWorkflowContributor } from '../../src/workflow/contributor';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
+import { requireTool } from '../support/tools';
 import { REPO_ROOT, TEMPLATE_CLOCK, exampleStackFiles, makeTempDir, readTree, synthToTree } from '../support/synth-helper';
 
 // The models are ES modules with an `import`-only export map; a real dynamic import loads them from CommonJS.
 const esmImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
 const customers = loadCustomers(exampleStackFiles(), REPO_ROOT);
-const COSIGN = '/root/.cache/scb-tools/bin/cosign';
 
 function scb(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scb.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
@@ -105,7 +105,8 @@ describe('customer README', () => {
     assert.match(tree['acme/README.md'], /None: every matching image must pass\./);
   });
 
-  it('prints cosign commands the real cosign accepts (flags and arguments; the registry is unreachable on purpose)', { skip: !existsSync(COSIGN) && `no cosign at ${COSIGN}` }, () => {
+  it('prints cosign commands the real cosign accepts (flags and arguments; the registry is unreachable on purpose)', () => {
+    const cosign = requireTool('cosign');
     const acme = customers.find((customer) => customer.name === 'acme')!;
     for (const command of Object.values(cosignVerifyCommands(acme))) {
       const args = command
@@ -114,7 +115,7 @@ describe('customer README', () => {
         .slice(1)
         .filter(Boolean)
         .map((arg) => arg.replace('ghcr.io/acme-corp/services@sha256:DIGEST', `127.0.0.1:9/acme/services@sha256:${'0'.repeat(64)}`));
-      const result = spawnSync(COSIGN, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: makeTempDir('scb-cosign-home-'), SIGSTORE_NO_CACHE: 'true', TUF_ROOT: makeTempDir('scb-tuf-') } });
+      const result = spawnSync(cosign, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: makeTempDir('scb-cosign-home-'), SIGSTORE_NO_CACHE: 'true', TUF_ROOT: makeTempDir('scb-tuf-') } });
       const output = `${result.stdout}${result.stderr}`;
       assert.notEqual(result.status, 0);
       assert.doesNotMatch(output, /unknown flag|unknown shorthand|accepts \d+ arg|required flag|must be set|invalid argument/i, output);
