@@ -81,6 +81,7 @@ export const githubSchema = z.strictObject({
   workflow: z
     .string({ error: 'expected a workflow file name such as "release.yml"' })
     .regex(WORKFLOW_FILE, { error: 'is not a workflow file name; give a bare file name ending in .yml or .yaml, such as "release.yml"' })
+    .refine((value) => value !== 'deploy-gate.yml', { error: 'is the file name of the generated deploy-gate workflow; choose another name, such as "release.yml"' })
     .default('release.yml'),
   /** Release branch whose pushes are built, signed and admitted. */
   branch: z
@@ -166,6 +167,7 @@ export const REGISTRY_HOSTS = {
   gar: { pattern: /^[a-z0-9-]+-docker\.pkg\.dev$/, example: '<location>-docker.pkg.dev' },
   acr: { pattern: /^[a-z0-9]+\.azurecr\.io$/, example: '<registry>.azurecr.io' },
   dockerhub: { pattern: /^docker\.io$/, example: 'docker.io' },
+  generic: { pattern: /./, example: 'any registry host' },
 } as const;
 const uuid = (what: string) => z.string({ error: `expected the ${what}, a UUID` }).regex(UUID, { error: `is not a UUID; copy the ${what} from the Azure portal` });
 
@@ -218,7 +220,17 @@ export const registrySchema = z.discriminatedUnion('type', [
       error: 'is not a GitHub secret name; use upper-case letters, digits and "_", not starting with GITHUB_',
     }).default('DOCKERHUB_TOKEN'),
   }),
-], { error: 'expected a mapping whose type is one of ghcr, ecr, gar, acr, dockerhub' });
+  z.strictObject({
+    /** Any other registry (Harbor, Quay, a self-hosted one), through docker/login-action with a user name and a password secret. */
+    type: z.literal('generic'),
+    /** Registry user (or robot account) name. */
+    username: z.string({ error: 'expected the registry user name' }).trim().min(1, { error: 'must not be empty; give the registry user or robot account' }),
+    /** Name of the repository secret holding the password or token (never the value itself). */
+    passwordSecret: z.string({ error: 'expected the name of a repository secret' }).regex(SECRET_NAME, {
+      error: 'is not a GitHub secret name; use upper-case letters, digits and "_", not starting with GITHUB_',
+    }),
+  }),
+], { error: 'expected a mapping whose type is one of ghcr, ecr, gar, acr, dockerhub, generic' });
 
 export const releaseSchema = z.strictObject({
   /**
@@ -282,7 +294,7 @@ export const customerSchema = z.strictObject({
         code: 'custom',
         path: ['registry'],
         input: undefined,
-        message: `expected a registry login for ${host}: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr or dockerhub (see README)`,
+        message: `expected a registry login for ${host}: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr, dockerhub or generic (see README)`,
       });
     }
     return;

@@ -90,5 +90,13 @@ export function registryLoginSteps(customer: Pick<Customer, 'image' | 'registry'
           with: { username: registry.username, password: `\${{ secrets.${registry.tokenSecret} }}` },
         },
       ];
+    case 'generic':
+      return [
+        {
+          name: `Log in to ${host}`,
+          uses: usesLine('login'),
+          with: { registry: host, username: registry.username, password: `\${{ secrets.${registry.passwordSecret} }}` },
+        },
+      ];
   }
 }

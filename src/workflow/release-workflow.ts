@@ -1,4 +1,4 @@
-import { Document, isScalar, visit } from 'yaml';
+import { Document, isMap, isScalar, visit } from 'yaml';
 import { GATE_CHECKS, gateCheckCommand, gateParameters } from '../deploy-gate/verify-commands';
 import type { Customer } from '../model/customer';
 import {
@@ -186,6 +186,15 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
   };
 }
 
+/** Why a job holds each permission, written next to it for reviewers (and zizmor's pedantic audit). */
+const PERMISSION_REASONS: Record<string, string> = {
+  'contents:read': 'check out the source',
+  'packages:write': 'push the image, signatures and attestations to GHCR',
+  'packages:read': 'pull the image and its signatures from GHCR',
+  'id-token:write': 'OIDC token: keyless signing and cloud registry federation',
+  'attestations:write': 'GitHub artifact attestations',
+};
+
 /** Serializes a workflow with a `# vX.Y.Z` comment after every pinned `uses:` line. */
 export function workflowYaml(workflow: Record<string, unknown>, header: string[] = []): string {
   const document = new Document(workflow, { aliasDuplicateObjects: false });
@@ -196,6 +205,12 @@ export function workflowYaml(workflow: Record<string, unknown>, header: string[]
         const sha = String(pair.value.value).split('@')[1];
         const version = versionBySha.get(sha);
         if (version) pair.value.comment = ` ${version}`;
+      }
+      if (isScalar(pair.key) && pair.key.value === 'permissions' && isMap(pair.value)) {
+        for (const item of pair.value.items) {
+          const reason = isScalar(item.key) && isScalar(item.value) ? PERMISSION_REASONS[`${item.key.value}:${item.value.value}`] : undefined;
+          if (reason && isScalar(item.value)) item.value.comment = ` ${reason}`;
+        }
       }
     },
   });

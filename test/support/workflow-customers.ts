@@ -1,7 +1,11 @@
 import { stringify } from 'yaml';
 import type { Customer } from '../../src/model/customer';
 import { CUSTOMER_CONFIG_KEY, formatFieldError, parseStackFile } from '../../src/model/load';
+import { deployGateWorkflow } from '../../src/deploy-gate/gate-workflow';
+import { ownReleaseWorkflow } from '../../src/workflow/own-release';
+import { releaseWorkflow, workflowYaml } from '../../src/workflow/release-workflow';
 import { validCustomer } from './customer-files';
+import { REPO_ROOT, exampleStackFiles, synthToTree } from './synth-helper';
 
 /** Parses a customer description into the frozen model, failing loudly on validation errors. */
 export function customerFrom(description: Record<string, unknown>, stack = 'example'): Customer {
@@ -42,6 +46,12 @@ export function workflowVariants(): Record<string, Customer> {
         },
       }),
     ),
+    generic: customerFrom(
+      validCustomer({
+        image: 'registry.example.com:5000/team/shop',
+        registry: { type: 'generic', username: 'robot-release', passwordSecret: 'REGISTRY_PASSWORD' },
+      }),
+    ),
     dockerhub: customerFrom(validCustomer({ image: 'docker.io/exampleorg/shop', registry: { type: 'dockerhub', username: 'exampleorg' } })),
     'multi-platform': customerFrom(validCustomer({ release: { platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'] } })),
     'github-attestations': customerFrom(
@@ -49,3 +59,19 @@ export function workflowVariants(): Record<string, Customer> {
     ),
   };
 }
+
+/** Every generated workflow file: examples (through synth), variants and this repository's own. */
+export function allWorkflowFiles(): { label: string; name: string; content: string }[] {
+  const files: { label: string; name: string; content: string }[] = [];
+  for (const [path, content] of Object.entries(synthToTree(exampleStackFiles()))) {
+    if (path.includes('/.github/workflows/')) files.push({ label: path, name: path.split('/').pop()!, content });
+  }
+  for (const [label, customer] of Object.entries(workflowVariants())) {
+    files.push({ label: `${label}/release`, name: customer.github.workflow, content: workflowYaml(releaseWorkflow(customer)) });
+    files.push({ label: `${label}/deploy-gate`, name: 'deploy-gate.yml', content: workflowYaml(deployGateWorkflow(customer)) });
+  }
+  const own = ownReleaseWorkflow(REPO_ROOT);
+  files.push({ label: `this repository's ${own.path}`, name: 'release.yml', content: own.content });
+  return files;
+}
+

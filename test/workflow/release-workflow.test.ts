@@ -3,15 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
-import { deployGateWorkflow } from '../../src/deploy-gate/gate-workflow';
 import type { Customer } from '../../src/model/customer';
 import { signingIdentity } from '../../src/model/supply-chain-contract';
-import { ownReleaseWorkflow } from '../../src/workflow/own-release';
 import { releaseWorkflow, workflowYaml } from '../../src/workflow/release-workflow';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
-import { REPO_ROOT, exampleStackFiles, makeTempDir, synthToTree } from '../support/synth-helper';
+import { makeTempDir, synthToTree } from '../support/synth-helper';
 import { actionlintFindings, findTool, githubParserErrors, runTool } from '../support/workflow-tools';
-import { workflowVariants } from '../support/workflow-customers';
+import { allWorkflowFiles, workflowVariants } from '../support/workflow-customers';
 
 interface Step {
   name: string;
@@ -29,21 +27,6 @@ interface Workflow {
   permissions: Record<string, string>;
   jobs: Record<string, Job>;
   on: Record<string, unknown>;
-}
-
-/** Every generated workflow file: examples (through synth), variants and this repository's own. */
-export function allWorkflowFiles(): { label: string; name: string; content: string }[] {
-  const files: { label: string; name: string; content: string }[] = [];
-  for (const [path, content] of Object.entries(synthToTree(exampleStackFiles()))) {
-    if (path.includes('/.github/workflows/')) files.push({ label: path, name: path.split('/').pop()!, content });
-  }
-  for (const [label, customer] of Object.entries(workflowVariants())) {
-    files.push({ label: `${label}/release`, name: customer.github.workflow, content: workflowYaml(releaseWorkflow(customer)) });
-    files.push({ label: `${label}/deploy-gate`, name: 'deploy-gate.yml', content: workflowYaml(deployGateWorkflow(customer)) });
-  }
-  const own = ownReleaseWorkflow(REPO_ROOT);
-  files.push({ label: `this repository's ${own.path}`, name: 'release.yml', content: own.content });
-  return files;
 }
 
 function steps(workflow: Workflow): Step[] {
@@ -168,7 +151,7 @@ describe('the release workflow', () => {
   it('grants packages: write for GHCR only, id-token: write always, attestations: write only when asked', () => {
     const permissions = (customer: Customer) => Object.values(release(customer).jobs)[0].permissions;
     assert.deepEqual(permissions(variants.ghcr), { contents: 'read', packages: 'write', 'id-token': 'write' });
-    for (const type of ['ecr', 'gar', 'acr', 'dockerhub']) assert.deepEqual(permissions(variants[type]), { contents: 'read', 'id-token': 'write' }, type);
+    for (const type of ['ecr', 'gar', 'acr', 'dockerhub', 'generic']) assert.deepEqual(permissions(variants[type]), { contents: 'read', 'id-token': 'write' }, type);
     assert.deepEqual(permissions(variants['github-attestations']), { contents: 'read', packages: 'write', 'id-token': 'write', attestations: 'write' });
     const provenance = steps(release(variants['github-attestations'])).find((step) => step.uses?.startsWith('actions/attest-build-provenance@'));
     assert.equal(provenance?.with?.['subject-digest'], '${{ steps.build.outputs.digest }}');
@@ -185,6 +168,8 @@ describe('the release workflow', () => {
     assert.equal(ecrCredentials?.with?.['aws-region'], 'eu-west-1');
     const dockerHub = steps(release(variants.dockerhub)).find((step) => step.uses?.startsWith('docker/login-action@'));
     assert.deepEqual(dockerHub?.with, { username: 'exampleorg', password: '${{ secrets.DOCKERHUB_TOKEN }}' });
+    const generic = steps(release(variants.generic)).find((step) => step.uses?.startsWith('docker/login-action@'));
+    assert.deepEqual(generic?.with, { registry: 'registry.example.com:5000', username: 'robot-release', password: '${{ secrets.REGISTRY_PASSWORD }}' });
     const gar = steps(release(variants.gar)).find((step) => step.uses?.startsWith('google-github-actions/auth@'));
     assert.equal(gar?.with?.create_credentials_file, false, 'no credentials file in the build context');
   });
