@@ -7,7 +7,8 @@ import type { Customer } from '../../src/model/customer';
 import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { releaseWorkflow, workflowYaml } from '../../src/workflow/release-workflow';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
-import { makeTempDir, synthToTree } from '../support/synth-helper';
+import { loadCustomers } from '../../src/model/load';
+import { REPO_ROOT, exampleStackFiles, makeTempDir, synthToTree } from '../support/synth-helper';
 import { actionlintFindings, findTool, githubParserErrors, runTool } from '../support/workflow-tools';
 import { allWorkflowFiles, workflowVariants } from '../support/workflow-customers';
 
@@ -204,6 +205,23 @@ function admissionIdentities(yamlText: string): { subject?: string; subjectRegEx
 }
 
 describe('the signing identity', () => {
+  it('is, for every example customer, the workflow file synth writes and the subject its admission policy demands', () => {
+    const tree = synthToTree(exampleStackFiles());
+    for (const file of exampleStackFiles()) {
+      const customer = loadCustomers([file], REPO_ROOT)[0];
+      const identity = signingIdentity(customer);
+      const { owner, repository, workflow, branch } = customer.github;
+      assert.equal(identity.subject, `https://github.com/${owner}/${repository}/.github/workflows/${workflow}@refs/heads/${branch}`);
+      assert.ok(tree[`${customer.name}/github/.github/workflows/${workflow}`], `${customer.name}: no workflow at ${workflow}`);
+      const identities = admissionIdentities(tree[`${customer.name}/kubernetes/admission-policies.yaml`]);
+      assert.ok(identities.length > 0, customer.name);
+      for (const demanded of identities) {
+        if (demanded.subject !== undefined) assert.equal(demanded.subject, identity.subject, customer.name);
+        if (demanded.subjectRegExp !== undefined) assert.match(identity.subject, new RegExp(demanded.subjectRegExp), customer.name);
+      }
+    }
+  });
+
   for (const engine of ['ImageValidatingPolicy', 'ClusterPolicy']) {
     it(`moves the workflow path and the ${engine} subject together when the workflow is renamed`, () => {
       const description = (workflow: string) =>
