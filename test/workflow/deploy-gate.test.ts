@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyScript, VULN_POLICY_FILE } from '../../src/deploy-gate/verify-script';
 import { vulnPolicyRego, goDurationNanoseconds } from '../../src/deploy-gate/vuln-policy';
 import type { Customer } from '../../src/model/customer';
+import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { validCustomer } from '../support/customer-files';
 import { REPO_ROOT, SHARED_DIR, exampleStackFiles, makeTempDir, synthToTree } from '../support/synth-helper';
 import { findTool, runTool } from '../support/workflow-tools';
@@ -260,6 +261,74 @@ describe('the deploy gate against a real registry and real cosign', () => {
     const admitted = gate(bundleCustomer(), recent);
     assert.equal(admitted.status, 0, admitted.output);
   });
+
+  /**
+   * Mints a test CA and a leaf certificate that carries a GitHub Actions identity the way Fulcio
+   * writes it (SAN URI = workflow subject, issuer in extensions .1.1 and .1.8), imports the leaf
+   * key for cosign and writes a trusted root naming the CA.
+   */
+  function mintIdentity(name: string, subject: string): { key: string; certificate: string; chain: string; trustedRoot: string } {
+    const dir = join(work, `ca-${name}`);
+    mkdirSync(dir);
+    const issuer = 'https://token.actions.githubusercontent.com';
+    const openssl = (args: string[]) => {
+      const result = runTool('openssl', args, { cwd: dir });
+      assert.equal(result.status, 0, `openssl ${args.join(' ')}:\n${result.output}`);
+    };
+    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
+    openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=scb test CA', '-days', '2', '-out', 'ca.pem', '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key']);
+    openssl(['pkcs8', '-topk8', '-nocrypt', '-in', 'leaf.key', '-out', 'leaf.p8.key']);
+    openssl(['req', '-new', '-key', 'leaf.key', '-subj', '/CN=github-actions', '-out', 'leaf.csr']);
+    writeFileSync(
+      join(dir, 'leaf.cnf'),
+      [
+        'basicConstraints=critical,CA:false',
+        'keyUsage=critical,digitalSignature',
+        'extendedKeyUsage=codeSigning',
+        `subjectAltName=URI:${subject}`,
+        `1.3.6.1.4.1.57264.1.1=DER:${Buffer.from(issuer).toString('hex')}`,
+        `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}`,
+        '',
+      ].join('\n'),
+    );
+    openssl(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'leaf.cnf', '-out', 'leaf.pem']);
+    const imported = runTool(cosign!, ['import-key-pair', '--key', 'leaf.p8.key', '--output-key-prefix', 'leaf-cosign'], { cwd: dir, env: { ...process.env, ...env } });
+    assert.equal(imported.status, 0, imported.output);
+    const root = runTool(cosign!, ['trusted-root', 'create', `--fulcio=url=https://fulcio.test,certificate-chain=${join(dir, 'ca.pem')}`, '--out', join(dir, 'trusted-root.json')], { env: { ...process.env, ...env } });
+    assert.equal(root.status, 0, root.output);
+    return { key: join(dir, 'leaf-cosign.key'), certificate: join(dir, 'leaf.pem'), chain: join(dir, 'ca.pem'), trustedRoot: join(dir, 'trusted-root.json') };
+  }
+
+  for (const legacy of [false, true]) {
+    it(`checks the keyless identity with a test CA (SCB_TRUSTED_ROOT) in the ${legacy ? 'legacy' : 'bundle'} format, refusing another workflow's certificate`, { skip }, () => {
+      const customer = legacy ? legacyCustomer() : bundleCustomer();
+      const subject = signingIdentity(customer).subject;
+      for (const [name, certificateSubject, admitted] of [
+        ['right', subject, true],
+        ['renamed', subject.replace('/release.yml@', '/other.yml@'), false],
+      ] as const) {
+        const identity = mintIdentity(`${legacy}-${name}`, certificateSubject);
+        const ref = pushImage(`keyless-${legacy ? 'legacy' : 'bundle'}-${name}`);
+        const signing = ['--yes', '--key', identity.key, '--certificate', identity.certificate, '--certificate-chain', identity.chain, '--use-signing-config=false', '--tlog-upload=false', ...(legacy ? ['--new-bundle-format=false'] : [])];
+        cosignRun(['sign', ...signing, ref]);
+        cosignRun(['attest', ...signing, '--type', 'cyclonedx', '--predicate', join(TRIVY_FIXTURES, 'npm-cyclonedx.json'), ref]);
+        cosignRun(['attest', ...signing, '--type', 'vuln', '--predicate', scanPredicate('distroless-base.json', now()), ref]);
+        const result = runGate(gateDir(customer), ref, {
+          ...env,
+          COSIGN: cosign!,
+          SCB_TRUSTED_ROOT: identity.trustedRoot,
+          SCB_INSECURE_IGNORE_TLOG: 'true',
+          SCB_INSECURE_IGNORE_SCT: 'true',
+        });
+        if (admitted) assert.equal(result.status, 0, result.output);
+        else {
+          assert.notEqual(result.status, 0, `a certificate for ${certificateSubject} must not pass:\n${result.output}`);
+          assert.match(result.output, /expected identity not found|none of the expected identities matched|no matching CertificateIdentity found/);
+        }
+      }
+    });
+  }
 
   it('refuses a scan older than scan.maxAge', { skip }, () => {
     const ref = pushImage('stale');
