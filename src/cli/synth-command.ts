@@ -9,7 +9,8 @@ import { EXIT } from './main';
 export const SYNTH_HELP = `Usage: scb synth [files...] [--out DIR] [--at DATE]
 
 Writes each customer's bundle to DIR/<customer>/ (default dist/): Kubernetes YAML under
-kubernetes/, the release workflow under github/.github/workflows/. Every customer is rendered
+kubernetes/, the release and deploy-gate workflows under github/.github/workflows/, and the
+deploy gate for hosts without Kubernetes under deploy-gate/. Every customer is rendered
 first; only when all succeed are the folders swapped in, so on any error DIR is unchanged.
 
 Options:

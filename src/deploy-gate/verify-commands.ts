@@ -15,10 +15,17 @@ import {
 export interface GateCheck {
   /** What the check proves, for logs. */
   readonly description: string;
+  /** `verify` for the signature, `verify-attestation` for an attestation. */
   readonly subcommand: 'verify' | 'verify-attestation';
-  /** `cosign verify-attestation --type` value. */
+  /**
+   * `cosign verify-attestation --type` value.
+   * @default - none (a signature check)
+   */
   readonly type?: string;
-  /** Whether the check evaluates the generated Rego policy (`--policy`). */
+  /**
+   * Whether the check evaluates the generated Rego policy (`--policy`).
+   * @default false
+   */
   readonly policy?: boolean;
 }
 

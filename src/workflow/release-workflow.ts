@@ -15,11 +15,17 @@ export { registryHost } from './registry-login';
 
 /** A GitHub Actions step, as written into the workflow file. */
 export interface WorkflowStep {
+  /** Step title shown in the run log. */
   readonly name: string;
+  /** @default - no id (other steps cannot read its outputs) */
   readonly id?: string;
+  /** `owner/repo@<40-hex sha>` from the pin table. @default - a `run:` step */
   readonly uses?: string;
+  /** Action inputs. @default - none */
   readonly with?: Record<string, string | boolean | number>;
+  /** Environment: the only way values reach `run:`. @default - none */
   readonly env?: Record<string, string>;
+  /** Shell script; never contains `${{ }}`. @default - a `uses:` step */
   readonly run?: string;
   /** @default - the job's timeout */
   readonly 'timeout-minutes'?: number;
@@ -38,8 +44,11 @@ const RUNNER_PLATFORM = 'linux/amd64';
 export const RUNNER_LABEL = RUNNER;
 
 export interface ReleaseTools {
+  /** cosign release for sigstore/cosign-installer. @default TOOL_VERSIONS.cosign */
   readonly cosign: string;
+  /** syft release for anchore/sbom-action. @default TOOL_VERSIONS.syft */
   readonly syft: string;
+  /** Trivy release for aquasecurity/setup-trivy; compromised releases are refused. @default TOOL_VERSIONS.trivy */
   readonly trivy: string;
 }
 

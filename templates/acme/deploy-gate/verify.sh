@@ -11,7 +11,7 @@
 # Defaults are the public Sigstore instance. Overrides (for a private Sigstore or offline tests):
 #   COSIGN                    cosign binary (default: cosign on PATH)
 #   SCB_TRUSTED_ROOT          trusted_root.json of another Sigstore instance or a test CA (--trusted-root)
-#   SCB_CERTIFICATE_CHAIN     PEM chain of a private CA (--certificate-chain)
+#   SCB_CERTIFICATE_CHAIN     PEM chain of a private CA (--certificate-chain; legacy format only, bundles need SCB_TRUSTED_ROOT)
 #   SCB_COSIGN_KEY            verify with this public key instead of the keyless identity (--key)
 #   SCB_INSECURE_IGNORE_TLOG  "true" skips the transparency log (--insecure-ignore-tlog; offline tests only)
 #   SCB_INSECURE_IGNORE_SCT   "true" skips the certificate timestamp (--insecure-ignore-sct; offline tests only)
