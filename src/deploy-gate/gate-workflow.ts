@@ -9,6 +9,12 @@ import { vulnPolicyRego } from './vuln-policy';
 /** File name of the reusable workflow, next to the release workflow. */
 export const DEPLOY_GATE_WORKFLOW = 'deploy-gate.yml';
 
+/** Why the gate job holds each permission (it signs nothing, so the OIDC token is for the registry only). */
+export const GATE_PERMISSION_REASONS: Readonly<Record<string, string>> = {
+  'packages:read': 'pull the image and its signatures from GHCR',
+  'id-token:write': 'OIDC token for the cloud registry login',
+};
+
 /** Permissions the gate job (and so the calling job) needs: read the image, and federate where the registry does. */
 export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Record<string, string> {
   return {

@@ -196,7 +196,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
 }
 
 /** Why a job holds each permission, written next to it for reviewers (and zizmor's pedantic audit). */
-const PERMISSION_REASONS: Record<string, string> = {
+export const PERMISSION_REASONS: Readonly<Record<string, string>> = {
   'contents:read': 'check out the source',
   'packages:write': 'push the image, signatures and attestations to GHCR',
   'packages:read': 'pull the image and its signatures from GHCR',
@@ -205,7 +205,11 @@ const PERMISSION_REASONS: Record<string, string> = {
 };
 
 /** Serializes a workflow with a `# vX.Y.Z` comment after every pinned `uses:` line. */
-export function workflowYaml(workflow: Record<string, unknown>, header: string[] = []): string {
+export function workflowYaml(
+  workflow: Record<string, unknown>,
+  header: string[] = [],
+  permissionReasons: Readonly<Record<string, string>> = PERMISSION_REASONS,
+): string {
   const document = new Document(workflow, { aliasDuplicateObjects: false });
   const versionBySha = new Map<string, string>(Object.values(ACTION_PINS).map((pin) => [pin.sha, pin.version]));
   visit(document, {
@@ -217,7 +221,7 @@ export function workflowYaml(workflow: Record<string, unknown>, header: string[]
       }
       if (isScalar(pair.key) && pair.key.value === 'permissions' && isMap(pair.value)) {
         for (const item of pair.value.items) {
-          const reason = isScalar(item.key) && isScalar(item.value) ? PERMISSION_REASONS[`${item.key.value}:${item.value.value}`] : undefined;
+          const reason = isScalar(item.key) && isScalar(item.value) ? permissionReasons[`${item.key.value}:${item.value.value}`] : undefined;
           if (reason && isScalar(item.value)) item.value.comment = ` ${reason}`;
         }
       }

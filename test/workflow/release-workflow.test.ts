@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import type { Customer } from '../../src/model/customer';
 import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { deployGateWorkflow } from '../../src/deploy-gate/gate-workflow';
 import { releaseWorkflow, workflowYaml } from '../../src/workflow/release-workflow';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
 import { loadCustomers } from '../../src/model/load';
@@ -147,6 +148,10 @@ describe('the release workflow', () => {
     const legacyCheck = runOf(legacy, 'Verify what was published');
     assert.equal(bundleCheck.match(/--new-bundle-format=true/g)?.length, 3);
     assert.equal(legacyCheck.match(/--new-bundle-format=false/g)?.length, 3);
+    const gateRun = (customer: Customer) => steps(parse(workflowYaml(deployGateWorkflow(customer))) as Workflow).find((step) => step.run?.includes('cosign verify'))!.run!;
+    assert.equal(gateRun(variants.ghcr).match(/--new-bundle-format=true/g)?.length, 3);
+    assert.equal(gateRun(variants['cluster-policy']).match(/--new-bundle-format=false/g)?.length, 3);
+    assert.match(gateRun(variants.ghcr), /--type vuln --policy "\$\{RUNNER_TEMP\}\/vuln-policy\.rego"/);
   });
 
   it('grants packages: write for GHCR only, id-token: write always, attestations: write only when asked', () => {
