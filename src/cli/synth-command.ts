@@ -10,10 +10,10 @@ import { DEFAULT_GITOPS_SETTINGS, PLACEHOLDER_REPO_URL, checkGitOpsSettings, typ
 export const SYNTH_HELP = `Usage: scb synth [files...] [--out DIR] [--at DATE] [--gitops-repo URL]
 
 Writes each customer's bundle to DIR/<customer>/ (default dist/): Kubernetes YAML under
-kubernetes/, the release workflow under github/.github/workflows/, a Flux sync under flux/ and
-a README.md; and, for the whole fleet, an Argo CD ApplicationSet in DIR/argocd/. Every customer
-is rendered first; only when all succeed are the folders swapped in, so on any error DIR is
-unchanged.
+kubernetes/, the release and deploy-gate workflows under github/.github/workflows/, the deploy
+gate for hosts without Kubernetes under deploy-gate/, a Flux sync under flux/ and a README.md;
+and, for the whole fleet, an Argo CD ApplicationSet in DIR/argocd/. Every customer is rendered
+first; only when all succeed are the folders swapped in, so on any error DIR is unchanged.
 
 Options:
   -o, --out DIR               output folder (default: dist)

@@ -7,6 +7,9 @@ export type DeepReadonly<T> = T extends (infer U)[]
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
+/** How the release workflow logs in to the image registry. */
+export type RegistryLogin = DeepReadonly<NonNullable<CustomerParsed['registry']>>;
+
 /** One allowlisted (intentionally pinned) image. */
 export type AllowlistEntry = DeepReadonly<CustomerParsed['allowlist'][number]>;
 
@@ -15,8 +18,10 @@ export type AllowlistEntry = DeepReadonly<CustomerParsed['allowlist'][number]>;
  * (workflow, policies, monitoring, Pulumi resources) is derived from.
  */
 export type Customer = DeepReadonly<
-  Omit<CustomerParsed, 'admission'> & {
+  Omit<CustomerParsed, 'admission' | 'registry'> & {
     admission: Omit<CustomerParsed['admission'], 'imageReferences'> & { imageReferences: string[] };
+    /** Always set: inferred as GHCR for ghcr.io images (the schema refuses other hosts without one). */
+    registry: RegistryLogin;
   }
 > & {
   /** The stack file this customer was read from, for error messages and provenance. */
@@ -46,6 +51,7 @@ export function toCustomer(parsed: CustomerParsed, sourceFile: string, stack: st
       ...parsed.admission,
       imageReferences: parsed.admission.imageReferences ?? defaultImageReferences(parsed.image),
     },
+    registry: parsed.registry ?? { type: 'ghcr' as const },
     sourceFile,
     stack,
   };

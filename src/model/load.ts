@@ -80,20 +80,28 @@ function describeFound(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Walks the schema along a path to the object schema there, to list the allowed keys. */
-function allowedKeysAt(path: readonly PathSegment[]): string[] {
+/**
+ * Walks the schema along a path to the object schema there, to list the allowed keys. A
+ * discriminated union (e.g. `registry`) resolves to the option the input's `type` selects.
+ */
+function allowedKeysAt(path: readonly PathSegment[], input: unknown): string[] {
   let schema: any = customerSchema;
-  const unwrap = () => {
-    while (schema?._zod?.def && ['default', 'prefault', 'optional', 'nullable', 'pipe'].includes(schema._zod.def.type)) {
-      schema = schema._zod.def.innerType ?? schema._zod.def.in;
+  const unwrap = (depth: number) => {
+    while (schema?._zod?.def && ['default', 'prefault', 'optional', 'nullable', 'pipe', 'union'].includes(schema._zod.def.type)) {
+      if (schema._zod.def.type === 'union') {
+        const discriminator = (valueAt(input, path.slice(0, depth)) as { type?: unknown } | undefined)?.type;
+        schema = schema._zod.def.options.find((option: any) => option?._zod?.def?.shape?.type?._zod?.def?.values?.includes(discriminator));
+      } else {
+        schema = schema._zod.def.innerType ?? schema._zod.def.in;
+      }
     }
   };
-  unwrap();
-  for (const segment of path) {
+  unwrap(0);
+  path.forEach((segment, index) => {
     if (typeof segment === 'number') schema = schema?._zod?.def?.element;
     else schema = schema?._zod?.def?.shape?.[segment];
-    unwrap();
-  }
+    unwrap(index + 1);
+  });
   return Object.keys(schema?._zod?.def?.shape ?? {});
 }
 
@@ -127,7 +135,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): { 
   for (const issue of issues) {
     const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      const allowed = allowedKeysAt(path);
+      const allowed = allowedKeysAt(path, input);
       for (const key of issue.keys) {
         const suggestion = closest(key, allowed);
         const fix = suggestion ? `did you mean "${suggestion}"? Rename the field` : 'remove it';

@@ -93,6 +93,7 @@ export const githubSchema = z.strictObject({
   workflow: z
     .string({ error: 'expected a workflow file name such as "release.yml"' })
     .regex(WORKFLOW_FILE, { error: 'is not a workflow file name; give a bare file name ending in .yml or .yaml, such as "release.yml"' })
+    .refine((value) => value !== 'deploy-gate.yml', { error: 'is the file name of the generated deploy-gate workflow; choose another name, such as "release.yml"' })
     .default('release.yml'),
   /** Release branch whose pushes are built, signed and admitted. */
   branch: z
@@ -164,6 +165,110 @@ export const allowlistEntrySchema = z.strictObject({
   reviewIntervalDays: positiveDays('reviewIntervalDays').default(90),
 }, { error: 'expected a mapping with image, reason, owner and lastReviewed' });
 
+/** `os/arch` or `os/arch/variant`, as buildx and OCI image indexes write platforms. */
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+const AWS_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
+const GCP_WORKLOAD_IDENTITY_PROVIDER = /^projects\/[0-9]+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]+\/providers\/[a-z0-9-]+$/;
+const GCP_SERVICE_ACCOUNT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.-]+\.iam\.gserviceaccount\.com$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SECRET_NAME = /^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/;
+/** Registry hosts each login type serves; the image's host must match its registry type. */
+export const REGISTRY_HOSTS = {
+  ghcr: { pattern: /^ghcr\.io$/, example: 'ghcr.io' },
+  ecr: { pattern: /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/, example: '<account>.dkr.ecr.<region>.amazonaws.com' },
+  gar: { pattern: /^[a-z0-9-]+-docker\.pkg\.dev$/, example: '<location>-docker.pkg.dev' },
+  acr: { pattern: /^[a-z0-9]+\.azurecr\.io$/, example: '<registry>.azurecr.io' },
+  dockerhub: { pattern: /^docker\.io$/, example: 'docker.io' },
+  generic: { pattern: /./, example: 'any registry host' },
+} as const;
+const uuid = (what: string) => z.string({ error: `expected the ${what}, a UUID` }).regex(UUID, { error: `is not a UUID; copy the ${what} from the Azure portal` });
+
+/**
+ * How the release workflow logs in to the image registry. GHCR uses the job's GITHUB_TOKEN; the
+ * cloud registries use OIDC federation (no stored secret); Docker Hub uses an access token secret.
+ */
+export const registrySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    /** GitHub Container Registry, through the job's GITHUB_TOKEN (`packages: write`). */
+    type: z.literal('ghcr'),
+  }),
+  z.strictObject({
+    /** Amazon ECR, through aws-actions/configure-aws-credentials (OIDC) and amazon-ecr-login. The region is read from the image host. */
+    type: z.literal('ecr'),
+    /** IAM role the workflow assumes through GitHub's OIDC provider. */
+    roleToAssume: z.string({ error: 'expected the ARN of the IAM role to assume, e.g. "arn:aws:iam::123456789012:role/release"' }).regex(AWS_ROLE_ARN, {
+      error: 'is not an IAM role ARN; write it as arn:aws:iam::<12-digit account>:role/<name>',
+    }),
+  }),
+  z.strictObject({
+    /** Google Artifact Registry, through google-github-actions/auth (workload identity federation). */
+    type: z.literal('gar'),
+    /** Full resource name of the workload identity provider. */
+    workloadIdentityProvider: z.string({ error: 'expected the workload identity provider resource name' }).regex(GCP_WORKLOAD_IDENTITY_PROVIDER, {
+      error: 'is not a workload identity provider; write it as projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>',
+    }),
+    /** Service account the workflow impersonates to push. */
+    serviceAccount: z.string({ error: 'expected the service account e-mail' }).regex(GCP_SERVICE_ACCOUNT, {
+      error: 'is not a service account e-mail; write it as <name>@<project>.iam.gserviceaccount.com',
+    }),
+  }),
+  z.strictObject({
+    /** Azure Container Registry, through azure/login (OIDC federated credential) and `az acr login`. */
+    type: z.literal('acr'),
+    /** Application (client) ID of the federated identity. */
+    clientId: uuid('application (client) ID'),
+    /** Directory (tenant) ID. */
+    tenantId: uuid('directory (tenant) ID'),
+    /** Subscription ID that holds the registry. */
+    subscriptionId: uuid('subscription ID'),
+  }),
+  z.strictObject({
+    /** Docker Hub, through docker/login-action with a personal or organisation access token. */
+    type: z.literal('dockerhub'),
+    /** Docker Hub user or organisation the token belongs to. */
+    username: z.string({ error: 'expected the Docker Hub user name' }).regex(/^[a-z0-9][a-z0-9_-]{1,29}$/, { error: 'is not a Docker Hub user name (lower-case letters, digits, "-" and "_")' }),
+    /** Name of the repository secret holding the access token (never the token itself). @default DOCKERHUB_TOKEN */
+    tokenSecret: z.string({ error: 'expected the name of a repository secret' }).regex(SECRET_NAME, {
+      error: 'is not a GitHub secret name; use upper-case letters, digits and "_", not starting with GITHUB_',
+    }).default('DOCKERHUB_TOKEN'),
+  }),
+  z.strictObject({
+    /** Any other registry (Harbor, Quay, a self-hosted one), through docker/login-action with a user name and a password secret. */
+    type: z.literal('generic'),
+    /** Registry user (or robot account) name. */
+    username: z.string({ error: 'expected the registry user name' }).trim().min(1, { error: 'must not be empty; give the registry user or robot account' }),
+    /** Name of the repository secret holding the password or token (never the value itself). */
+    passwordSecret: z.string({ error: 'expected the name of a repository secret' }).regex(SECRET_NAME, {
+      error: 'is not a GitHub secret name; use upper-case letters, digits and "_", not starting with GITHUB_',
+    }),
+  }),
+], { error: 'expected a mapping whose type is one of ghcr, ecr, gar, acr, dockerhub, generic' });
+
+export const releaseSchema = z.strictObject({
+  /**
+   * Platforms to build, e.g. ["linux/amd64", "linux/arm64"]. Empty builds the runner's own
+   * platform only. With several, the index and every platform manifest are signed.
+   * @default []
+   */
+  platforms: z
+    .array(z.string().regex(PLATFORM, { error: 'is not a platform; write os/arch or os/arch/variant, e.g. "linux/arm64" or "linux/arm/v7"' }), {
+      error: 'expected a list of platforms such as ["linux/amd64", "linux/arm64"]',
+    })
+    .refine((list) => new Set(list).size === list.length, { error: 'repeats a platform; list each once' })
+    .default([]),
+  /** Severities that fail the release before anything is signed. @default ["HIGH", "CRITICAL"] */
+  failOnSeverities: z
+    .array(z.enum(['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'], { error: 'expected one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (upper case)' }), {
+      error: 'expected a list of severities such as ["HIGH", "CRITICAL"]',
+    })
+    .min(1, { error: 'must list at least one severity; the release always fails on something' })
+    .default(['HIGH', 'CRITICAL']),
+  /** Fail only on findings that have a fixed version (Trivy `--ignore-unfixed`). @default true */
+  fixableOnly: z.boolean({ error: 'expected true or false' }).default(true),
+  /** Also publish GitHub artifact attestations (build provenance); adds `attestations: write`. @default false */
+  githubAttestations: z.boolean({ error: 'expected true or false' }).default(false),
+}, { error: 'expected a mapping with platforms, failOnSeverities, fixableOnly or githubAttestations' });
+
 export const customerSchema = z.strictObject({
   /** DNS-1123 label, unique across stacks/. */
   name: z.string({ error: 'expected the customer name, a DNS-1123 label such as "acme"' }).regex(DNS_LABEL, {
@@ -190,7 +295,34 @@ export const customerSchema = z.strictObject({
   allowlist: z.array(allowlistEntrySchema, { error: 'expected a list of allowlist entries' }).default([]),
   /** The in-cluster monitoring bundle: rescanner, alerts, dashboards and drift controls. */
   monitoring: monitoringSchema.prefault({}),
-}, { error: 'expected a mapping with name, github, image and enforcement' });
+  /** How the release workflow logs in to the image registry; inferred for ghcr.io images. */
+  registry: registrySchema.optional(),
+  /** Release workflow options: platforms, the vulnerability gate, GitHub artifact attestations. */
+  release: releaseSchema.prefault({}),
+}, { error: 'expected a mapping with name, github, image and enforcement' }).check((ctx) => {
+  const { image, registry } = ctx.value;
+  const host = image.split('/')[0];
+  if (registry === undefined) {
+    if (!REGISTRY_HOSTS.ghcr.pattern.test(host)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['registry'],
+        input: undefined,
+        message: `expected a registry login for ${host}: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr, dockerhub or generic (see README)`,
+      });
+    }
+    return;
+  }
+  const expected = REGISTRY_HOSTS[registry.type];
+  if (!expected.pattern.test(host)) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['registry', 'type'],
+      input: registry.type,
+      message: `does not match the image host ${host}; registry type ${registry.type} serves ${expected.example}. Fix: correct image or registry.type`,
+    });
+  }
+});
 
 export type CustomerInput = z.input<typeof customerSchema>;
 export type CustomerParsed = z.output<typeof customerSchema>;

@@ -66,6 +66,14 @@ export function cosignFormatFlags(format: SignatureFormat): string[] {
   return format === 'legacy' ? ['--new-bundle-format=false', '--use-signing-config=false'] : [];
 }
 
+/**
+ * cosign flags that make a verifier read exactly the format `signatureFormat` chose, so a check
+ * before deployment fails where admission would (a legacy-only verifier ignores referrers).
+ */
+export function cosignVerifyFormatFlags(format: SignatureFormat): string[] {
+  return format === 'legacy' ? ['--new-bundle-format=false'] : ['--new-bundle-format=true'];
+}
+
 /** Image reference globs admission treats as the customer's own images. */
 export function imageReferencePatterns(customer: Pick<Customer, 'admission'>): readonly string[] {
   return customer.admission.imageReferences;

@@ -1,6 +1,7 @@
 import { admissionContributor } from '../admission/contributor';
 import { monitoringContributor } from '../monitoring/contributor';
 import { customerReadmeContributor } from '../gitops/contributor';
+import { deployGateContributor } from '../deploy-gate/contributor';
 import { releaseWorkflowContributor } from '../workflow/contributor';
 import type { BundleContributor } from './bundle';
 
@@ -8,6 +9,7 @@ import type { BundleContributor } from './bundle';
 export const BUNDLE_CONTRIBUTORS: readonly BundleContributor[] = [
   releaseWorkflowContributor,
   admissionContributor,
+  deployGateContributor,
   monitoringContributor,
   customerReadmeContributor,
 ];

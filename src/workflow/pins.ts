@@ -14,6 +14,15 @@ export interface ActionPin {
   readonly version: string;
 }
 
+/*
+ * Where each SHA was read (`git rev-parse <tag>^{commit}` in a snapshot of the action's own
+ * repository, fetched 2026-11-25): the first seven were checked against REFERENCE.md §3 and all
+ * matched; the rest are the newest release tag of each snapshot, commit date in brackets.
+ *   docker/setup-qemu-action v4.2.0 [2026-07-01], aws-actions/configure-aws-credentials v6.2.3
+ *   [2026-07-22], aws-actions/amazon-ecr-login v2.1.7 [2026-08-19], google-github-actions/auth
+ *   v3.0.0 [2025-08-28], Azure/login v3.0.1 [2026-08-04], actions/attest-build-provenance v4.1.0
+ *   [2026-02-26].
+ */
 export const ACTION_PINS = {
   checkout: { repository: 'actions/checkout', sha: '3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
   setupBuildx: { repository: 'docker/setup-buildx-action', sha: '37fe631027851001ddb9b187196cc803df7f5f0e', version: 'v4.3.0' },
@@ -22,18 +31,27 @@ export const ACTION_PINS = {
   cosignInstaller: { repository: 'sigstore/cosign-installer', sha: '6f9f17788090df1f26f669e9d70d6ae9567deba6', version: 'v4.1.2' },
   sbomAction: { repository: 'anchore/sbom-action', sha: 'e22c389904149dbc22b58101806040fa8d37a610', version: 'v0.24.0' },
   setupTrivy: { repository: 'aquasecurity/setup-trivy', sha: '81e514348e19b6112ce2a7e3ecbafe19c1e1f567', version: 'v0.3.1' },
+  setupQemu: { repository: 'docker/setup-qemu-action', sha: '96fe6ef7f33517b61c61be40b68a1882f3264fb8', version: 'v4.2.0' },
+  configureAwsCredentials: { repository: 'aws-actions/configure-aws-credentials', sha: 'e6de054238d6b7531b4efff3b6587d9aade6a06c', version: 'v6.2.3' },
+  amazonEcrLogin: { repository: 'aws-actions/amazon-ecr-login', sha: '03f1aad4c6c7ffd436567f42f9384779290529bd', version: 'v2.1.7' },
+  googleAuth: { repository: 'google-github-actions/auth', sha: '7c6bc770dae815cd3e89ee6cdf493a5fab2cc093', version: 'v3.0.0' },
+  azureLogin: { repository: 'Azure/login', sha: 'f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca', version: 'v3.0.1' },
+  attestBuildProvenance: { repository: 'actions/attest-build-provenance', sha: 'a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32', version: 'v4.1.0' },
 } as const satisfies Record<string, ActionPin>;
 
 export type ActionName = keyof typeof ACTION_PINS;
 
 /** Exact versions of the tools the actions install. */
-export const TOOL_VERSIONS = {
+export const TOOL_VERSIONS: { readonly cosign: string; readonly syft: string; readonly trivy: string } = {
   /** cosign v3.0.6 fixed GHSA-w6c6-c85g-mmv6 (predicate type unchecked for new bundles); never go below. */
   cosign: 'v3.0.6',
   syft: 'v1.42.3',
   /** Released before the March 2026 compromise; see COMPROMISED_TRIVY_VERSIONS. */
   trivy: 'v0.69.3',
-} as const;
+};
+
+/** Oldest cosign a verifier may run: older ones skip the predicate-type check of new bundles (GHSA-w6c6-c85g-mmv6). */
+export const MIN_VERIFIER_COSIGN_VERSION = '3.0.6';
 
 /**
  * Trivy versions known to be malicious (GHSA-69fq-xp46-6x23 / CVE-2026-33634): a poisoned

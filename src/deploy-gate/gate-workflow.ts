@@ -1,0 +1,81 @@
+import type { Customer } from '../model/customer';
+import { signingIdentity } from '../model/supply-chain-contract';
+import { TOOL_VERSIONS, usesLine } from '../workflow/pins';
+import { registryLoginSteps, registryPermissions, registryUsesOidc } from '../workflow/registry-login';
+import { RUNNER_LABEL, type WorkflowStep } from '../workflow/release-workflow';
+import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters } from './verify-commands';
+import { vulnPolicyRego } from './vuln-policy';
+
+/** File name of the reusable workflow, next to the release workflow. */
+export const DEPLOY_GATE_WORKFLOW = 'deploy-gate.yml';
+
+/** Why the gate job holds each permission (it signs nothing, so the OIDC token is for the registry only). */
+export const GATE_PERMISSION_REASONS: Readonly<Record<string, string>> = {
+  'packages:read': 'pull the image and its signatures from GHCR',
+  'id-token:write': 'OIDC token for the cloud registry login',
+};
+
+/** Permissions the gate job (and so the calling job) needs: read the image, and federate where the registry does. */
+export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Record<string, string> {
+  return {
+    ...registryPermissions(customer.registry, 'read'),
+    ...(registryUsesOidc(customer.registry) ? { 'id-token': 'write' } : {}),
+  };
+}
+
+/**
+ * The reusable deploy-gate workflow (`on: workflow_call`). A deploy job on a plain Docker host
+ * `needs:` it: it refuses tags, then runs the same three cosign checks as `deploy-gate/verify.sh`.
+ * It is self-contained (the Rego policy travels in `env:`), so another repository can call it.
+ */
+export function deployGateWorkflow(customer: Customer): Record<string, unknown> {
+  const identity = signingIdentity(customer);
+  const policyPath = '${RUNNER_TEMP}/vuln-policy.rego';
+  const steps: WorkflowStep[] = [
+    { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': TOOL_VERSIONS.cosign } },
+    ...registryLoginSteps(customer),
+    {
+      name: 'Verify the signature, the SBOM and the scan of the digest',
+      env: {
+        IMAGE: '${{ inputs.image }}',
+        CERTIFICATE_IDENTITY: identity.subject,
+        CERTIFICATE_OIDC_ISSUER: identity.issuer,
+        VULN_POLICY: vulnPolicyRego(customer),
+      },
+      run: [
+        `if [[ ! "\${IMAGE}" =~ ${DIGEST_REFERENCE_ERE} ]]; then`,
+        '  echo "::error::refusing ${IMAGE}: give the image by digest (IMAGE@sha256:<64 hex digits>), never by tag"',
+        '  exit 1',
+        'fi',
+        `printf '%s' "\${VULN_POLICY}" > "${policyPath}"`,
+        ...GATE_CHECKS.map((check) => gateCheckCommand(check, gateParameters(customer), policyPath)),
+        'echo "${IMAGE} is signed by ${CERTIFICATE_IDENTITY} and carries a valid SBOM and a fresh scan"',
+        '',
+      ].join('\n'),
+    },
+  ];
+  return {
+    name: 'deploy-gate',
+    on: {
+      workflow_call: {
+        inputs: {
+          image: {
+            description: `Image to deploy, by digest (${customer.image}@sha256:...); tags are refused.`,
+            required: true,
+            type: 'string',
+          },
+        },
+      },
+    },
+    permissions: {},
+    jobs: {
+      verify: {
+        name: 'Verify signature and attestations before deploying',
+        'runs-on': RUNNER_LABEL,
+        'timeout-minutes': 10,
+        permissions: deployGatePermissions(customer),
+        steps,
+      },
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ACTION_PINS, COMPROMISED_TRIVY_VERSIONS, MIN_VERIFIER_COSIGN_VERSION, TOOL_VERSIONS, assertTrivyVersionTrusted } from '../../src/workflow/pins';
+import { releaseWorkflow } from '../../src/workflow/release-workflow';
+import { customerFrom } from '../support/workflow-customers';
+import { validCustomer } from '../support/customer-files';
+
+const EXACT_VERSION = /^v[0-9]+\.[0-9]+\.[0-9]+$/;
+
+function semver(version: string): number[] {
+  return version.replace(/^v/, '').split('.').map(Number);
+}
+
+describe('the pin table', () => {
+  it('pins every action by a full 40-hex commit SHA and names an exact release', () => {
+    for (const [name, pin] of Object.entries(ACTION_PINS)) {
+      assert.match(pin.sha, /^[0-9a-f]{40}$/, `${name}: ${pin.sha} is not a full commit SHA`);
+      assert.match(pin.version, EXACT_VERSION, `${name}: ${pin.version} is not an exact version`);
+      assert.match(pin.repository, /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, `${name}: ${pin.repository} is not owner/repo`);
+    }
+  });
+
+  it('pins every tool at an exact version', () => {
+    for (const [tool, version] of Object.entries(TOOL_VERSIONS)) {
+      assert.match(version, EXACT_VERSION, `${tool}: ${version} is not an exact version`);
+    }
+  });
+
+  it('installs a cosign no older than the verifier minimum', () => {
+    const [major, minor, patch] = semver(TOOL_VERSIONS.cosign);
+    const [minMajor, minMinor, minPatch] = semver(MIN_VERIFIER_COSIGN_VERSION);
+    assert.ok(major * 1e6 + minor * 1e3 + patch >= minMajor * 1e6 + minMinor * 1e3 + minPatch, `${TOOL_VERSIONS.cosign} < ${MIN_VERIFIER_COSIGN_VERSION}`);
+  });
+
+  it('does not itself pin a compromised Trivy', () => {
+    assert.ok(!COMPROMISED_TRIVY_VERSIONS.includes(TOOL_VERSIONS.trivy));
+  });
+});
+
+describe('the compromised-Trivy refusal', () => {
+  const customer = customerFrom(validCustomer());
+
+  for (const version of ['v0.69.4', 'v0.69.5', 'v0.69.6', '0.69.4']) {
+    it(`refuses to generate a workflow that installs Trivy ${version}`, () => {
+      assert.throws(
+        () => releaseWorkflow(customer, { ...TOOL_VERSIONS, trivy: version }),
+        /known-compromised release \(GHSA-69fq-xp46-6x23\)/,
+      );
+    });
+  }
+
+  it('accepts the releases either side of the compromised ones', () => {
+    for (const version of ['v0.69.3', 'v0.69.7']) {
+      assert.doesNotThrow(() => assertTrivyVersionTrusted(version));
+      assert.doesNotThrow(() => releaseWorkflow(customer, { ...TOOL_VERSIONS, trivy: version }));
+    }
+  });
+});
