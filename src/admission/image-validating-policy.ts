@@ -71,6 +71,22 @@ export function githubActionsAttestor(customer: Customer): ImageValidatingPolicy
   };
 }
 
+/** CEL over a cosign-vuln predicate expression: the scan finished no longer than `maxAge` ago. */
+export function celScanFresh(predicate: string, maxAge: string): string {
+  return `timestamp(${predicate}.metadata.scanFinishedOn) >= time.now() - duration('${maxAge}')`;
+}
+
+/**
+ * CEL over a cosign-vuln predicate expression (Trivy's report under `scanner.result`): no CRITICAL
+ * vulnerability published more than `graceDays` ago. An unknown publication date counts as 1970.
+ */
+export function celNoCriticalOutsideGrace(predicate: string, graceDays: number): string {
+  return (
+    `!${predicate}.scanner.result.?Results.orValue([]).exists(r, r.?Vulnerabilities.orValue([]).exists(v, ` +
+    `v.Severity == 'CRITICAL' && timestamp(v.?PublishedDate.orValue('1970-01-01T00:00:00Z')) < time.now() - duration('${daysAsDuration(graceDays)}')))`
+  );
+}
+
 /** `168h` for 7 days: CEL durations have no day unit. */
 export function daysAsDuration(days: number): string {
   return `${days * 24}h`;
@@ -96,7 +112,6 @@ export class VerifyImagesPolicy extends Construct {
     const identity = signingIdentity(customer);
     const enforcing = enforcement.mode === 'enforce';
     const vuln = `extractPayload(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}).predicate`;
-    const graceCutoff = `time.now() - duration('${daysAsDuration(customer.scan.criticalGraceDays)}')`;
     this.policy = new ImageValidatingPolicy(this, 'Resource', {
       metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, allowlistAnnotations(exemptions)),
       spec: {
@@ -138,13 +153,11 @@ export class VerifyImagesPolicy extends Construct {
             message: `rule 3 (scan): images must carry a ${PREDICATE_TYPES.vulnerabilityScan} attestation signed by ${identity.subject}`,
           },
           {
-            expression: `${SELECTED_IMAGES}.all(image, timestamp(${vuln}.metadata.scanFinishedOn) >= time.now() - duration('${customer.scan.maxAge}'))`,
+            expression: `${SELECTED_IMAGES}.all(image, ${celScanFresh(vuln, customer.scan.maxAge)})`,
             message: `rule 3 (scan): the vulnerability scan is older than ${customer.scan.maxAge}; rescan and attest again`,
           },
           {
-            expression:
-              `${SELECTED_IMAGES}.all(image, !${vuln}.scanner.result.?Results.orValue([]).exists(r, r.?Vulnerabilities.orValue([]).exists(v, ` +
-              `v.Severity == 'CRITICAL' && timestamp(v.?PublishedDate.orValue('1970-01-01T00:00:00Z')) < ${graceCutoff})))`,
+            expression: `${SELECTED_IMAGES}.all(image, ${celNoCriticalOutsideGrace(vuln, customer.scan.criticalGraceDays)})`,
             message: `rule 3 (scan): the image has a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago`,
           },
         ],
