@@ -27,6 +27,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'write each customer\'s bundle to dist/<customer>/ (atomically)',
     run: async (argv) => (await import('./synth-command')).synthCommand(argv),
   },
+  'flip-check': {
+    summary: 'list the workloads a customer\'s policies would refuse after the flip (from PolicyReports)',
+    run: async (argv) => (await import('./flip-check-command')).flipCheckCommand(argv),
+  },
 };
 
 export const MAIN_HELP = `scb: onboard customers onto a signed, scanned and attested container supply chain.
