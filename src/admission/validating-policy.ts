@@ -34,7 +34,8 @@ const POD_IMAGES =
 
 /** CEL: the image in variable `name` is the customer's own or allowlisted. */
 export function celAdmittedImage(name: string, customer: Customer, exemptions: readonly AllowlistExemption[]): string {
-  return `${celImageMatches(name, imageReferencePatterns(customer))} || ${celAllowlisted(name, exemptions)}`;
+  const own = celImageMatches(name, imageReferencePatterns(customer));
+  return exemptions.length === 0 ? own : `${own} || ${celAllowlisted(name, exemptions)}`;
 }
 
 /**
@@ -65,13 +66,14 @@ export class AllowedImagesPolicy extends Construct {
         },
         matchConditions: [{ name: 'production-namespaces', expression: namespaceMatchExpression(customer.admission.namespaces) }],
         autogen: { podControllers: { controllers: [...AUTOGEN_CONTROLLERS.resources] } },
-        variables: [{ name: 'images', expression: POD_IMAGES }],
+        variables: [
+          { name: 'images', expression: POD_IMAGES },
+          { name: 'refused', expression: `variables.images.filter(image, !(${admitted}))` },
+        ],
         validations: [
           {
-            expression: `variables.images.all(image, ${admitted})`,
-            messageExpression:
-              `'rule 4 (no side door): images outside ${references.replace(/'/g, '')} and the allowlist are refused: ' + ` +
-              `variables.images.filter(image, !(${admitted})).join(', ')`,
+            expression: 'size(variables.refused) == 0',
+            messageExpression: `'rule 4 (no side door): images outside ${references.replace(/'/g, '')} and the allowlist are refused: ' + variables.refused.join(', ')`,
           },
         ],
       },
