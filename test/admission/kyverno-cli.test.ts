@@ -61,6 +61,21 @@ for (const engine of ['ImageValidatingPolicy', 'ClusterPolicy'] as const) {
     ]);
     const outcome = (policy: string, resource: string) => resultFor(results, policy, resource)?.result;
 
+    it("passes Kyverno's own policy validation in both modes (e.g. no mutateDigest with Audit)", () => {
+      for (const at of ['2026-09-02T00:00:00Z', ENFORCING]) {
+        const modeResults = kyvernoApply(renderAdmission(customer(engine), at).policies, [pod('probe', 'prod', ['docker.io/library/redis:7'])]);
+        assert.equal(resultFor(modeResults, allowed, 'probe')?.result, 'fail', at);
+      }
+      const broken = structuredClone(renderAdmission(customer(engine), '2026-09-02T00:00:00Z').policies);
+      if (engine === 'ClusterPolicy') broken[0].spec.rules[0].verifyImages[0].mutateDigest = true;
+      else broken[0].spec.validations[0].expression = 'images.containers.all(image, image > 1)';
+      assert.throws(() => {
+        const brokenResults = kyvernoApply(broken, [pod('probe', 'prod', [REDIS])]);
+        const verdict = resultFor(brokenResults, verify, 'probe');
+        if (verdict?.result === 'error') throw new Error(`kyverno reported: ${verdict.message}`);
+      }, /kyverno rejected a policy|kyverno reported/);
+    });
+
     it('loads the policies without errors (CEL compiles, patterns parse)', () => {
       const errors = results.filter((result) => result.result === 'error' && !result.resources.some((resource) => resource.name === 'mixed'));
       assert.deepEqual(errors, []);

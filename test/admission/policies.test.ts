@@ -95,6 +95,15 @@ describe('admission policies: engines', () => {
     assert.match(conditions[1].key, /time_add\(time_now_utc\(\), '-48h'\)/);
   });
 
+  it('verifies the signature format the release workflow writes (signatureFormat decides both)', () => {
+    const legacy = renderAdmission(legacyCustomer(), DAY_OF);
+    const legacyWorkflow = legacy.bundle.files.get('github/.github/workflows/release.yml') ?? '';
+    for (const entry of verifyEntries(legacy.byName('scb-legacy-verify-images'))) assert.equal(entry.type, 'Cosign');
+    assert.equal((legacyWorkflow.match(/cosign (sign|attest) --yes --new-bundle-format=false --use-signing-config=false /g) ?? []).length, 3);
+    const current = renderAdmission(ivpCustomer(), DAY_OF);
+    assert.doesNotMatch(current.bundle.files.get('github/.github/workflows/release.yml') ?? '', /new-bundle-format/);
+  });
+
   it('autogenerates for Deployment, StatefulSet, DaemonSet, Job and CronJob on both engines', () => {
     for (const doc of renderAdmission(ivpCustomer(), DAY_OF).policies) {
       assert.deepEqual([...doc.spec.autogen.podControllers.controllers].sort(), ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'statefulsets']);

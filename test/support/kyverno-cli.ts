@@ -35,7 +35,8 @@ export interface KyvernoResult {
 
 /**
  * `kyverno apply <policies> --resource <resources> --policy-report` and the results, one per
- * policy/rule and resource. Documents are written as YAML to a temp dir first.
+ * policy/rule and resource. Documents are written as YAML to a temp dir first. A policy Kyverno's
+ * own validation rejects (it prints "Policies Skipped") throws, so an invalid policy cannot pass.
  */
 export function kyvernoApply(policies: readonly unknown[], resources: readonly unknown[]): KyvernoResult[] {
   const dir = makeTempDir('scb-kyverno-');
@@ -49,6 +50,7 @@ export function kyvernoApply(policies: readonly unknown[], resources: readonly u
   });
   const start = run.stdout.indexOf('{');
   if (start < 0) throw new Error(`kyverno apply printed no report (status ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  if (/Policies Skipped/.test(run.stdout.slice(0, start))) throw new Error(`kyverno rejected a policy:\n${run.stdout.slice(0, start)}`);
   const report = JSON.parse(run.stdout.slice(start)) as { results?: KyvernoResult[] };
   return report.results ?? [];
 }
