@@ -7,8 +7,9 @@ import { allPolicyNames } from './policy-metadata';
 /**
  * `scb flip-check`: which running workloads would the customer's policies refuse once they
  * enforce? Kyverno records every audit failure (admission and background scans) in
- * wgpolicyk8s.io/v1alpha2 PolicyReports; this reads them through the Kubernetes API with plain
- * HTTPS (no client library) and keeps the `fail` results of the customer's policies.
+ * wgpolicyk8s.io/v1alpha2 PolicyReports (or openreports.io Reports); this reads them through the
+ * Kubernetes API with plain HTTPS (no client library) and keeps the `fail` results of the
+ * customer's policies.
  */
 
 /** How to reach and authenticate to one API server, read from a kubeconfig. */
@@ -147,7 +148,7 @@ export function getJson(access: ClusterAccess, path: string, timeoutMs = 30_000)
           if (res.statusCode !== 200) {
             const hint =
               res.statusCode === 404
-                ? ' (are the wgpolicyk8s.io PolicyReport CRDs installed, i.e. Kyverno with reporting?)'
+                ? ' (the report CRDs are not installed: is Kyverno installed with reporting on?)'
                 : res.statusCode === 401 || res.statusCode === 403
                   ? ' (the credentials may not list policyreports and clusterpolicyreports cluster-wide)'
                   : '';
@@ -189,23 +190,54 @@ export interface PolicyReport {
   readonly results?: readonly ReportResult[];
 }
 
-const REPORT_API = '/apis/wgpolicyk8s.io/v1alpha2';
+/**
+ * Where Kyverno writes reports: wgpolicyk8s.io by default, openreports.io when the chart's
+ * `openreports.enabled` is set. Both carry the same results; the first API the server serves is read.
+ */
+export const REPORT_APIS = [
+  { group: '/apis/wgpolicyk8s.io/v1alpha2', plurals: ['policyreports', 'clusterpolicyreports'] },
+  { group: '/apis/openreports.io/v1alpha1', plurals: ['reports', 'clusterreports'] },
+] as const;
 
-/** Lists every PolicyReport (all namespaces) and ClusterPolicyReport, following `continue` pages. */
-export async function listPolicyReports(access: ClusterAccess, pageSize = 250): Promise<PolicyReport[]> {
+class NotServed extends Error {}
+
+async function listAll(access: ClusterAccess, path: string, pageSize: number): Promise<PolicyReport[]> {
   const reports: PolicyReport[] = [];
-  for (const plural of ['policyreports', 'clusterpolicyreports']) {
-    let continueToken: string | undefined;
-    do {
-      const query = new URLSearchParams({ limit: String(pageSize), ...(continueToken ? { continue: continueToken } : {}) });
-      const list = (await getJson(access, `${REPORT_API}/${plural}?${query}`)) as { items?: PolicyReport[]; metadata?: { continue?: string } };
-      reports.push(...(list.items ?? []));
-      continueToken = list.metadata?.continue || undefined;
-    } while (continueToken);
-  }
+  let continueToken: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: String(pageSize), ...(continueToken ? { continue: continueToken } : {}) });
+    const list = (await getJson(access, `${path}?${query}`)) as { items?: PolicyReport[]; metadata?: { continue?: string } };
+    reports.push(...(list.items ?? []));
+    continueToken = list.metadata?.continue || undefined;
+  } while (continueToken);
   return reports;
 }
 
+/**
+ * Lists every namespaced and cluster report (all namespaces), following `continue` pages, from
+ * wgpolicyk8s.io, or from openreports.io when the former is not served.
+ */
+export async function listPolicyReports(access: ClusterAccess, pageSize = 250): Promise<PolicyReport[]> {
+  const problems: string[] = [];
+  for (const api of REPORT_APIS) {
+    try {
+      const reports: PolicyReport[] = [];
+      for (const plural of api.plurals) {
+        try {
+          reports.push(...(await listAll(access, `${api.group}/${plural}`, pageSize)));
+        } catch (error) {
+          if (error instanceof ClusterReadError && /answered 404/.test(error.message)) throw new NotServed(error.message);
+          throw error;
+        }
+      }
+      return reports;
+    } catch (error) {
+      if (!(error instanceof NotServed)) throw error;
+      problems.push(error.message);
+    }
+  }
+  throw new ClusterReadError(problems.join('; '));
+}
 /** A workload the customer's policies would refuse once they enforce. */
 export interface RefusedWorkload {
   readonly namespace: string;

@@ -19,8 +19,9 @@ export const FLIP_CHECK_HELP = `Usage: scb flip-check --customer NAME [--kubecon
 
 Lists the workloads that the customer's admission policies would refuse once they enforce:
 every "fail" result of policies scb-NAME-* in the cluster's PolicyReports and
-ClusterPolicyReports (wgpolicyk8s.io/v1alpha2), with namespace, kind, name, policy, rule and
-message. Run it before the flip date (the policies audit until then) to gate the flip in CI.
+ClusterPolicyReports (wgpolicyk8s.io/v1alpha2; openreports.io/v1alpha1 Reports when that is what
+the cluster serves), with namespace, kind, name, policy, rule and message. Run it before the
+flip date (the policies audit until then) to gate the flip in CI.
 
 Options:
       --customer NAME     the customer (its policies are named scb-NAME-...)
@@ -29,7 +30,8 @@ Options:
       --context NAME      kubeconfig context (default: current-context)
   -h, --help              show this help
 
-The credentials need list on policyreports and clusterpolicyreports (wgpolicyk8s.io), cluster-wide.
+The credentials need list on policyreports and clusterpolicyreports (wgpolicyk8s.io), or on
+reports and clusterreports (openreports.io), cluster-wide.
 
 Exit codes: 0 nothing would be refused, 1 workloads would be refused, 2 usage error,
 3 the reports could not be read or hold no result for the customer's policies.

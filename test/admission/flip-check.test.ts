@@ -60,6 +60,8 @@ class FakeApiServer {
   policyReports: PolicyReport[] = [];
   clusterPolicyReports: PolicyReport[] = [];
   notFound = false;
+  /** Serve the reports under openreports.io only (Kyverno's `openreports.enabled`). */
+  openReports = false;
 
   constructor(private readonly pki: Pki) {}
 
@@ -82,13 +84,15 @@ class FakeApiServer {
     };
     if (req.headers.authorization !== `Bearer ${TOKEN}` && !clientCert) return send(401, { kind: 'Status', message: 'Unauthorized', code: 401 });
     if (this.notFound) return send(404, { kind: 'Status', message: 'the server could not find the requested resource', code: 404 });
-    if (url.pathname === '/apis/wgpolicyk8s.io/v1alpha2/policyreports') {
+    const group = this.openReports ? '/apis/openreports.io/v1alpha1' : '/apis/wgpolicyk8s.io/v1alpha2';
+    const [namespaced, cluster] = this.openReports ? ['reports', 'clusterreports'] : ['policyreports', 'clusterpolicyreports'];
+    if (url.pathname === `${group}/${namespaced}`) {
       const index = Number(url.searchParams.get('continue') ?? '0');
       const items = this.policyReports.slice(index, index + 1);
       const next = index + 1 < this.policyReports.length ? String(index + 1) : undefined;
       return send(200, { kind: 'PolicyReportList', apiVersion: 'wgpolicyk8s.io/v1alpha2', metadata: next ? { continue: next } : {}, items });
     }
-    if (url.pathname === '/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports') {
+    if (url.pathname === `${group}/${cluster}`) {
       return send(200, { kind: 'ClusterPolicyReportList', apiVersion: 'wgpolicyk8s.io/v1alpha2', metadata: {}, items: this.clusterPolicyReports });
     }
     return send(404, { kind: 'Status', code: 404 });
@@ -197,6 +201,21 @@ describe('scb flip-check against a local API-server stand-in', () => {
     assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images \(2 results checked\)/);
   });
 
+  it('reads openreports.io Reports when wgpolicyk8s.io is not served', async () => {
+    api.requests = [];
+    api.openReports = true;
+    api.policyReports = [scopeReport('production-eu', 'Deployment', 'api', [{ policy: 'scb-acme-verify-images', result: 'fail', message: 'rule 1' }])];
+    api.clusterPolicyReports = [];
+    try {
+      const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stdout, /production-eu\s+Deployment\s+api\s+scb-acme-verify-images/);
+      assert.ok(api.requests.some((request) => request.path.startsWith('/apis/openreports.io/v1alpha1/clusterreports?')));
+    } finally {
+      api.openReports = false;
+    }
+  });
+
   it('exits 3 rather than 0 when the reports hold nothing for the customer (a misspelt name must not pass the gate)', async () => {
     const run = await scbAsync(['--customer', 'acme-typo', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 3);
@@ -205,6 +224,8 @@ describe('scb flip-check against a local API-server stand-in', () => {
 
   it('authenticates with a client certificate from the kubeconfig', async () => {
     api.requests = [];
+    api.policyReports = [scopeReport('production-eu', 'Deployment', 'api', [{ policy: 'scb-acme-verify-images', result: 'pass' }])];
+    api.clusterPolicyReports = [];
     const config = kubeconfig(pki.dir, server, pki.ca, {
       'client-certificate-data': Buffer.from(pki.clientCert).toString('base64'),
       'client-key-data': Buffer.from(pki.clientKey).toString('base64'),
@@ -228,7 +249,7 @@ describe('scb flip-check against a local API-server stand-in', () => {
     try {
       const missing = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
       assert.equal(missing.status, 3);
-      assert.match(missing.stderr, /answered 404 \(are the wgpolicyk8s\.io PolicyReport CRDs installed/);
+      assert.match(missing.stderr, /policyreports answered 404 \(the report CRDs are not installed.*; GET \/apis\/openreports\.io\/v1alpha1\/reports answered 404/);
     } finally {
       api.notFound = false;
     }
