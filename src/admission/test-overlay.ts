@@ -5,8 +5,9 @@
  * policy; a test asserts that the overlay changes nothing but the trust settings.
  *
  * - ClusterPolicy + `{ rootsPem }`: every keyless attestor keeps issuer, subject and extensions,
- *   and gets `roots` = the test CA, `rekor: {ignoreTlog: true}`, `ctlog: {ignoreSCT: true}`
- *   (legacy-format signatures then verify with no network).
+ *   and gets `roots` = the test CA, `rekor.ignoreTlog: true`, `ctlog: {ignoreSCT: true}`
+ *   (legacy-format signatures then verify with no network). `rekor.url` stays: Kyverno's policy
+ *   validation refuses a `rekor` block without a URL ("An URL is required"), even when ignored.
  * - ClusterPolicy + `{ publicKeyPem }`: every keyless attestor becomes a key attestor
  *   (`keys.publicKeys`, tlog and SCT ignored).
  * - ImageValidatingPolicy + `{ publicKeyPem }`: the `github-actions` attestor's keyless block
@@ -50,7 +51,7 @@ export function withTestTrustRoots<T>(policy: T, roots: TestTrustRoots): T {
       const keyless = entry.keyless as Json | undefined;
       if (!keyless) return;
       if ('rootsPem' in roots) {
-        entry.keyless = { ...keyless, roots: roots.rootsPem, rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } };
+        entry.keyless = { ...keyless, roots: roots.rootsPem, rekor: { ...(keyless.rekor as Json | undefined), ignoreTlog: true }, ctlog: { ignoreSCT: true } };
       } else {
         delete entry.keyless;
         entry.keys = { publicKeys: roots.publicKeyPem, rekor: { ignoreTlog: true }, ctlog: { ignoreSCT: true } };

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { criticalOutsideGraceQuery, vulnerabilityScanConditions } from '../../src/admission/cluster-policy';
 import { celNoCriticalOutsideGrace, celScanFresh } from '../../src/admission/image-validating-policy';
+import { withTestTrustRoots } from '../../src/admission/test-overlay';
 import { customerFrom, renderAdmission } from '../support/admission-helper';
 import { KYVERNO_CRDS_DIR } from '../support/crd-schema';
 import { type KyvernoResult, kyvernoApply, kyvernoBinary, pod, resultFor } from '../support/kyverno-cli';
@@ -74,6 +75,17 @@ for (const engine of ['ImageValidatingPolicy', 'ClusterPolicy'] as const) {
         const verdict = resultFor(brokenResults, verify, 'probe');
         if (verdict?.result === 'error') throw new Error(`kyverno reported: ${verdict.message}`);
       }, /kyverno rejected a policy|kyverno reported/);
+    });
+
+    it("keeps the test-trust-roots overlay valid for Kyverno's policy validation (a rekor block needs its URL)", () => {
+      const pem = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEuX8bF1G3b5o8Vt0b2m0y1Vb7bS3f\nq6nq1Yw3m2J7Kj8f3b9Q1cJ6dN0C2H6l7i8Y4Q2x0V1m5r0yZ7p9c3h8Jg==\n-----END PUBLIC KEY-----\n';
+      const variants = engine === 'ClusterPolicy' ? [{ rootsPem: pem }, { publicKeyPem: pem }] : [{ publicKeyPem: pem }];
+      for (const at of ['2026-09-02T00:00:00Z', ENFORCING]) {
+        for (const roots of variants) {
+          const overlaid = renderAdmission(customer(engine), at).policies.map((policy) => withTestTrustRoots(policy, roots));
+          assert.doesNotThrow(() => kyvernoApply(overlaid, [pod('probe', 'prod', [REDIS])]), `${at} ${Object.keys(roots)[0]}`);
+        }
+      }
     });
 
     it('loads the policies without errors (CEL compiles, patterns parse)', () => {
