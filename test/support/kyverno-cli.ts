@@ -4,7 +4,23 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { makeTempDir } from './synth-helper';
 
-const DEFAULT_KYVERNO = '/root/.cache/scb-tools/bin/kyverno';
+const TOOLS_BIN = '/root/.cache/scb-tools/bin';
+const DEFAULT_KYVERNO = `${TOOLS_BIN}/kyverno`;
+
+/** How to build the other supply-chain tools the tests run, at the versions used here. */
+const TOOL_INSTALL: Record<string, string> = {
+  cosign: 'GOBIN=/root/.cache/scb-tools/bin go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.2',
+  crane: 'GOBIN=/root/.cache/scb-tools/bin go install github.com/google/go-containerregistry/cmd/crane@v0.22.1',
+};
+
+/** A real tool: $<NAME>_BIN, else the tools cache, else PATH; missing, an error says how to build it. */
+export function toolBinary(name: 'cosign' | 'crane', env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[`${name.toUpperCase()}_BIN`];
+  if (fromEnv) return fromEnv;
+  if (existsSync(`${TOOLS_BIN}/${name}`)) return `${TOOLS_BIN}/${name}`;
+  if (spawnSync(name, ['version'], { encoding: 'utf8' }).status === 0) return name;
+  throw new Error(`${name} is needed for this test and was not found; install it with \`${TOOL_INSTALL[name]}\` or set ${name.toUpperCase()}_BIN.`);
+}
 
 /**
  * The real Kyverno CLI: $KYVERNO_BIN, else the tools cache, else `kyverno` on PATH. Missing, it
