@@ -11,13 +11,17 @@ export const KYVERNO_CHART = {
 /** Namespace Kyverno is installed in; also the only namespace it accepts PolicyExceptions from. */
 export const KYVERNO_NAMESPACE = 'kyverno';
 
-/** Helm values of the Kyverno install that the customer's policies rely on. */
+/** Helm values of the Kyverno install that the customer's policies rely on (chart value paths). */
 export interface KyvernoHelmValues {
+  /** Serves the admission webhooks; the policies fail closed once enforcing. */
   readonly admissionController: { readonly replicas: number };
+  /** Runs background scans, whose results `scb flip-check` reads. */
   readonly backgroundController: { readonly replicas: number };
   readonly cleanupController: { readonly replicas: number };
+  /** Aggregates results into PolicyReports. */
   readonly reportsController: { readonly replicas: number };
   readonly features: {
+    /** Break-glass PolicyExceptions, accepted only from `namespace`. */
     readonly policyExceptions: { readonly enabled: boolean; readonly namespace: string };
   };
 }
@@ -32,7 +36,7 @@ export interface KyvernoHelmValues {
  *   use them (it is a per-image exclusion inside the policies, see allowlist.ts); they are the
  *   break-glass route for an incident, creatable only by whoever may write to that namespace
  *   (cluster admins), and visible as "skip" in the PolicyReports. The chart's default is
- *   disabled; an empty namespace would refuse to start the controller.
+ *   disabled, and an empty namespace silently disables them too (Kyverno only logs an error).
  */
 export function kyvernoHelmValues(customer: Pick<Customer, 'name'>): KyvernoHelmValues {
   void customer; // Same for every customer today; the signature leaves room for per-customer sizing.
