@@ -1,68 +1,167 @@
 import { Construct } from 'constructs';
-import { ImageValidatingPolicy } from '../../imports/policies.kyverno.io';
+import {
+  ImageValidatingPolicy,
+  type ImageValidatingPolicySpecAttestors,
+  type ImageValidatingPolicySpecMatchImageReferences,
+  ImageValidatingPolicySpecFailurePolicy,
+  ImageValidatingPolicySpecValidationActions,
+} from '../../imports/policies.kyverno.io';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { imageReferencePatterns, signingIdentity } from '../model/supply-chain-contract';
+import { PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../model/supply-chain-contract';
+import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
+import { celImageMatches } from './image-references';
 import { namespaceMatchExpression } from './namespace-globs';
+import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
 
-/** Annotation keys every generated policy carries, so a reviewer sees the flip without reading the model. */
-export const POLICY_ANNOTATIONS = {
-  flipDate: 'supply-chain-bundle.io/enforce-from',
-  mode: 'supply-chain-bundle.io/enforcement-mode',
-  signingIdentity: 'supply-chain-bundle.io/signing-identity',
-} as const;
+export { POLICY_ANNOTATIONS } from './policy-metadata';
 
-export interface SignaturePolicyProps {
+export interface VerifyImagesPolicyProps {
+  /** The customer whose images, identity, namespaces and scan limits the policy encodes. */
   readonly customer: Customer;
+  /** Audit or enforce, and the flip date, at the synth clock. */
   readonly enforcement: EnforcementState;
+  /**
+   * Allowlisted images, excluded from every validation by digest.
+   * @default - none
+   */
+  readonly exemptions?: readonly AllowlistExemption[];
 }
 
-/** Name of the attestor every rule refers to. */
+/** Name of the one attestor every validation refers to; `withTestTrustRoots` swaps only it. */
 export const GITHUB_ACTIONS_ATTESTOR = 'github-actions';
+/** Names of the attestations in `spec.attestations`, as the CEL validations refer to them. */
+export const IVP_ATTESTATIONS = { sbom: 'sbom', vulnerabilityScan: 'vuln' } as const;
+
+/** Every image of the pod that the policy selected (matchImageReferences already applied). */
+const SELECTED_IMAGES = '(images.containers + images.initContainers + images.ephemeralContainers)';
+const ATTESTOR = `[attestors["${GITHUB_ACTIONS_ATTESTOR}"]]`;
+
+/** Validation actions: soft period audits AND warns (REFERENCE §4: "warned but not blocked"). */
+export function ivpValidationActions(enforcement: EnforcementState): ImageValidatingPolicySpecValidationActions[] {
+  return enforcement.mode === 'enforce'
+    ? [ImageValidatingPolicySpecValidationActions.DENY]
+    : [ImageValidatingPolicySpecValidationActions.AUDIT, ImageValidatingPolicySpecValidationActions.WARN];
+}
+
+/** `Fail` once enforcing; during the soft period a Kyverno outage must not block deployments. */
+export function ivpFailurePolicy(enforcement: EnforcementState): ImageValidatingPolicySpecFailurePolicy {
+  return enforcement.mode === 'enforce' ? ImageValidatingPolicySpecFailurePolicy.FAIL : ImageValidatingPolicySpecFailurePolicy.IGNORE;
+}
 
 /**
- * Rule 1, signature (and main branch): every container image matching the customer's references
- * in a production namespace is signed keylessly by the customer's release workflow on its branch.
+ * The image selection: the customer's image globs, minus allowlisted digests. Without an
+ * allowlist the plain globs are kept (easier to read); with one, a single CEL expression,
+ * because `matchImageReferences` entries are OR-ed and a glob cannot exclude.
  */
-export class SignaturePolicy extends Construct {
+export function ivpImageSelection(customer: Customer, exemptions: readonly AllowlistExemption[]): ImageValidatingPolicySpecMatchImageReferences[] {
+  const globs = imageReferencePatterns(customer);
+  if (exemptions.length === 0) return globs.map((glob) => ({ glob }));
+  return [{ expression: `(${celImageMatches('ref', globs)}) && !${celAllowlisted('ref', exemptions)}` }];
+}
+
+/** The customer's keyless identity as the only attestor: GitHub Actions OIDC, workflow on its branch. */
+export function githubActionsAttestor(customer: Customer): ImageValidatingPolicySpecAttestors {
+  const identity = signingIdentity(customer);
+  return {
+    name: GITHUB_ACTIONS_ATTESTOR,
+    // additionalExtensions is in the 1.19 schema but not enforced by the IVP verifier: the branch
+    // and workflow are pinned through the anchored subjectRegExp instead.
+    cosign: { keyless: { identities: [{ issuer: identity.issuer, subjectRegExp: identity.subjectRegExp }] } },
+  };
+}
+
+/** CEL over a cosign-vuln predicate expression: the scan finished no longer than `maxAge` ago. */
+export function celScanFresh(predicate: string, maxAge: string): string {
+  return `timestamp(${predicate}.metadata.scanFinishedOn) >= time.now() - duration('${maxAge}')`;
+}
+
+/**
+ * CEL over a cosign-vuln predicate expression (Trivy's report under `scanner.result`): no CRITICAL
+ * vulnerability published more than `graceDays` ago. An unknown publication date counts as 1970.
+ */
+export function celNoCriticalOutsideGrace(predicate: string, graceDays: number): string {
+  return (
+    `!${predicate}.scanner.result.?Results.orValue([]).exists(r, r.?Vulnerabilities.orValue([]).exists(v, ` +
+    `v.Severity == 'CRITICAL' && timestamp(v.?PublishedDate.orValue('1970-01-01T00:00:00Z')) < time.now() - duration('${daysAsDuration(graceDays)}')))`
+  );
+}
+
+/** `168h` for 7 days: CEL durations have no day unit. */
+export function daysAsDuration(days: number): string {
+  return `${days * 24}h`;
+}
+
+/**
+ * Rules 1 to 3 on the ImageValidatingPolicy engine (Kyverno 1.17+, cosign v3 bundles): every
+ * selected image in a production namespace is
+ * 1. signed by the customer's release workflow on its branch (this is also the main-branch rule),
+ *    with the digest verified and, once enforcing, tags rewritten to digests;
+ * 2. attested with a CycloneDX SBOM signed by the same identity;
+ * 3. attested with a vulnerability scan signed by the same identity, no older than
+ *    `scan.maxAge`, listing no CRITICAL vulnerability published more than
+ *    `scan.criticalGraceDays` ago (an unknown publication date counts as old: fail closed).
+ * Pods are matched; the engine autogenerates the same checks for their controllers.
+ */
+export class VerifyImagesPolicy extends Construct {
   readonly policy: ImageValidatingPolicy;
 
-  constructor(scope: Construct, id: string, props: SignaturePolicyProps) {
+  constructor(scope: Construct, id: string, props: VerifyImagesPolicyProps) {
     super(scope, id);
-    const { customer, enforcement } = props;
+    const { customer, enforcement, exemptions = [] } = props;
     const identity = signingIdentity(customer);
     const enforcing = enforcement.mode === 'enforce';
+    const vuln = `extractPayload(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}).predicate`;
     this.policy = new ImageValidatingPolicy(this, 'Resource', {
-      metadata: {
-        name: `scb-${customer.name}-signed-images`,
-        annotations: {
-          [POLICY_ANNOTATIONS.flipDate]: enforcement.flipDate,
-          [POLICY_ANNOTATIONS.mode]: enforcement.mode,
-          [POLICY_ANNOTATIONS.signingIdentity]: identity.subject,
-        },
-      },
+      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, allowlistAnnotations(exemptions)),
       spec: {
-        validationActions: [enforcing ? 'Deny' : 'Audit'],
-        failurePolicy: enforcing ? 'Fail' : 'Ignore',
+        validationActions: ivpValidationActions(enforcement),
+        failurePolicy: ivpFailurePolicy(enforcement),
+        // Registry round trips for a signature and two attestations: allow the maximum.
+        webhookConfiguration: { timeoutSeconds: 30 },
         matchConstraints: {
           resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
         },
         matchConditions: [{ name: 'production-namespaces', expression: namespaceMatchExpression(customer.admission.namespaces) }],
-        matchImageReferences: imageReferencePatterns(customer).map((glob) => ({ glob })),
-        attestors: [
-          {
-            name: GITHUB_ACTIONS_ATTESTOR,
-            cosign: { keyless: { identities: [{ issuer: identity.issuer, subjectRegExp: identity.subjectRegExp }] } },
-          },
+        autogen: { podControllers: { controllers: [...AUTOGEN_CONTROLLERS.resources] } },
+        matchImageReferences: ivpImageSelection(customer, exemptions),
+        attestors: [githubActionsAttestor(customer)],
+        attestations: [
+          { name: IVP_ATTESTATIONS.sbom, intoto: { type: PREDICATE_TYPES.sbom } },
+          { name: IVP_ATTESTATIONS.vulnerabilityScan, intoto: { type: PREDICATE_TYPES.vulnerabilityScan } },
         ],
-        validationConfigurations: { mutateDigest: enforcing, verifyDigest: true, required: true },
+        // Signatures are always checked against the digest. Requiring a digest in the pod spec
+        // (verifyDigest) only makes sense once tags are rewritten (mutateDigest, enforcing):
+        // during the soft period it would report every tag as "would be refused" although the
+        // flip rewrites it.
+        validationConfigurations: { mutateDigest: enforcing, verifyDigest: enforcing, required: true },
         validations: [
           {
-            expression: `images.containers.map(image, verifyImageSignatures(image, [attestors["${GITHUB_ACTIONS_ATTESTOR}"]])).all(e, e > 0)`,
-            message: `images must be signed by ${identity.subject}`,
+            expression: `${SELECTED_IMAGES}.all(image, verifyImageSignatures(image, ${ATTESTOR}) > 0)`,
+            message: `rule 1 (signature): images must be signed by ${identity.subject} (issuer ${identity.issuer})`,
+          },
+          {
+            expression: `${SELECTED_IMAGES}.all(image, verifyAttestationSignatures(image, attestations.${IVP_ATTESTATIONS.sbom}, ${ATTESTOR}) > 0)`,
+            message: `rule 2 (SBOM): images must carry a ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject}`,
+          },
+          {
+            expression: `${SELECTED_IMAGES}.all(image, extractPayload(image, attestations.${IVP_ATTESTATIONS.sbom}).predicate.bomFormat == 'CycloneDX')`,
+            message: 'rule 2 (SBOM): the SBOM attestation is not a CycloneDX document',
+          },
+          {
+            expression: `${SELECTED_IMAGES}.all(image, verifyAttestationSignatures(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}, ${ATTESTOR}) > 0)`,
+            message: `rule 3 (scan): images must carry a ${PREDICATE_TYPES.vulnerabilityScan} attestation signed by ${identity.subject}`,
+          },
+          {
+            expression: `${SELECTED_IMAGES}.all(image, ${celScanFresh(vuln, customer.scan.maxAge)})`,
+            message: `rule 3 (scan): the vulnerability scan is older than ${customer.scan.maxAge}; rescan and attest again`,
+          },
+          {
+            expression: `${SELECTED_IMAGES}.all(image, ${celNoCriticalOutsideGrace(vuln, customer.scan.criticalGraceDays)})`,
+            message: `rule 3 (scan): the image has a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago`,
           },
         ],
-      } as never,
+      },
     });
   }
 }

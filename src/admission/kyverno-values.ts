@@ -1,42 +1,74 @@
 import type { Customer } from '../model/customer';
 
-/**
- * Namespace that Kyverno accepts PolicyExceptions from (chart value
- * `features.policyExceptions.namespace`). Allowlist exceptions must be created here; an empty
- * namespace would disable exceptions altogether (REFERENCE §4).
- */
-export const POLICY_EXCEPTION_NAMESPACE = 'supply-chain-exceptions';
-
-/** The Kyverno chart this bundle is written against (app 1.19.x). */
+/** The Kyverno Helm chart the policies are written for (policies.kyverno.io/v1 needs app 1.17+). */
 export const KYVERNO_CHART = {
-  name: 'kyverno',
   repository: 'https://kyverno.github.io/kyverno/',
+  chart: 'kyverno',
   version: '3.9.0',
   appVersion: 'v1.19.0',
 } as const;
 
+/** Namespace Kyverno is installed in; also the only namespace it accepts PolicyExceptions from. */
+export const KYVERNO_NAMESPACE = 'kyverno';
+
 /**
- * Helm values for the Kyverno chart on a customer's cluster: HA controllers, policy exceptions
- * from POLICY_EXCEPTION_NAMESPACE only, and metrics for the monitoring area's alerts.
- *
- * TODO(admission): the admission area owns this file; this first version was written by the
- * delivery area so that the Pulumi program could install Kyverno. Reconcile at merge.
+ * Namespace Kyverno accepts PolicyExceptions from (chart value `features.policyExceptions.namespace`).
+ * It is Kyverno's own: the allowlist does not use exceptions (see allowlist.ts), so they stay a
+ * break-glass route for cluster admins. An empty value would silently disable them (REFERENCE §4).
  */
-export function kyvernoHelmValues(customer: Customer): Record<string, unknown> {
-  // kube-prometheus-stack scrapes only ServiceMonitors with its `release` label (REFERENCE §5).
-  const metrics = {
+export const POLICY_EXCEPTION_NAMESPACE = KYVERNO_NAMESPACE;
+
+/** Per-controller settings: replicas, a disruption budget, and metrics for the alerts. */
+export interface KyvernoControllerValues {
+  readonly replicas: number;
+  readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
+  readonly metricsService: { readonly create: boolean };
+  /** kube-prometheus-stack scrapes only ServiceMonitors with its `release` label (REFERENCE §5). */
+  readonly serviceMonitor: { readonly enabled: boolean; readonly additionalLabels: Readonly<Record<string, string>> };
+}
+
+/** Helm values of the Kyverno install that the customer's policies and alerts rely on (chart value paths). */
+export interface KyvernoHelmValues {
+  readonly customLabels: Readonly<Record<string, string>>;
+  /** Serves the admission webhooks; the policies fail closed once enforcing. */
+  readonly admissionController: KyvernoControllerValues;
+  /** Runs background scans, whose results `scb flip-check` and the drift alert read. */
+  readonly backgroundController: KyvernoControllerValues;
+  readonly cleanupController: KyvernoControllerValues;
+  /** Aggregates results into PolicyReports. */
+  readonly reportsController: KyvernoControllerValues;
+  readonly features: {
+    /** Break-glass PolicyExceptions, accepted only from `namespace`. */
+    readonly policyExceptions: { readonly enabled: boolean; readonly namespace: string };
+  };
+  /** Dashboards come from the bundle's monitoring ConfigMaps, not from the chart. */
+  readonly grafana: { readonly enabled: boolean };
+}
+
+/**
+ * Values for chart kyverno 3.9.x (app 1.19.x), for the Pulumi program and `dist/<customer>/kyverno-values.yaml`.
+ *
+ * - Three admission controller replicas: with `failurePolicy: Fail` after the flip, a single
+ *   replica being rescheduled would block every pod in the production namespaces; the PDB makes
+ *   node drains wait for a replica.
+ * - Two replicas for the other controllers: the reports controller feeds `scb flip-check`.
+ * - Policy exceptions are enabled but only from Kyverno's own namespace (POLICY_EXCEPTION_NAMESPACE).
+ * - Metrics services and ServiceMonitors for the alerts on Kyverno's verification results.
+ */
+export function kyvernoHelmValues(customer: Pick<Customer, 'name' | 'monitoring'>): KyvernoHelmValues {
+  const controller = (replicas: number): KyvernoControllerValues => ({
+    replicas,
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
     metricsService: { create: true },
     serviceMonitor: { enabled: true, additionalLabels: { release: customer.monitoring.prometheusReleaseLabel } },
-  };
+  });
   return {
     customLabels: { 'supply-chain-bundle.io/customer': customer.name },
-    // Three admission replicas keep admission answering through a node drain; the PDB makes drains wait.
-    admissionController: { replicas: 3, podDisruptionBudget: { enabled: true, minAvailable: 1 }, ...metrics },
-    backgroundController: { replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, ...metrics },
-    cleanupController: { replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, ...metrics },
-    reportsController: { replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, ...metrics },
+    admissionController: controller(3),
+    backgroundController: controller(2),
+    cleanupController: controller(2),
+    reportsController: controller(2),
     features: { policyExceptions: { enabled: true, namespace: POLICY_EXCEPTION_NAMESPACE } },
-    // Dashboards come from the monitoring area, as ConfigMaps in the bundle.
     grafana: { enabled: false },
   };
 }

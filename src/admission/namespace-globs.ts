@@ -1,4 +1,6 @@
-/** Converts a namespace glob (`*`, `?`) to an anchored RE2 regular expression for CEL `matches()`. */
+import { celString } from './allowlist';
+
+/** Converts a glob (`*`, `?`) to an anchored RE2 regular expression for CEL `matches()`. */
 export function globToRegExp(glob: string): string {
   let pattern = '';
   for (const char of glob) {
@@ -11,5 +13,5 @@ export function globToRegExp(glob: string): string {
 
 /** A CEL condition true when the admission request's namespace matches any of the globs. */
 export function namespaceMatchExpression(globs: readonly string[]): string {
-  return globs.map((glob) => `request.namespace.matches('${globToRegExp(glob)}')`).join(' || ');
+  return globs.map((glob) => `request.namespace.matches(${celString(globToRegExp(glob))})`).join(' || ');
 }

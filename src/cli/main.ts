@@ -35,6 +35,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'pulumi up|preview every customer stack, N at a time, with a summary (needs the Pulumi CLI)',
     run: async (argv) => (await import('./fleet-command')).fleetCommand(argv),
   },
+  'flip-check': {
+    summary: 'list the workloads a customer\'s policies would refuse after the flip (from PolicyReports)',
+    run: async (argv) => (await import('./flip-check-command')).flipCheckCommand(argv),
+  },
 };
 
 export const MAIN_HELP = `scb: onboard customers onto a signed, scanned and attested container supply chain.

@@ -23,7 +23,7 @@ export function kyvernoRelease(props: KyvernoReleaseProps): k8s.helm.v3.Release 
     'kyverno',
     {
       name: 'kyverno',
-      chart: KYVERNO_CHART.name,
+      chart: KYVERNO_CHART.chart,
       version: KYVERNO_CHART.version,
       repositoryOpts: { repo: KYVERNO_CHART.repository },
       namespace: props.namespace,

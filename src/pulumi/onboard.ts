@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { KYVERNO_CHART, POLICY_EXCEPTION_NAMESPACE, kyvernoHelmValues } from '../admission/kyverno-values';
+import { KYVERNO_CHART, POLICY_EXCEPTION_NAMESPACE, kyvernoHelmValues, type KyvernoHelmValues } from '../admission/kyverno-values';
 import { signingIdentity } from '../model/supply-chain-contract';
 import { renderBundle } from '../synth/bundle';
 import { BUNDLE_CONTRIBUTORS } from '../synth/contributors';
@@ -70,7 +70,7 @@ export function onboardCustomer(inputs: StackInputs): StackOutputs {
 }
 
 /** The exceptions namespace the chart values name (whoever owns the values decides it). */
-function exceptionNamespaceOf(values: Record<string, unknown>): string | undefined {
-  const features = values.features as { policyExceptions?: { enabled?: boolean; namespace?: string } } | undefined;
-  return features?.policyExceptions?.enabled ? (features.policyExceptions.namespace ?? POLICY_EXCEPTION_NAMESPACE) : undefined;
+function exceptionNamespaceOf(values: KyvernoHelmValues): string | undefined {
+  const { enabled, namespace } = values.features.policyExceptions;
+  return enabled ? namespace || POLICY_EXCEPTION_NAMESPACE : undefined;
 }

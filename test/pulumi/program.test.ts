@@ -270,7 +270,7 @@ describe('pulumi program: enforcement clock and outputs', () => {
       flipDate: '2026-09-15',
       enforcementSource: 'flipped',
       clock: '2026-10-01T00:00:00.000Z (supply-chain:at)',
-      policyNames: ['scb-initech-signed-images'],
+      policyNames: ['scb-initech-allowed-images', 'scb-initech-verify-images'],
       workflowPath: '.github/workflows/build-and-sign.yaml',
       workflowUrl: 'https://github.com/initech/tps-reports/blob/release/.github/workflows/build-and-sign.yaml',
       signingIdentity: {

@@ -1,0 +1,11 @@
+import { celString } from './allowlist';
+import { globToRegExp } from './namespace-globs';
+
+/**
+ * CEL: true when the string variable `name` matches one of the image globs. Kyverno compiles
+ * `matchImageReferences[].glob` with gobwas/glob without separators, so `*` crosses `/` and `?`
+ * is one character: exactly `.*` and `.` here (the customer schema admits no other glob syntax).
+ */
+export function celImageMatches(name: string, globs: readonly string[]): string {
+  return globs.map((glob) => `${name}.matches(${celString(globToRegExp(glob))})`).join(' || ');
+}

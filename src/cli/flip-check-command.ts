@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, readKubeconfig } from '../admission/flip-check';
+import { allPolicyNames } from '../admission/policy-metadata';
+import { withUsageErrors } from './args';
+import { EXIT, UsageError } from './main';
+
+/** Exit codes of flip-check; CI gates the flip on 0. */
+export const FLIP_CHECK_EXIT = {
+  /** No workload would be refused. */
+  clear: EXIT.ok,
+  /** At least one workload would be refused after the flip. */
+  refused: 1,
+  usage: EXIT.usage,
+  /** The reports could not be read, or hold no result at all for the customer's policies. */
+  unknown: 3,
+} as const;
+
+export const FLIP_CHECK_HELP = `Usage: scb flip-check --customer NAME [--kubeconfig FILE] [--context NAME]
+
+Lists the workloads that the customer's admission policies would refuse once they enforce:
+every "fail" result of policies scb-NAME-* in the cluster's PolicyReports and
+ClusterPolicyReports (wgpolicyk8s.io/v1alpha2; openreports.io/v1alpha1 Reports when that is what
+the cluster serves), with namespace, kind, name, policy, rule and message. Run it before the
+flip date (the policies audit until then) to gate the flip in CI.
+
+Options:
+      --customer NAME     the customer (its policies are named scb-NAME-...)
+      --kubeconfig FILE   kubeconfig to read server, CA and token or client certificate from
+                          (default: $KUBECONFIG). Exec/auth-provider plugins are not run.
+      --context NAME      kubeconfig context (default: current-context)
+  -h, --help              show this help
+
+The credentials need list on policyreports and clusterpolicyreports (wgpolicyk8s.io), or on
+reports and clusterreports (openreports.io), cluster-wide.
+
+Exit codes: 0 nothing would be refused, 1 workloads would be refused, 2 usage error,
+3 the reports could not be read or hold no result for the customer's policies.
+`;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export async function flipCheckCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = withUsageErrors(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        customer: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  void positionals;
+  if (values.help) {
+    process.stdout.write(FLIP_CHECK_HELP);
+    return EXIT.ok;
+  }
+  if (!values.customer) throw new UsageError('--customer is required');
+  if (!DNS_LABEL.test(values.customer)) throw new UsageError(`--customer "${values.customer}" is not a customer name (a DNS-1123 label such as "acme")`);
+  const kubeconfig = values.kubeconfig ?? env.KUBECONFIG?.split(':').find((entry) => entry !== '');
+  if (!kubeconfig) throw new UsageError('--kubeconfig is required (or set $KUBECONFIG)');
+  let access;
+  try {
+    access = readKubeconfig(kubeconfig, values.context);
+  } catch (error) {
+    if (error instanceof KubeconfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  let result;
+  try {
+    result = await flipCheck(access, values.customer);
+  } catch (error) {
+    if (!(error instanceof ClusterReadError)) throw error;
+    process.stderr.write(`scb flip-check: cannot read the PolicyReports of ${access.server}: ${error.message}\n`);
+    return FLIP_CHECK_EXIT.unknown;
+  }
+  const policies = allPolicyNames(values.customer).join(', ');
+  if (result.evaluated === 0) {
+    process.stderr.write(
+      `scb flip-check: no PolicyReport result at all for ${policies} on ${access.server}; ` +
+        'check the customer name, that the policies are installed, and that Kyverno reporting is on. Cannot tell whether the flip is safe.\n',
+    );
+    return FLIP_CHECK_EXIT.unknown;
+  }
+  if (result.refused.length === 0) {
+    process.stdout.write(`ok: no workload would be refused by ${policies} (${result.evaluated} results checked)\n`);
+    return FLIP_CHECK_EXIT.clear;
+  }
+  process.stdout.write(formatRefused(result.refused));
+  process.stderr.write(`${result.refused.length} workload result${result.refused.length === 1 ? '' : 's'} would be refused after the flip.\n`);
+  return FLIP_CHECK_EXIT.refused;
+}
