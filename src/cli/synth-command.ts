@@ -76,7 +76,7 @@ export async function synthCommand(argv: string[]): Promise<number> {
   progress.done();
   const lines = [`synthesized ${result.customers.length} customer${result.customers.length === 1 ? '' : 's'} into ${outDir}/ at ${at.toISOString()}`];
   for (const entry of result.customers) {
-    lines.push(`  ${entry.name}: ${entry.fileCount} files; ${entry.summary.join('; ')}`);
+    lines.push(`  ${entry.name}: ${entry.fileCount} files`, ...entry.summary.map((line) => `    ${line}`));
   }
   lines.push(`  fleet: ${result.fleetFolders.map((folder) => `${folder}/`).join(', ')} (Argo CD reads ${gitops.repoURL} at ${gitops.revision}, path ${gitops.path}/*/kubernetes)`);
   if (gitops.repoURL === PLACEHOLDER_REPO_URL) {
