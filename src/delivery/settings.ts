@@ -1,4 +1,5 @@
-import { LineCounter, parse, parseDocument, isMap, isScalar, type Node as YamlNode } from 'yaml';
+import { LineCounter, parse, parseDocument } from 'yaml';
+import { configFieldErrors } from '../model/config-errors';
 import { z } from 'zod';
 import { PULUMI_PROJECT, type FieldError } from '../model/load';
 
@@ -114,39 +115,6 @@ export function pullRequestBranch(settings: DeliverySettings, customerName: stri
   return settings.github.pullRequestBranch ?? `supply-chain-bundle/${customerName}`;
 }
 
-type PathSegment = string | number;
-
-function allowedKeysAt(path: readonly PathSegment[]): string[] {
-  let schema: any = deliverySettingsSchema;
-  const unwrap = () => {
-    while (schema?._zod?.def && ['default', 'prefault', 'optional'].includes(schema._zod.def.type)) schema = schema._zod.def.innerType;
-  };
-  unwrap();
-  for (const segment of path) {
-    schema = typeof segment === 'number' ? schema?._zod?.def?.element : schema?._zod?.def?.shape?.[segment];
-    unwrap();
-  }
-  return Object.keys(schema?._zod?.def?.shape ?? {});
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return JSON.stringify(value);
-}
-
-function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
-  let current = root;
-  for (const segment of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PathSegment, unknown>)[segment];
-  }
-  return current;
-}
-
 export interface ParsedDeliverySettings {
   readonly settings?: DeliverySettings;
   readonly errors: readonly FieldError[];
@@ -161,44 +129,18 @@ export function parseDeliverySettings(value: unknown, file: string, stackFileTex
   const result = deliverySettingsSchema.safeParse(value ?? {});
   if (result.success) return { settings: result.data, errors: [] };
   const lineCounter = new LineCounter();
-  const document = stackFileText !== undefined ? parseDocument(stackFileText, { lineCounter }) : undefined;
-  const position = (path: readonly PathSegment[]) => {
-    if (!document) return {};
-    for (let depth = path.length; depth >= 0; depth--) {
-      const parent = document.getIn(['config', DELIVERY_CONFIG_KEY, ...path.slice(0, depth - 1)], true);
-      const last = path[depth - 1];
-      const key = depth > 0 && isMap(parent) ? parent.items.find((item) => isScalar(item.key) && item.key.value === last)?.key : undefined;
-      const node = (key ?? document.getIn(['config', DELIVERY_CONFIG_KEY, ...path.slice(0, depth)], true)) as YamlNode | undefined;
-      if (node?.range) {
-        const { line, col } = lineCounter.linePos(node.range[0]);
-        return { line, column: col };
-      }
-    }
-    return {};
+  const document = stackFileText !== undefined ? { document: parseDocument(stackFileText, { lineCounter }), lineCounter } : undefined;
+  return {
+    errors: configFieldErrors(result.error.issues, {
+      schema: deliverySettingsSchema,
+      input: value,
+      file,
+      configKey: DELIVERY_CONFIG_KEY,
+      document,
+      // Prefixed with the config key, so it is clear which block of the stack file is meant.
+      fieldName: (path) => `${DELIVERY_CONFIG_KEY}${path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${segment}`)).join('')}`,
+    }),
   };
-  const errors: FieldError[] = [];
-  for (const issue of result.error.issues) {
-    const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
-    const field = (segments: readonly PathSegment[]) =>
-      [DELIVERY_CONFIG_KEY, ...segments].map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        errors.push({ file, ...position([...path, key]), field: field([...path, key]), message: `unknown field; expected one of ${allowedKeysAt(path).join(', ')}. Fix: remove or rename it.` });
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_key') {
-      // zod reports a bad record key at the record, with the key's own issues nested.
-      const key = path[path.length - 1];
-      const reason = issue.issues[0]?.message ?? 'is not allowed';
-      errors.push({ file, ...position(path), field: field(path), message: `the name ${JSON.stringify(key)} ${reason}. Fix: rename it.` });
-      continue;
-    }
-    const found = valueAt(value, path);
-    const message = issue.message.startsWith('expected') ? `found ${describe(found)}; ${issue.message}.` : `${describe(found)} ${issue.message}.`;
-    errors.push({ file, ...position(path), field: field(path), message });
-  }
-  return { errors };
 }
 
 /** The `supply-chain:delivery` problems of a stack file's text (none when the block is absent or valid, or the YAML is broken: the customer check reports that). */

@@ -23,9 +23,9 @@ describe('delivery settings (supply-chain:delivery)', () => {
     assert.equal(pullRequestBranch(settings!, 'x'), 'supply-chain-bundle/x');
   });
 
-  it('names an unknown field and lists the allowed ones', () => {
+  it('names an unknown field, lists the allowed ones and suggests the nearest', () => {
     assert.deepEqual(errorsFor('github:\n  modee: direct'), [
-      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.github.modee: unknown field; expected one of mode, pullRequestBranch, ruleset, environment, variables. Fix: remove or rename it.',
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.github.modee: unknown field; expected one of mode, pullRequestBranch, ruleset, environment, variables. Fix: did you mean "mode"? Rename the field.',
     ]);
   });
 
