@@ -112,7 +112,7 @@ export class LegacyVerifyImagesPolicy extends Construct {
       ...(skip.length > 0 ? { skipImageReferences: skip } : {}),
       type: ClusterPolicySpecRulesVerifyImagesType.COSIGN,
       failureAction: enforcing ? ClusterPolicySpecRulesVerifyImagesFailureAction.ENFORCE : ClusterPolicySpecRulesVerifyImagesFailureAction.AUDIT,
-      mutateDigest: false,
+      mutateDigest: enforcing,
       verifyDigest: enforcing,
       required: true,
       ...extra,
@@ -131,7 +131,7 @@ export class LegacyVerifyImagesPolicy extends Construct {
           {
             name: CLUSTER_POLICY_RULES.signature,
             match: productionPods(customer),
-            verifyImages: [entry({ mutateDigest: enforcing, attestors: legacyAttestors(customer) })],
+            verifyImages: [entry({ attestors: legacyAttestors(customer) })],
           },
           {
             name: CLUSTER_POLICY_RULES.sbom,
