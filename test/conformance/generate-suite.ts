@@ -107,6 +107,14 @@ export const CASES: readonly CaseDefinition[] = [
       },
     },
   },
+  {
+    name: 'other-format',
+    description: "good image, signed in the OTHER engine's format (ClusterPolicy: v3 bundle; IVP: legacy .sig/.att)",
+    image: (engine) => (engine === 'ClusterPolicy' ? 't_good_REF' : 'good_REF'),
+    namespace: PRODUCTION_NAMESPACE,
+    breaks: ALL_VERIFY,
+    selected: true,
+  },
   { name: 'tag-wrong-branch', description: 'the wrong-branch image by tag', image: tagOf('branch'), namespace: PRODUCTION_NAMESPACE, breaks: ALL_VERIFY, selected: true },
   {
     name: 'init-unsigned',
