@@ -60,7 +60,7 @@ scb_gate_rows() {
       else
         actual=refuse
       fi
-      [ "$actual" = admit ] || note="$note -> $(grep -m1 -E "Error|error|deploy-gate: refusing" "$log" | sed -e "s/^Error: //" -e "s/^deploy-gate: //" | cut -c1-90 || true)"
+      [ "$actual" = admit ] || note="$note -> $(grep -m1 -E "^Error|deploy-gate: refusing" "$log" | sed -e "s/^Error: //" -e "s/^deploy-gate: //" -e "s/^1 validation errors occurred/vuln-policy.rego: allow is false/" | cut -c1-90 || true)"
       "$PY" "$HERE/helpers/matrix.py" row "$name" "$label" "-" "$trust" "$expected" "$actual" "$note" "$gap_actual" "$gap_note" >>"$rows"
     done
   done
