@@ -212,7 +212,7 @@ function testRows(engine: Engine, mode: Mode, c: CaseDefinition, customerName: s
   ];
 }
 
-interface Inputs {
+export interface Inputs {
   readonly out: string;
   readonly images: Map<string, string>;
   readonly caPem: string;
@@ -321,12 +321,17 @@ function main(argv: string[]): void {
     tufUrl: need('tuf-url'),
     tufRootBase64: readFileSync(need('tuf-root-b64'), 'utf8').trim(),
   };
+  process.stdout.write(`${generateSuites(inputs).join(' ')}\n`);
+}
+
+/** Writes every suite and both deploy gates into `inputs.out`; returns the suite names. */
+export function generateSuites(inputs: Inputs): string[] {
   const suites: string[] = [];
   for (const engine of ['ClusterPolicy', 'ImageValidatingPolicy'] as const) {
     for (const mode of ['enforce', 'audit'] as const) suites.push(writeSuite(inputs, engine, mode));
     writeDeployGate(inputs, engine);
   }
-  process.stdout.write(`${suites.join(' ')}\n`);
+  return suites;
 }
 
 if (require.main === module) {
