@@ -92,7 +92,10 @@ const autogenAnnotation = { [AUTOGEN_ANNOTATION]: AUTOGEN_CONTROLLERS.kinds.join
  * mutateDigest with Audit, and it defaults to true) and `verifyDigest: false` (a tag is rewritten
  * to a digest once enforcing, so reporting it now would be a false "would be refused").
  * `emitWarning` returns the audit failures to whoever applied the pod. Enforcing: Enforce,
- * `failurePolicy: Fail`, digests verified, tags rewritten by the signature rule.
+ * `failurePolicy: Fail`, digests verified, tags rewritten by EVERY rule: each rule records its
+ * verification in `kyverno.io/verify-images` under the image it checked, and the validating pass
+ * looks each rule up by the rewritten `tag@digest`; a rule that did not rewrite would refuse
+ * every tag reference ("unverified image", found by test/conformance).
  * Attestation conditions are evaluated against every attestation of the type, so an old scan
  * attestation next to a fresh one fails the freshness check: re-attesting keeps only fresh ones
  * relevant when the old `.att` layers are pruned (see the rescanner).
@@ -112,7 +115,7 @@ export class LegacyVerifyImagesPolicy extends Construct {
       ...(skip.length > 0 ? { skipImageReferences: skip } : {}),
       type: ClusterPolicySpecRulesVerifyImagesType.COSIGN,
       failureAction: enforcing ? ClusterPolicySpecRulesVerifyImagesFailureAction.ENFORCE : ClusterPolicySpecRulesVerifyImagesFailureAction.AUDIT,
-      mutateDigest: false,
+      mutateDigest: enforcing,
       verifyDigest: enforcing,
       required: true,
       ...extra,
@@ -131,7 +134,7 @@ export class LegacyVerifyImagesPolicy extends Construct {
           {
             name: CLUSTER_POLICY_RULES.signature,
             match: productionPods(customer),
-            verifyImages: [entry({ mutateDigest: enforcing, attestors: legacyAttestors(customer) })],
+            verifyImages: [entry({ attestors: legacyAttestors(customer) })],
           },
           {
             name: CLUSTER_POLICY_RULES.sbom,

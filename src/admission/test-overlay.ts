@@ -13,13 +13,21 @@
  * - ImageValidatingPolicy + `{ publicKeyPem }`: the `github-actions` attestor's keyless block
  *   becomes `cosign.key.data` with `ctlog.insecureIgnoreTlog/insecureIgnoreSCT`. The IVP keyless
  *   verifier always initialises TUF and ignores `keyless.roots`, so `{ rootsPem }` is refused
- *   for it; test the IVP identity regexp with the ClusterPolicy subjects instead.
+ *   for it.
+ * - ImageValidatingPolicy + `{ tufMirror, tufRootBase64 }`: every keyless attestor KEEPS its
+ *   identities (issuer, subjectRegExp) and gets `tuf` = a test TUF repository whose
+ *   trusted_root.json names the test CA (and a test timestamp authority), plus
+ *   `ctlog.insecureIgnoreTlog/insecureIgnoreSCT`. The keyless identity is then checked for real.
  * - Anything else (ValidatingPolicy, rule 4) has no trust roots and is returned unchanged.
  *
  * Works on the plain JSON of a policy (`ApiObject.toJson()` or a parsed YAML document).
  */
 
-export type TestTrustRoots = { readonly rootsPem: string } | { readonly publicKeyPem: string };
+export type TestTrustRoots =
+  | { readonly rootsPem: string }
+  | { readonly publicKeyPem: string }
+  /** A test TUF repository: its URL and its `1.root.json`, base64 (`tuf.root.data`). */
+  | { readonly tufMirror: string; readonly tufRootBase64: string };
 
 type Json = Record<string, unknown>;
 
@@ -47,6 +55,9 @@ export function withTestTrustRoots<T>(policy: T, roots: TestTrustRoots): T {
   if (!isObject(copy)) throw new Error('withTestTrustRoots: expected a policy object');
   const kind = copy.kind;
   if (kind === 'ClusterPolicy') {
+    if ('tufMirror' in roots) {
+      throw new Error('withTestTrustRoots: a ClusterPolicy type Cosign attestor verifies legacy signatures against keyless.roots; pass { rootsPem }');
+    }
     forEachLegacyAttestorEntry(copy, (entry) => {
       const keyless = entry.keyless as Json | undefined;
       if (!keyless) return;
@@ -67,9 +78,13 @@ export function withTestTrustRoots<T>(policy: T, roots: TestTrustRoots): T {
     for (const attestor of (spec.attestors as Json[] | undefined) ?? []) {
       const cosign = attestor.cosign as Json | undefined;
       if (!cosign?.keyless) continue;
+      cosign.ctlog = { insecureIgnoreTlog: true, insecureIgnoreSCT: true };
+      if ('tufMirror' in roots) {
+        cosign.tuf = { mirror: roots.tufMirror, root: { data: roots.tufRootBase64 } };
+        continue;
+      }
       delete cosign.keyless;
       cosign.key = { data: roots.publicKeyPem };
-      cosign.ctlog = { insecureIgnoreTlog: true, insecureIgnoreSCT: true };
     }
   }
   return copy as unknown as T;

@@ -47,6 +47,14 @@ export interface GateParameters {
   readonly certificateIdentity: string;
   /** `--certificate-oidc-issuer`. */
   readonly certificateOidcIssuer: string;
+  /**
+   * `--certificate-github-workflow-trigger`: the event the release workflow must have run on
+   * (Fulcio extension 1.3.6.1.4.1.57264.1.2). Without it a signature made by the right workflow
+   * file on the right branch from a `pull_request` run would pass, which the ClusterPolicy refuses.
+   */
+  readonly githubWorkflowTrigger: string;
+  /** `--certificate-github-workflow-repository`: `owner/repository` the workflow ran in (extension .1.5). */
+  readonly githubWorkflowRepository: string;
   /** Signature-format flags (`--new-bundle-format=…`) matching the admission engine. */
   readonly formatFlags: readonly string[];
 }
@@ -56,8 +64,18 @@ export function gateParameters(customer: Pick<Customer, 'github' | 'admission'>)
   return {
     certificateIdentity: identity.subject,
     certificateOidcIssuer: identity.issuer,
+    githubWorkflowTrigger: identity.trigger,
+    githubWorkflowRepository: identity.repository,
     formatFlags: cosignVerifyFormatFlags(signatureFormat(customer)),
   };
+}
+
+/** The GitHub workflow extension checks, as cosign flags (values from the validated model: no quoting needed). */
+export function githubExtensionFlags(parameters: GateParameters): string[] {
+  return [
+    `--certificate-github-workflow-trigger ${parameters.githubWorkflowTrigger}`,
+    `--certificate-github-workflow-repository ${parameters.githubWorkflowRepository}`,
+  ];
 }
 
 /** A regular expression (bash `[[ =~ ]]`, ERE) that only an image reference by digest matches. */
@@ -75,6 +93,7 @@ export function gateCheckCommand(check: GateCheck, parameters: GateParameters, p
     ...parameters.formatFlags,
     '--certificate-identity "${CERTIFICATE_IDENTITY}"',
     '--certificate-oidc-issuer "${CERTIFICATE_OIDC_ISSUER}"',
+    ...githubExtensionFlags(parameters),
   ];
   if (check.type) parts.push(`--type ${check.type}`);
   if (check.policy && policyPath) parts.push(`--policy "${policyPath}"`);

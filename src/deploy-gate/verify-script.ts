@@ -34,7 +34,8 @@ export function verifyScript(customer: Customer): string {
 # Deploy gate for hosts without Kubernetes: run it before "docker run" and deploy only on exit 0.
 #   bash deploy-gate/verify.sh ${customer.image}@sha256:<digest>
 # It verifies, with the identity and signature format the admission policy uses:
-#   - the keyless signature by ${parameters.certificateIdentity}
+#   - the keyless signature by ${parameters.certificateIdentity},
+#     from a ${parameters.githubWorkflowTrigger} run in ${parameters.githubWorkflowRepository}
 #   - the CycloneDX SBOM attestation
 #   - the vulnerability scan attestation against ${VULN_POLICY_FILE} (fresh scan, no old CRITICAL)
 #
@@ -50,6 +51,8 @@ set -euo pipefail
 
 readonly CERTIFICATE_IDENTITY=${shellQuote(parameters.certificateIdentity)}
 readonly CERTIFICATE_OIDC_ISSUER=${shellQuote(parameters.certificateOidcIssuer)}
+readonly GITHUB_WORKFLOW_TRIGGER=${shellQuote(parameters.githubWorkflowTrigger)}
+readonly GITHUB_WORKFLOW_REPOSITORY=${shellQuote(parameters.githubWorkflowRepository)}
 readonly FORMAT_FLAGS=(${parameters.formatFlags.join(' ')})
 readonly MIN_COSIGN_VERSION=${shellQuote(MIN_VERIFIER_COSIGN_VERSION)}
 
@@ -80,7 +83,8 @@ policy="\${SCB_VULN_POLICY:-$(dirname -- "\${BASH_SOURCE[0]}")/${VULN_POLICY_FIL
 if [ -n "\${SCB_COSIGN_KEY:-}" ]; then
   identity_args=(--key "\${SCB_COSIGN_KEY}")
 else
-  identity_args=(--certificate-identity "\${CERTIFICATE_IDENTITY}" --certificate-oidc-issuer "\${CERTIFICATE_OIDC_ISSUER}")
+  identity_args=(--certificate-identity "\${CERTIFICATE_IDENTITY}" --certificate-oidc-issuer "\${CERTIFICATE_OIDC_ISSUER}"
+    --certificate-github-workflow-trigger "\${GITHUB_WORKFLOW_TRIGGER}" --certificate-github-workflow-repository "\${GITHUB_WORKFLOW_REPOSITORY}")
 fi
 trust_args=()
 if [ -n "\${SCB_TRUSTED_ROOT:-}" ]; then trust_args+=(--trusted-root "\${SCB_TRUSTED_ROOT}"); fi

@@ -174,7 +174,9 @@ describe('admission policies: the soft-to-hard flip', () => {
   };
   const HARD_LEGACY = {
     failureActions: ['Enforce', 'Enforce', 'Enforce', 'Enforce'],
-    mutateDigest: [true, false, false],
+    // Every rule rewrites the tag: each rule's "verified" record is keyed by the image it
+    // checked, and the validating pass looks it up by the rewritten TAG@DIGEST.
+    mutateDigest: [true, true, true],
     verifyDigest: [true, true, true],
     failurePolicies: ['Fail', 'Fail'],
     emitWarning: [false, false],

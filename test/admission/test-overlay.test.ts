@@ -69,6 +69,22 @@ describe('withTestTrustRoots: the offline-verification overlay', () => {
     ]);
   });
 
+  it('ImageValidatingPolicy + test TUF repository: keeps the keyless identities, adds only tuf and the tlog/SCT switches', () => {
+    const policy = acme.byName('scb-acme-verify-images');
+    const overlaid = withTestTrustRoots(policy, { tufMirror: 'http://127.0.0.1:8080', tufRootBase64: 'cm9vdA==' });
+    assert.deepEqual(deepDiff(policy, overlaid).sort(), ['spec.attestors[0].cosign.ctlog', 'spec.attestors[0].cosign.tuf']);
+    assert.deepEqual(overlaid.spec.attestors[0].cosign, {
+      keyless: policy.spec.attestors[0].cosign.keyless,
+      ctlog: { insecureIgnoreTlog: true, insecureIgnoreSCT: true },
+      tuf: { mirror: 'http://127.0.0.1:8080', root: { data: 'cm9vdA==' } },
+    });
+    assert.equal(policy.spec.attestors[0].cosign.tuf, undefined, 'input not mutated');
+  });
+
+  it('refuses a TUF repository for a ClusterPolicy, whose legacy verifier takes keyless.roots', () => {
+    assert.throws(() => withTestTrustRoots(globex.byName('scb-globex-verify-images'), { tufMirror: 'http://x', tufRootBase64: 'eA==' }), /pass \{ rootsPem \}/);
+  });
+
   it('refuses test roots for an ImageValidatingPolicy, whose keyless verifier ignores them', () => {
     assert.throws(() => withTestTrustRoots(acme.byName('scb-acme-verify-images'), { rootsPem: ROOTS }), /ignores keyless\.roots/);
   });

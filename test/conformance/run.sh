@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Real-tool conformance: sign and attest test images offline with cosign, then check with the
-# real Kyverno CLI (`kyverno test`) that the sample admission policies admit and refuse exactly
-# the intended cases. Everything runs on loopback; nothing is downloaded at test time.
+# real Kyverno CLI (`kyverno test`) that the admission policies THE GENERATOR EMITS for a
+# conformance customer admit and refuse exactly the intended cases, on both engines, in the soft
+# period (audit) and after the flip (enforce); and that the generated deploy gate (verify.sh)
+# does the same with the real cosign. Prints a matrix (case x engine x mode x expected x actual).
+# Everything runs on loopback; nothing is downloaded at test time. Needs the package built (lib/).
 #
 # Usage: test/conformance/run.sh [--no-install] [--keep] [--no-isolate] [SUITE...]
-#   SUITE: clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit ivp-keyless-tuf (default: all)
+#   SUITE: artifacts clusterpolicy-enforce clusterpolicy-audit ivp-enforce ivp-audit deploy-gate
+#          (default: all)
 # Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
 #
 # After installing, the run re-executes itself in a fresh network namespace that has only a
@@ -29,7 +33,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts clusterpolicy clusterpolicy-audit ivp-key ivp-key-audit ivp-keyless-tuf)
+[ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts clusterpolicy-enforce clusterpolicy-audit ivp-enforce ivp-audit deploy-gate)
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 export REPO_ROOT
 
@@ -73,6 +77,8 @@ mkdir -p "$HOME"
 . "$HERE/helpers/tuf.sh"
 # shellcheck source=SCRIPTDIR/helpers/artifacts.sh
 . "$HERE/helpers/artifacts.sh"
+# shellcheck source=SCRIPTDIR/helpers/deploy-gate.sh
+. "$HERE/helpers/deploy-gate.sh"
 
 cleanup() {
   scb_tuf_stop
@@ -102,45 +108,32 @@ echo "signed and attested $(grep -c '_REF=' "$SCB_WORK/images.env") test images"
 
 passed=0
 failed=0
+ROWS="$SCB_WORK/matrix.tsv"
+: >"$ROWS"
+GENERATED="$SCB_WORK/generated"
 
-# run_suite NAME SAMPLE_DIR [TRANSFORM]
+# The suites, written from the generator's own output (test/conformance/generate-suite.ts).
+[ -f "$REPO_ROOT/lib/test/conformance/generate-suite.js" ] || { echo "build the package first (npm run build)" >&2; exit 2; }
+node "$REPO_ROOT/lib/test/conformance/generate-suite.js" --out "$GENERATED" --images "$SCB_WORK/images.env" \
+  --ca "$SCB_WORK/ca/ca.pem" --tuf-url "$SCB_TUF_URL" --tuf-root-b64 "$SCB_WORK/tuf/root.json.b64" >/dev/null
+
+# run_suite NAME: kyverno test on the generated suite, judged strictly, plus a negative control.
 run_suite() {
-  local name="$1" sample="$2" transform="${3:-}" dir="$SCB_WORK/suites/$1"
-  "$PY" "$HERE/helpers/render.py" "$HERE/samples/$sample" "$dir" "$SCB_WORK/images.env" \
-    "CA_PEM=@$SCB_WORK/ca/ca.pem" "COSIGN_PUB=@$SCB_WORK/keys/cosign.pub" \
-    "TUF_URL=$SCB_TUF_URL" "TUF_ROOT_B64=@$SCB_WORK/tuf/root.json.b64"
-  if [ -n "$transform" ]; then "$transform" "$dir"; fi
-  local ok=1
+  local name="$1" dir="$GENERATED/$1" check=0 control=0
+  [ -d "$dir" ] || { echo "unknown suite $name" >&2; exit 2; }
   (cd "$dir" && "$KYVERNO" test . -o json >"$dir/out.txt" 2>&1) || true
-  "$PY" "$HERE/helpers/kyverno-check.py" "$dir/out.txt" "$dir/kyverno-test.yaml" || ok=0
+  "$PY" "$HERE/helpers/kyverno-check.py" "$dir/out.txt" "$dir/kyverno-test.yaml" >"$dir/check.txt" || check=1
   # Negative control: inverted expectations must make every row fail.
   cp -r "$dir" "$dir.flipped"
   "$PY" "$HERE/helpers/kyverno-check.py" flip "$dir.flipped/kyverno-test.yaml"
   (cd "$dir.flipped" && "$KYVERNO" test . -o json >"$dir.flipped/out.txt" 2>&1) || true
-  "$PY" "$HERE/helpers/kyverno-check.py" "$dir.flipped/out.txt" "$dir.flipped/kyverno-test.yaml" --flipped || ok=0
-  if [ "$ok" = 1 ]; then
-    passed=$((passed + 1))
-    echo "PASS $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name (output: $dir/out.txt)"
-    KEEP=1
+  "$PY" "$HERE/helpers/kyverno-check.py" "$dir.flipped/out.txt" "$dir.flipped/kyverno-test.yaml" --flipped >"$dir/control.txt" || control=1
+  [ "$check" = 0 ] || { cat "$dir/check.txt"; KEEP=1; }
+  [ "$control" = 0 ] || { cat "$dir/control.txt"; KEEP=1; }
+  "$PY" "$HERE/helpers/matrix.py" rows "$dir" "$check" "$control" >>"$ROWS"
+  if [ "$name" = ivp-enforce ]; then
+    "$PY" "$HERE/helpers/matrix.py" subjects "$dir" "$SCB_WORK/ca" >>"$ROWS"
   fi
-}
-
-# The soft period of the same policy: failureAction Audit. Kyverno rejects mutateDigest: true
-# with Audit, and verifyDigest: true would report every tag reference as a failure.
-to_audit() {
-  sed -i -e 's/failureAction: Enforce/failureAction: Audit/' \
-    -e 's/mutateDigest: true/mutateDigest: false/' \
-    -e 's/verifyDigest: true/verifyDigest: false/' "$1/policy.yaml"
-  sed -i -e 's/name: scb-clusterpolicy$/name: scb-clusterpolicy-audit/' "$1/kyverno-test.yaml"
-}
-
-# The ImageValidatingPolicy soft period: same verification, Audit + Warn instead of Deny.
-to_ivp_audit() {
-  sed -i -e 's/validationActions: \[Deny\]/validationActions: [Audit, Warn]/' "$1/policy.yaml"
-  sed -i -e 's/name: scb-ivp-key$/name: scb-ivp-key-audit/' "$1/kyverno-test.yaml"
 }
 
 # The generated artifacts of the example customers, through actionlint, zizmor, shellcheck, promtool.
@@ -158,14 +151,19 @@ run_artifacts() {
 for suite in "${SUITES[@]}"; do
   case "$suite" in
     artifacts) run_artifacts ;;
-    clusterpolicy) run_suite clusterpolicy clusterpolicy ;;
-    clusterpolicy-audit) run_suite clusterpolicy-audit clusterpolicy to_audit ;;
-    ivp-key) run_suite ivp-key ivp-key ;;
-    ivp-key-audit) run_suite ivp-key-audit ivp-key to_ivp_audit ;;
-    ivp-keyless-tuf) run_suite ivp-keyless-tuf ivp-keyless-tuf ;;
-    *) echo "unknown suite $suite" >&2; exit 2 ;;
+    deploy-gate) scb_gate_rows "$GENERATED" "$ROWS" ;;
+    *) run_suite "$suite" ;;
   esac
 done
+
+if [ -s "$ROWS" ]; then
+  echo
+  "$PY" "$HERE/helpers/matrix.py" print "$ROWS" | tee "$SCB_WORK/matrix.txt" | sed '$d'
+  read -r ok mismatched _gaps _unverified < <(tail -n 1 "$SCB_WORK/matrix.txt")
+  passed=$((passed + ok))
+  failed=$((failed + mismatched))
+  [ "$mismatched" = 0 ] || KEEP=1
+fi
 
 echo "conformance: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -91,7 +91,9 @@ describe('the deploy-gate script', () => {
     const dir = gateDir(variants.ghcr);
     const result = runGate(dir, `ghcr.io/example-org/shop@${DIGEST}`, { COSIGN: cosign.path });
     assert.equal(result.status, 0, result.output);
-    const identity = '--certificate-identity https://github.com/example-org/shop/.github/workflows/release.yml@refs/heads/main --certificate-oidc-issuer https://token.actions.githubusercontent.com';
+    const identity =
+      '--certificate-identity https://github.com/example-org/shop/.github/workflows/release.yml@refs/heads/main --certificate-oidc-issuer https://token.actions.githubusercontent.com' +
+      ' --certificate-github-workflow-trigger push --certificate-github-workflow-repository example-org/shop';
     assert.deepEqual(readFileSync(cosign.log, 'utf8').trim().split('\n'), [
       `verify --new-bundle-format=true ${identity} ghcr.io/example-org/shop@${DIGEST}`,
       `verify-attestation --new-bundle-format=true ${identity} --type cyclonedx ghcr.io/example-org/shop@${DIGEST}`,
@@ -124,7 +126,7 @@ describe('the deploy-gate script', () => {
     assert.equal(result.status, 0, result.output);
     for (const call of readFileSync(cosign.log, 'utf8').trim().split('\n')) {
       assert.match(call, / --key \/keys\/cosign\.pub /);
-      assert.doesNotMatch(call, /certificate-identity/);
+      assert.doesNotMatch(call, /certificate-identity|certificate-github/);
     }
   });
 });
@@ -288,6 +290,9 @@ describe('the deploy gate against a real registry and real cosign', () => {
         'extendedKeyUsage=codeSigning',
         `subjectAltName=URI:${subject}`,
         `1.3.6.1.4.1.57264.1.1=DER:${Buffer.from(issuer).toString('hex')}`,
+        // Trigger and repository (raw bytes, like Fulcio's): the gate demands a push in owner/repo.
+        `1.3.6.1.4.1.57264.1.2=DER:${Buffer.from('push').toString('hex')}`,
+        `1.3.6.1.4.1.57264.1.5=DER:${Buffer.from(new URL(subject).pathname.split('/').slice(1, 3).join('/')).toString('hex')}`,
         `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}`,
         '',
       ].join('\n'),

@@ -4,7 +4,8 @@
 # Deploy gate for hosts without Kubernetes: run it before "docker run" and deploy only on exit 0.
 #   bash deploy-gate/verify.sh ghcr.io/initech/tps-reports@sha256:<digest>
 # It verifies, with the identity and signature format the admission policy uses:
-#   - the keyless signature by https://github.com/initech/tps-reports/.github/workflows/build-and-sign.yaml@refs/heads/release
+#   - the keyless signature by https://github.com/initech/tps-reports/.github/workflows/build-and-sign.yaml@refs/heads/release,
+#     from a push run in initech/tps-reports
 #   - the CycloneDX SBOM attestation
 #   - the vulnerability scan attestation against vuln-policy.rego (fresh scan, no old CRITICAL)
 #
@@ -20,6 +21,8 @@ set -euo pipefail
 
 readonly CERTIFICATE_IDENTITY='https://github.com/initech/tps-reports/.github/workflows/build-and-sign.yaml@refs/heads/release'
 readonly CERTIFICATE_OIDC_ISSUER='https://token.actions.githubusercontent.com'
+readonly GITHUB_WORKFLOW_TRIGGER='push'
+readonly GITHUB_WORKFLOW_REPOSITORY='initech/tps-reports'
 readonly FORMAT_FLAGS=(--new-bundle-format=true)
 readonly MIN_COSIGN_VERSION='3.0.6'
 
@@ -50,7 +53,8 @@ policy="${SCB_VULN_POLICY:-$(dirname -- "${BASH_SOURCE[0]}")/vuln-policy.rego}"
 if [ -n "${SCB_COSIGN_KEY:-}" ]; then
   identity_args=(--key "${SCB_COSIGN_KEY}")
 else
-  identity_args=(--certificate-identity "${CERTIFICATE_IDENTITY}" --certificate-oidc-issuer "${CERTIFICATE_OIDC_ISSUER}")
+  identity_args=(--certificate-identity "${CERTIFICATE_IDENTITY}" --certificate-oidc-issuer "${CERTIFICATE_OIDC_ISSUER}"
+    --certificate-github-workflow-trigger "${GITHUB_WORKFLOW_TRIGGER}" --certificate-github-workflow-repository "${GITHUB_WORKFLOW_REPOSITORY}")
 fi
 trust_args=()
 if [ -n "${SCB_TRUSTED_ROOT:-}" ]; then trust_args+=(--trusted-root "${SCB_TRUSTED_ROOT}"); fi

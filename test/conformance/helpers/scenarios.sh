@@ -18,8 +18,8 @@
 #   evilatt     signed by the release identity, attested by another one   -> refuse
 # The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
 # new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
-# Key-only, new bundle format (referrers), for the ImageValidatingPolicy key-attestor overlay:
-#   k_good k_unsigned k_nosbom k_stalescan k_critold k_critnew k_wrongkey
+# Unsigned images of other repositories (other/allowed is the customer's allowlisted digest,
+# other/thing is outside the customer's references): allowed, outside.
 set -euo pipefail
 
 SCB_FIXTURES="${SCB_FIXTURES:-/work/shared/fixtures/trivy}"
@@ -72,7 +72,7 @@ _scb_cert_cases() {
 }
 
 scb_scenarios_build() {
-  local work="$1" ca="$1/ca" keys="$1/keys" other="$1/otherkeys" p="$1/predicates"
+  local work="$1" ca="$1/ca" p="$1/predicates"
   local repo="${SCB_IMAGE_REPO:-acme/services}"
   mkdir -p "$p"
   local sbom="$SCB_FIXTURES/npm-cyclonedx.json"
@@ -90,31 +90,7 @@ scb_scenarios_build() {
     _scb_cert_cases t_ scb_sign_cert_tsa scb_attest_cert_tsa
   fi
 
-  scb_keypair "$keys"
-  scb_keypair "$other"
-  for case in k_good k_unsigned k_nosbom k_stalescan k_critold k_critnew k_wrongkey; do
-    ref="$(scb_image_build "$repo" "$case" "scb conformance image $case $RANDOM$RANDOM")"
-    case "$case" in
-      k_unsigned) ;;
-      k_good | k_wrongkey)
-        local kd="$keys"
-        [ "$case" = k_wrongkey ] && kd="$other"
-        scb_sign_key "$kd" "$ref"
-        scb_attest_key "$kd" "$ref" cyclonedx "$sbom"
-        scb_attest_key "$kd" "$ref" vuln "$p/clean.json"
-        ;;
-      k_nosbom)
-        scb_sign_key "$keys" "$ref"
-        scb_attest_key "$keys" "$ref" vuln "$p/clean.json"
-        ;;
-      k_stalescan | k_critold | k_critnew)
-        local kpred="$p/${case#k_}.json"
-        [ "$case" = k_stalescan ] && kpred="$p/stale.json"
-        scb_sign_key "$keys" "$ref"
-        scb_attest_key "$keys" "$ref" cyclonedx "$sbom"
-        scb_attest_key "$keys" "$ref" vuln "$kpred"
-        ;;
-    esac
-    _emit "$case" "$ref"
-  done
+  # Outside the customer's repository, unsigned: one allowlisted by digest, one not (rule 4).
+  _emit allowed "$(scb_image_build other/allowed v1 "scb conformance allowlisted $RANDOM$RANDOM")"
+  _emit outside "$(scb_image_build other/thing v1 "scb conformance outside $RANDOM$RANDOM")"
 }
