@@ -12,9 +12,9 @@ export const KYVERNO_CHART = {
 export const KYVERNO_NAMESPACE = 'kyverno';
 
 /**
- * Namespace Kyverno accepts PolicyExceptions from (chart value `features.policyExceptions.namespace`).
- * It is Kyverno's own: the allowlist does not use exceptions (see allowlist.ts), so they stay a
- * break-glass route for cluster admins. An empty value would silently disable them (REFERENCE §4).
+ * PolicyExceptions (chart value `features.policyExceptions.namespace`) are accepted only from
+ * Kyverno's own namespace: the allowlist does not use exceptions (see allowlist.ts), so they stay
+ * a break-glass route for cluster admins. An empty value would silently disable them (REFERENCE §4).
  */
 export const POLICY_EXCEPTION_NAMESPACE = KYVERNO_NAMESPACE;
 
@@ -55,7 +55,11 @@ export interface KyvernoHelmValues {
  * - Policy exceptions are enabled but only from Kyverno's own namespace (POLICY_EXCEPTION_NAMESPACE).
  * - Metrics services and ServiceMonitors for the alerts on Kyverno's verification results.
  */
-export function kyvernoHelmValues(customer: Pick<Customer, 'name' | 'monitoring'>): KyvernoHelmValues {
+export function kyvernoHelmValues(
+  customer: Pick<Customer, 'name' | 'monitoring'>,
+  /** Namespace Kyverno is installed in; PolicyExceptions are accepted only there. @default KYVERNO_NAMESPACE */
+  kyvernoNamespace: string = KYVERNO_NAMESPACE,
+): KyvernoHelmValues {
   const controller = (replicas: number): KyvernoControllerValues => ({
     replicas,
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
@@ -68,7 +72,7 @@ export function kyvernoHelmValues(customer: Pick<Customer, 'name' | 'monitoring'
     backgroundController: controller(2),
     cleanupController: controller(2),
     reportsController: controller(2),
-    features: { policyExceptions: { enabled: true, namespace: POLICY_EXCEPTION_NAMESPACE } },
+    features: { policyExceptions: { enabled: true, namespace: kyvernoNamespace } },
     grafana: { enabled: false },
   };
 }

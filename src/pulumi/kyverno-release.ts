@@ -28,7 +28,7 @@ export function kyvernoRelease(props: KyvernoReleaseProps): k8s.helm.v3.Release 
       repositoryOpts: { repo: KYVERNO_CHART.repository },
       namespace: props.namespace,
       createNamespace: false,
-      values: kyvernoHelmValues(props.customer),
+      values: kyvernoHelmValues(props.customer, props.namespace),
       atomic: true,
       cleanupOnFail: true,
       skipAwait: false,

@@ -43,7 +43,7 @@ export function onboardCustomer(inputs: StackInputs): StackOutputs {
   const manifests = bundleManifests(bundle);
 
   const provider = clusterProvider({ kubeconfig: inputs.kubeconfig, context: delivery.kubernetes.context });
-  const exceptionsNamespace = exceptionNamespaceOf(kyvernoHelmValues(customer));
+  const exceptionsNamespace = exceptionNamespaceOf(kyvernoHelmValues(customer, delivery.kubernetes.kyvernoNamespace));
   const namespaces = createNamespaces({
     provider,
     required: [delivery.kubernetes.kyvernoNamespace, ...(exceptionsNamespace ? [exceptionsNamespace] : [])],
