@@ -1,5 +1,6 @@
 import type { BundleContributor } from '../synth/bundle';
 import { signingIdentity } from '../model/supply-chain-contract';
+import { registrySecretNames } from '../workflow/registry-login';
 import { generatedHeader, workflowYaml } from '../workflow/release-workflow';
 import { DEPLOY_GATE_WORKFLOW, GATE_PERMISSION_REASONS, deployGatePermissions, deployGateWorkflow } from './gate-workflow';
 import { VULN_POLICY_FILE, verifyScript } from './verify-script';
@@ -8,6 +9,7 @@ import { vulnPolicyRego } from './vuln-policy';
 /** Adds the deploy gate for hosts without Kubernetes: script, Rego policy and reusable workflow. */
 export const deployGateContributor: BundleContributor = ({ customer }, parts) => {
   const identity = signingIdentity(customer);
+  const secretNames = registrySecretNames(customer.registry);
   const permissions = Object.entries(deployGatePermissions(customer)).map(([scope, access]) => `${scope}: ${access}`);
   parts.file('deploy-gate/verify.sh', verifyScript(customer));
   parts.file(`deploy-gate/${VULN_POLICY_FILE}`, vulnPolicyRego(customer));
@@ -16,7 +18,7 @@ export const deployGateContributor: BundleContributor = ({ customer }, parts) =>
     workflowYaml(deployGateWorkflow(customer), [
       ...generatedHeader(customer, `Reusable deploy gate: admits only images signed as ${identity.subject}.`),
       `Call it from the deploy job's workflow: jobs.gate.uses: ${identity.repository}/.github/workflows/${DEPLOY_GATE_WORKFLOW}@<commit sha>,`,
-      `with.image: <image>@sha256:<digest>, permissions: {${permissions.join(', ')}}; then make the deploy job need it.`,
+      `with.image: <image>@sha256:<digest>, permissions: {${permissions.join(', ')}}${secretNames.length > 0 ? `, secrets: {${secretNames.map((name) => `${name}: \${{ secrets.${name} }}`).join(', ')}}` : ''}; then make the deploy job need it.`,
     ], GATE_PERMISSION_REASONS),
   );
   parts.summary(`deploy gate: deploy-gate/verify.sh, ${DEPLOY_GATE_WORKFLOW}`);

@@ -1,7 +1,7 @@
 import type { Customer } from '../model/customer';
 import { signingIdentity } from '../model/supply-chain-contract';
 import { TOOL_VERSIONS, usesLine } from '../workflow/pins';
-import { registryLoginSteps, registryPermissions, registryUsesOidc } from '../workflow/registry-login';
+import { registryLoginSteps, registryPermissions, registrySecretNames, registryUsesOidc } from '../workflow/registry-login';
 import { RUNNER_LABEL, type WorkflowStep } from '../workflow/release-workflow';
 import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters } from './verify-commands';
 import { vulnPolicyRego } from './vuln-policy';
@@ -30,6 +30,10 @@ export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Rec
  */
 export function deployGateWorkflow(customer: Customer): Record<string, unknown> {
   const identity = signingIdentity(customer);
+  // A called workflow sees only the secrets its caller passes, so the login's secret is declared.
+  const secrets = Object.fromEntries(
+    registrySecretNames(customer.registry).map((name) => [name, { description: `Registry credential the login to ${customer.image.split('/')[0]} reads.`, required: true }]),
+  );
   const policyPath = '${RUNNER_TEMP}/vuln-policy.rego';
   const steps: WorkflowStep[] = [
     { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': TOOL_VERSIONS.cosign } },
@@ -65,6 +69,7 @@ export function deployGateWorkflow(customer: Customer): Record<string, unknown> 
             type: 'string',
           },
         },
+        ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
       },
     },
     permissions: {},

@@ -23,6 +23,13 @@ export function registryUsesOidc(registry: RegistryLogin): boolean {
   return registry.type === 'ecr' || registry.type === 'gar' || registry.type === 'acr';
 }
 
+/** Names of the repository secrets the login reads (`secrets.<NAME>`); a reusable workflow must declare them. */
+export function registrySecretNames(registry: RegistryLogin): string[] {
+  if (registry.type === 'dockerhub') return [registry.tokenSecret];
+  if (registry.type === 'generic') return [registry.passwordSecret];
+  return [];
+}
+
 /** AWS region of an ECR host (`123456789012.dkr.ecr.eu-west-1.amazonaws.com` → `eu-west-1`). */
 export function ecrRegion(host: string): string {
   const match = /^[0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/.exec(host);

@@ -6,8 +6,8 @@ import { synthesize } from '../../src/synth/synthesize';
 
 /** The repository root (tests run from lib/test/…, compiled). */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-/** shared/ sits beside the project root, on developer machines and in CI alike. */
-export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared');
+/** shared/ sits beside the project root, on developer machines and in CI alike; $SCB_SHARED_DIR overrides. */
+export const SHARED_DIR = process.env.SCB_SHARED_DIR ?? resolve(REPO_ROOT, '..', 'shared');
 export const STACKS_DIR = join(REPO_ROOT, 'stacks');
 export const TEMPLATES_DIR = join(REPO_ROOT, 'templates');
 /** The fixed clock the reference bundles in templates/ are rendered at. */

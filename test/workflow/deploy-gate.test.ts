@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { deployGateWorkflow } from '../../src/deploy-gate/gate-workflow';
 import { verifyScript, VULN_POLICY_FILE } from '../../src/deploy-gate/verify-script';
 import { vulnPolicyRego, goDurationNanoseconds } from '../../src/deploy-gate/vuln-policy';
 import type { Customer } from '../../src/model/customer';
@@ -128,6 +129,20 @@ describe('the deploy-gate script', () => {
       assert.match(call, / --key \/keys\/cosign\.pub /);
       assert.doesNotMatch(call, /certificate-identity|certificate-github/);
     }
+  });
+});
+
+describe('the reusable deploy-gate workflow', () => {
+  it('declares the registry secret its login reads, so a caller can pass it', () => {
+    const customer = customerFrom(validCustomer({ image: 'registry.example.com/team/shop', registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' } }));
+    const workflow = deployGateWorkflow(customer) as { on: { workflow_call: { secrets?: Record<string, { required: boolean }> } } };
+    assert.deepEqual(Object.keys(workflow.on.workflow_call.secrets ?? {}), ['REGISTRY_PASSWORD']);
+    assert.equal(workflow.on.workflow_call.secrets?.REGISTRY_PASSWORD.required, true);
+  });
+
+  it('declares no secrets where the login needs none (GHCR job token)', () => {
+    const workflow = deployGateWorkflow(customerFrom(validCustomer())) as { on: { workflow_call: Record<string, unknown> } };
+    assert.equal('secrets' in workflow.on.workflow_call, false);
   });
 });
 

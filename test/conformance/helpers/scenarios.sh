@@ -22,8 +22,9 @@
 # other/thing is outside the customer's references): allowed, outside.
 set -euo pipefail
 
-SCB_FIXTURES="${SCB_FIXTURES:-/work/shared/fixtures/trivy}"
 _SCB_HELPERS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shared/ sits beside the project root, on developer machines and in CI alike.
+SCB_FIXTURES="${SCB_FIXTURES:-${SCB_SHARED_DIR:-$(cd "$_SCB_HELPERS/../../../.." && pwd)/shared}/fixtures/trivy}"
 
 _scb_pred() { # out report [vuln-predicate args...]
   local out="$1" report="$2"
