@@ -14,6 +14,8 @@ kubernetes/, the release and deploy-gate workflows under github/.github/workflow
 gate for hosts without Kubernetes under deploy-gate/, a Flux sync under flux/ and a README.md;
 and, for the whole fleet, an Argo CD ApplicationSet in DIR/argocd/. Every customer is rendered
 first; only when all succeed are the folders swapped in, so on any error DIR is unchanged.
+Without files (the whole fleet), bundles of customers no longer in stacks/ are removed, so
+GitOps stops applying them; folders scb did not generate are left alone.
 
 Options:
   -o, --out DIR               output folder (default: dist)
@@ -72,12 +74,15 @@ export async function synthCommand(argv: string[]): Promise<number> {
     return EXIT.invalidInput;
   }
   const progress = progressReporter(customers.length);
-  const result = synthesize(customers, { at, outDir, gitops, onCustomer: (index, customer) => progress.step(index, customer.name) });
+  // Only a synth of the whole fleet (no files named) knows which customers no longer exist.
+  const pruneStale = positionals.length === 0;
+  const result = synthesize(customers, { at, outDir, gitops, pruneStale, onCustomer: (index, customer) => progress.step(index, customer.name) });
   progress.done();
   const lines = [`synthesized ${result.customers.length} customer${result.customers.length === 1 ? '' : 's'} into ${outDir}/ at ${at.toISOString()}`];
   for (const entry of result.customers) {
     lines.push(`  ${entry.name}: ${entry.fileCount} files`, ...entry.summary.map((line) => `    ${line}`));
   }
+  for (const name of result.removed) lines.push(`  ${name}: removed (no longer in stacks/)`);
   lines.push(`  fleet: ${result.fleetFolders.map((folder) => `${folder}/`).join(', ')} (Argo CD reads ${gitops.repoURL} at ${gitops.revision}, path ${gitops.path}/*/kubernetes)`);
   if (gitops.repoURL === PLACEHOLDER_REPO_URL) {
     lines.push('  note: the GitOps repository is a placeholder; pass --gitops-repo (or set SCB_GITOPS_REPO) to the repository DIR is committed to');

@@ -14,6 +14,9 @@ function shellQuote(value: string): string {
 }
 
 /** The cosign commands that check an image by hand exactly as admission does. */
+/** First line of every customer README; also how synth recognises a folder it generated. */
+export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
+
 export function cosignVerifyCommands(customer: Customer): { signature: string; sbom: string; vulnerabilityScan: string } {
   const identity = signingIdentity(customer);
   const image = `${customer.image}@sha256:DIGEST`;
@@ -55,7 +58,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
           }),
         ];
   return [
-    `# Supply chain bundle for ${customer.name}`,
+    `${CUSTOMER_README_HEADING}${customer.name}`,
     '',
     `Generated from \`${customer.sourceFile}\` at ${today}; do not edit by hand. Regenerate with \`scb synth\`.`,
     '',

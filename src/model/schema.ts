@@ -150,6 +150,9 @@ export const stalenessSchema = z.strictObject({
   maxImageAgeDays: positiveDays('maxImageAgeDays').default(30),
 }, { error: 'expected a mapping with maxImageAgeDays' });
 
+/** Days between reviews of an allowlist entry when the entry does not say. */
+export const DEFAULT_REVIEW_INTERVAL_DAYS = 90;
+
 export const allowlistEntrySchema = z.strictObject({
   /** The pinned image, by digest. */
   image: z.string({ error: 'expected an image reference pinned by digest' }).regex(DIGEST_PINNED_IMAGE, {
@@ -162,7 +165,7 @@ export const allowlistEntrySchema = z.strictObject({
   /** Day the entry was last reviewed. */
   lastReviewed: calendarDate,
   /** Days between reviews. */
-  reviewIntervalDays: positiveDays('reviewIntervalDays').default(90),
+  reviewIntervalDays: positiveDays('reviewIntervalDays').default(DEFAULT_REVIEW_INTERVAL_DAYS),
 }, { error: 'expected a mapping with image, reason, owner and lastReviewed' });
 
 /** `os/arch` or `os/arch/variant`, as buildx and OCI image indexes write platforms. */

@@ -4,10 +4,11 @@
  * and the alert rules agree on the day an entry becomes overdue.
  */
 import { isReviewOverdue, reviewDueDate } from '../model/enforcement';
+import { DEFAULT_REVIEW_INTERVAL_DAYS } from '../model/schema';
 import type { RescannerAllowlistEntry } from './config';
 
-/** The model's default review interval, repeated here for entries that leave it out. */
-export const DEFAULT_REVIEW_INTERVAL_DAYS = 90;
+/** The model's default review interval, for entries that leave it out. */
+export { DEFAULT_REVIEW_INTERVAL_DAYS };
 
 export interface AllowlistReview {
   readonly image: string;

@@ -1,4 +1,7 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Customer } from '../model/customer';
+import { CUSTOMER_README_HEADING } from '../gitops/customer-readme';
 import { AtomicBundleWriter } from './atomic-writer';
 import { renderBundle, type BundleContributor } from './bundle';
 import { BUNDLE_CONTRIBUTORS } from './contributors';
@@ -21,12 +24,29 @@ export interface SynthesizeOptions {
   readonly gitops?: GitOpsSettings | false;
   /** Called before each customer renders, for progress output. */
   readonly onCustomer?: (index: number, customer: Customer) => void;
+  /**
+   * Remove bundles in `outDir` of customers that are not being synthesized (a customer deleted
+   * or renamed in stacks/), so GitOps stops applying them. Only for a synth of the whole fleet.
+   * @default false
+   */
+  readonly pruneStale?: boolean;
 }
 
 export interface SynthesizeResult {
   readonly customers: readonly { name: string; fileCount: number; summary: readonly string[] }[];
   /** Fleet-level folders written beside the customers (e.g. `argocd`). */
   readonly fleetFolders: readonly string[];
+  /** Bundles of customers no longer in stacks/ that were removed (with `pruneStale`). */
+  readonly removed: readonly string[];
+}
+
+/** A folder scb generated for a customer: it has the bundle's own README heading. */
+function isGeneratedBundle(folder: string): boolean {
+  try {
+    return readFileSync(join(folder, 'README.md'), 'utf8').startsWith(CUSTOMER_README_HEADING);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -39,6 +59,7 @@ export function synthesize(customers: readonly Customer[], options: SynthesizeOp
   const gitops = options.gitops ?? (options.contributors ? false : DEFAULT_GITOPS_SETTINGS);
   const contributors = [...(options.contributors ?? BUNDLE_CONTRIBUTORS), ...(gitops ? [fluxContributor(gitops)] : [])];
   const fleetFolders: string[] = [];
+  const removed: string[] = [];
   try {
     customers.forEach((customer, index) => {
       options.onCustomer?.(index, customer);
@@ -53,10 +74,19 @@ export function synthesize(customers: readonly Customer[], options: SynthesizeOp
         fleetFolders.push(folder);
       }
     }
+    if (options.pruneStale && existsSync(options.outDir)) {
+      const current = new Set([...customers.map((customer) => customer.name), ...fleetFolders]);
+      for (const entry of readdirSync(options.outDir, { withFileTypes: true })) {
+        if (entry.isDirectory() && !current.has(entry.name) && isGeneratedBundle(join(options.outDir, entry.name))) {
+          writer.retire(entry.name);
+          removed.push(entry.name);
+        }
+      }
+    }
   } catch (error) {
     writer.abort();
     throw error;
   }
   writer.commit();
-  return { customers: results, fleetFolders };
+  return { customers: results, fleetFolders, removed: removed.sort() };
 }

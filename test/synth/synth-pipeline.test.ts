@@ -67,6 +67,22 @@ describe('synth pipeline', () => {
     assert.equal(tree['other-customer/kept.yaml'], 'kept: true\n');
   });
 
+  it('removes the bundle of a customer no longer in stacks/ on a whole-fleet synth, and nothing else', () => {
+    const outDir = makeTempDir();
+    mkdirSync(join(outDir, 'departed', 'kubernetes'), { recursive: true });
+    writeFileSync(join(outDir, 'departed', 'README.md'), '# Supply chain bundle for departed\n');
+    mkdirSync(join(outDir, 'notes'));
+    writeFileSync(join(outDir, 'notes', 'README.md'), '# our own notes\n');
+    const subset = scb(['synth', '--out', outDir, '--at', '2026-10-01', join(REPO_ROOT, 'stacks', 'Pulumi.acme.yaml')]);
+    assert.equal(subset.status, 0, subset.stderr);
+    assert.equal(existsSync(join(outDir, 'departed')), true, 'a synth of some customers cannot know who departed');
+    const fleet = scb(['synth', '--out', outDir, '--at', '2026-10-01']);
+    assert.equal(fleet.status, 0, fleet.stderr);
+    assert.match(fleet.stdout, /departed: removed \(no longer in stacks\/\)/);
+    assert.equal(existsSync(join(outDir, 'departed')), false);
+    assert.equal(readTree(outDir)['notes/README.md'], '# our own notes\n');
+  });
+
   it('prints the flip date of each customer in the summary', () => {
     const result = scb(['synth', '--out', makeTempDir(), '--at', TEMPLATE_CLOCK.toISOString()]);
     assert.equal(result.status, 0, result.stderr);
