@@ -12,14 +12,17 @@
 #   TRIVY_SHA256:       the trivy_<version>_Linux-64bit.tar.gz line of the release's
 #                       trivy_<version>_checksums.txt (verify that file's cosign signature first)
 
-# Node 20 runtime, pinned by digest. PLACEHOLDER digest.
-ARG NODE_IMAGE=docker.io/library/node:20.20.2-bookworm-slim@sha256:0000000000000000000000000000000000000000000000000000000000000000
+# Node 20 runtime, pinned by digest. The digest is the one several public projects pin for this
+# tag (read through a code index on 2026-11-25, not from the registry): confirm it with the
+# crane command above before the first release.
+ARG NODE_IMAGE=docker.io/library/node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 
 # Trivy client, same version as the Trivy server and the release workflow (TOOL_VERSIONS in
 # src/workflow/pins.ts). Never 0.69.4, 0.69.5 or 0.69.6 (GHSA-69fq-xp46-6x23).
 ARG TRIVY_VERSION=0.69.3
-# PLACEHOLDER checksum (linux/amd64 tarball).
-ARG TRIVY_SHA256=0000000000000000000000000000000000000000000000000000000000000000
+# SHA-256 of trivy_0.69.3_Linux-64bit.tar.gz as published in trivy_0.69.3_checksums.txt (the same
+# value recorded, cosign-verified, by several public projects; read through a code index).
+ARG TRIVY_SHA256=1816b632dfe529869c740c0913e36bd1629cb7688bd5634f4a858c1d57c88b75
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

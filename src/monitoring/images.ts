@@ -33,14 +33,16 @@ export const MONITORING_IMAGES = {
     placeholder: true,
   },
   /**
-   * Trivy server, same version as the workflow's Trivy (before the March 2026 compromise; never
-   * 0.69.4–0.69.6). PLACEHOLDER digest: resolve with `crane digest ghcr.io/aquasecurity/trivy:0.69.3`.
+   * Trivy server, same version as the workflow's Trivy (published before the March 2026
+   * compromise; never 0.69.4–0.69.6). The multi-platform index digest of aquasec/trivy:0.69.3,
+   * as pinned by several public projects (read through a code index on 2026-11-25, not from the
+   * registry): confirm with `crane digest docker.io/aquasec/trivy:0.69.3` before deploying.
    */
   trivy: {
-    repository: 'ghcr.io/aquasecurity/trivy',
+    repository: 'docker.io/aquasec/trivy',
     tag: TOOL_VERSIONS.trivy.replace(/^v/, ''),
-    digest: PLACEHOLDER_DIGEST,
-    placeholder: true,
+    digest: 'sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c',
+    placeholder: false,
   },
 } as const satisfies Record<string, PinnedImage>;
 

@@ -165,7 +165,7 @@ describe('monitoring runtime', () => {
   it('runs a Trivy server outside the compromised releases, and refuses one inside them', () => {
     assert.equal(COMPROMISED_TRIVY_VERSIONS.includes(`v${MONITORING_IMAGES.trivy.tag}`), false);
     const [, deployment] = documents['trivy-server.yaml'];
-    assert.match(deployment.spec.template.spec.containers[0].image, /^ghcr\.io\/aquasecurity\/trivy:0\.69\.3@sha256:/);
+    assert.match(deployment.spec.template.spec.containers[0].image, /^docker\.io\/aquasec\/trivy:0\.69\.3@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c$/);
     assert.deepEqual(deployment.spec.strategy, { type: 'Recreate' }, 'a ReadWriteOnce DB volume cannot be shared during a rollout');
     for (const tag of ['0.69.4', '0.69.5', '0.69.6']) {
       assert.throws(() => new TrivyServer(new Chart(Testing.app(), 'c'), 't', { image: { ...MONITORING_IMAGES.trivy, tag } }), /known-compromised/);
