@@ -1,15 +1,8 @@
 import { celString } from './allowlist';
+import { globToRegExp } from '../model/globs';
 
-/** Converts a glob (`*`, `?`) to an anchored RE2 regular expression for CEL `matches()`. */
-export function globToRegExp(glob: string): string {
-  let pattern = '';
-  for (const char of glob) {
-    if (char === '*') pattern += '.*';
-    else if (char === '?') pattern += '.';
-    else pattern += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return `^${pattern}$`;
-}
+/** The glob dialect lives in the model so that customer validation and the policies share it. */
+export { globToRegExp };
 
 /** A CEL condition true when the admission request's namespace matches any of the globs. */
 export function namespaceMatchExpression(globs: readonly string[]): string {

@@ -1,4 +1,7 @@
+import { admittedImageReferences, defaultImageReferences } from './image-references';
 import type { CustomerParsed } from './schema';
+
+export { defaultImageReferences };
 
 /** Deeply read-only view of a value: the customer model is never mutated after parsing. */
 export type DeepReadonly<T> = T extends (infer U)[]
@@ -30,11 +33,6 @@ export type Customer = DeepReadonly<
   readonly stack: string;
 };
 
-/** Image reference globs that match the customer's own repository, by tag or by digest. */
-export function defaultImageReferences(image: string): string[] {
-  return [`${image}:*`, `${image}@*`];
-}
-
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -49,7 +47,8 @@ export function toCustomer(parsed: CustomerParsed, sourceFile: string, stack: st
     ...parsed,
     admission: {
       ...parsed.admission,
-      imageReferences: parsed.admission.imageReferences ?? defaultImageReferences(parsed.image),
+      // Given or derived, Docker Hub globs gain their short spellings (see image-references.ts).
+      imageReferences: parsed.admission.imageReferences ? admittedImageReferences(parsed.admission.imageReferences) : defaultImageReferences(parsed.image),
     },
     registry: parsed.registry ?? { type: 'ghcr' as const },
     sourceFile,

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { KYVERNO_NAMESPACE } from '../admission/kyverno-values';
+import { MONITORING_NAMESPACE } from '../monitoring/labels';
 import { maxCronIntervalSeconds } from './cron-schedule';
+import { globMatches } from './globs';
+import { uncoveredReleaseReferences } from './image-references';
 import { monitoringSchema } from './monitoring-schema';
 
 /**
@@ -16,8 +20,33 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const GITHUB_REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
 const WORKFLOW_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
-/** A git branch name that is also safe inside a certificate subject and a regular expression. */
+/**
+ * A git branch name that is also safe inside a certificate subject and a regular expression. The
+ * character set already keeps out what `git check-ref-format` refuses anywhere (control
+ * characters, space, `~^:?*[\\`, `@{`); `gitRefProblem` checks the rest.
+ */
 const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+/** What `git check-ref-format --branch` would refuse in a name that passes BRANCH, if anything. */
+export function gitRefProblem(branch: string): string | undefined {
+  if (branch.includes('..')) return 'contains ".."';
+  if (branch.includes('//')) return 'contains "//"';
+  if (branch.endsWith('/')) return 'ends with "/"';
+  if (branch.endsWith('.')) return 'ends with "."';
+  const components = branch.split('/');
+  if (components.some((component) => component.startsWith('.'))) return 'has a path component starting with "."';
+  if (components.some((component) => component.endsWith('.lock'))) return 'has a path component ending in ".lock"';
+  return undefined;
+}
+
+/**
+ * Namespaces that must never be production namespaces: rule 4 would refuse the pods of the
+ * control plane, of Kyverno and of this bundle's own rescanner and Trivy server, none of which
+ * are the customer's signed images.
+ */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE];
+/** The shortest scan age admission may demand: shorter, nearly every running image's scan is too old. */
+const MIN_SCAN_MAX_AGE_SECONDS = 3600;
 /** OCI distribution-spec repository: a registry host, then lower-case path components. */
 const IMAGE_REPOSITORY =
   /^(?<registry>[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?)\/(?<path>[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*)*)$/;
@@ -72,6 +101,11 @@ const cronExpression = z.string({ error: 'expected a five-field cron expression,
   }
 });
 
+function goDurationSeconds(value: string): number {
+  const match = GO_DURATION.exec(value);
+  return match ? (Number(/([0-9]+)h/.exec(value)?.[1] ?? 0) * 60 + Number(/([0-9]+)m/.exec(value)?.[1] ?? 0)) * 60 + Number(/([0-9]+)s/.exec(value)?.[1] ?? 0) : NaN;
+}
+
 const goDuration = z
   .string({ error: 'expected a Go duration such as "168h"' })
   .regex(GO_DURATION, { error: 'is not a Go duration; write hours, minutes and seconds such as "168h" or "90m"' })
@@ -100,6 +134,16 @@ export const githubSchema = z.strictObject({
     .string({ error: 'expected a branch name such as "main"' })
     .regex(BRANCH, { error: 'is not a plain branch name; give it without "refs/heads/", e.g. "main" or "release/v2"' })
     .refine((value) => !value.startsWith('refs/'), { error: 'must be a branch name without "refs/heads/"' })
+    .check((ctx) => {
+      const problem = BRANCH.test(ctx.value) ? gitRefProblem(ctx.value) : undefined;
+      if (problem) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: `is not a branch name git accepts: it ${problem} (see git check-ref-format), so no release could ever run on it. Fix: write the branch exactly as git shows it, e.g. "main" or "release/v2"`,
+        });
+      }
+    })
     .default('main'),
 }, { error: 'expected a mapping with owner and repository (and optionally workflow and branch)' });
 
@@ -120,7 +164,16 @@ export const admissionSchema = z.strictObject({
     .optional(),
   /** Namespace globs of the customer's production namespaces. */
   namespaces: z
-    .array(z.string().regex(NAMESPACE_GLOB, { error: 'is not a namespace glob (lower-case letters, digits, "-", "*" and "?")' }), {
+    .array(z.string().regex(NAMESPACE_GLOB, { error: 'is not a namespace glob (lower-case letters, digits, "-", "*" and "?")' }).check((ctx) => {
+      const system = NAMESPACE_GLOB.test(ctx.value) ? SYSTEM_NAMESPACES.filter((namespace) => globMatches(ctx.value, namespace)) : [];
+      if (system.length > 0) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*"`,
+        });
+      }
+    }), {
       error: 'expected a list of namespace globs such as ["production-*"]',
     })
     .min(1, { error: 'must list at least one namespace glob' })
@@ -138,7 +191,11 @@ export const enforcementSchema = z.strictObject({
 
 export const scanSchema = z.strictObject({
   /** Oldest scan attestation admission accepts, as a Go duration. */
-  maxAge: goDuration.default('168h'),
+  maxAge: goDuration
+    .refine((value) => !GO_DURATION.test(value) || value === '' || goDurationSeconds(value) >= MIN_SCAN_MAX_AGE_SECONDS, {
+      error: 'is shorter than one hour; admission refuses an image whose newest scan is older than maxAge, so nearly every image would be refused. Fix: write at least "1h"; the default is "168h"',
+    })
+    .default('168h'),
   /** Days a CRITICAL vulnerability may have been published before it blocks admission. */
   criticalGraceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(7),
   /** Cron schedule of the in-cluster rescanner. */
@@ -303,6 +360,19 @@ export const customerSchema = z.strictObject({
   /** Release workflow options: platforms, the vulnerability gate, GitHub artifact attestations. */
   release: releaseSchema.prefault({}),
 }, { error: 'expected a mapping with name, github, image and enforcement' }).check((ctx) => {
+  const { image, admission } = ctx.value;
+  const globs = admission.imageReferences;
+  if (globs === undefined || !IMAGE_REPOSITORY.test(image) || !globs.every((glob) => IMAGE_GLOB.test(glob))) return;
+  const uncovered = uncoveredReleaseReferences(image, globs);
+  if (uncovered.length > 0) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['admission', 'imageReferences'],
+      input: globs,
+      message: `expected globs that match the image the workflow signs, but none of ${globs.map((glob) => JSON.stringify(glob)).join(', ')} matches ${uncovered.join(' or ')}: the policies would never verify the signed image and rule 4 would refuse every release. Fix: add "${image}:*" and "${image}@*", or leave imageReferences out to derive them from image`,
+    });
+  }
+}).check((ctx) => {
   const { image, registry } = ctx.value;
   const host = image.split('/')[0];
   if (registry === undefined) {

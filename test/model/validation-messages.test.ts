@@ -292,6 +292,81 @@ describe('customer validation messages', () => {
     );
   });
 
+  it('refuses image reference globs that miss the released image, by tag or by digest', () => {
+    assert.deepEqual(errorsFor(validCustomer({ admission: { imageReferences: ['ghcr.io/other/*'] } })), [
+      'stacks/Pulumi.example.yaml:11:7: admission.imageReferences: found a list; expected globs that match the image the workflow signs, but none of "ghcr.io/other/*" matches ghcr.io/example-org/shop:<commit sha> or ghcr.io/example-org/shop@sha256:<digest>: the policies would never verify the signed image and rule 4 would refuse every release. Fix: add "ghcr.io/example-org/shop:*" and "ghcr.io/example-org/shop@*", or leave imageReferences out to derive them from image.',
+    ]);
+    assert.deepEqual(errorsFor(validCustomer({ admission: { imageReferences: ['ghcr.io/example-org/shop:*'] } })), [
+      'stacks/Pulumi.example.yaml:11:7: admission.imageReferences: found a list; expected globs that match the image the workflow signs, but none of "ghcr.io/example-org/shop:*" matches ghcr.io/example-org/shop@sha256:<digest>: the policies would never verify the signed image and rule 4 would refuse every release. Fix: add "ghcr.io/example-org/shop:*" and "ghcr.io/example-org/shop@*", or leave imageReferences out to derive them from image.',
+    ]);
+  });
+
+  it('accepts globs that cover the image, with * crossing "/" as in Kyverno, and a Docker Hub short form', () => {
+    assert.deepEqual(errorsFor(validCustomer({ admission: { imageReferences: ['ghcr.io/example-org/*'] } })), []);
+    assert.deepEqual(errorsFor(validCustomer({ admission: { imageReferences: ['ghcr.io/*'] } })), []);
+    const dockerHub = { image: 'docker.io/acme/app', registry: { type: 'dockerhub', username: 'acme' } };
+    assert.deepEqual(errorsFor(validCustomer({ ...dockerHub, admission: { imageReferences: ['acme/app:*', 'acme/app@*'] } })), []);
+  });
+
+  it('gives a Docker Hub image every spelling a pod may use, for its own and for official images', () => {
+    const parse = (overrides: Record<string, unknown>) =>
+      parseStackFile('stacks/Pulumi.example.yaml', stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer(overrides) } })).customer?.admission.imageReferences;
+    const registry = { type: 'dockerhub', username: 'acme' };
+    assert.deepEqual(parse({ image: 'docker.io/acme/app', registry }), [
+      'docker.io/acme/app:*', 'index.docker.io/acme/app:*', 'acme/app:*',
+      'docker.io/acme/app@*', 'index.docker.io/acme/app@*', 'acme/app@*',
+    ]);
+    assert.deepEqual(parse({ image: 'docker.io/library/redis', registry }), [
+      'docker.io/library/redis:*', 'index.docker.io/library/redis:*', 'library/redis:*', 'redis:*', 'docker.io/redis:*', 'index.docker.io/redis:*',
+      'docker.io/library/redis@*', 'index.docker.io/library/redis@*', 'library/redis@*', 'redis@*', 'docker.io/redis@*', 'index.docker.io/redis@*',
+    ]);
+    assert.deepEqual(parse({ image: 'docker.io/acme/app', registry, admission: { imageReferences: ['docker.io/acme/*'] } }), ['docker.io/acme/*', 'index.docker.io/acme/*', 'acme/*']);
+    // A wildcard namespace is never shortened: "docker.io/*" as "*" would admit every registry.
+    assert.deepEqual(parse({ image: 'docker.io/acme/app', registry, admission: { imageReferences: ['docker.io/*'] } }), ['docker.io/*']);
+  });
+
+  it('refuses namespace globs that match a system namespace', () => {
+    assert.deepEqual(errorsFor(validCustomer({ admission: { namespaces: ['*', 'production-*', 'kube-*', '*-monitoring', 'kyver?o'] } })), [
+      `stacks/Pulumi.example.yaml:12:11: admission.namespaces[0]: "*" matches the system namespaces kube-system, kube-public, kube-node-lease, kyverno, supply-chain-monitoring; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
+      `stacks/Pulumi.example.yaml:14:11: admission.namespaces[2]: "kube-*" matches the system namespaces kube-system, kube-public, kube-node-lease; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
+      `stacks/Pulumi.example.yaml:15:11: admission.namespaces[3]: "*-monitoring" matches the system namespace supply-chain-monitoring; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
+      `stacks/Pulumi.example.yaml:16:11: admission.namespaces[4]: "kyver?o" matches the system namespace kyverno; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
+    ]);
+    assert.deepEqual(errorsFor(validCustomer({ admission: { namespaces: ['prod', 'prod-*', '*-prod', 'default'] } })), []);
+  });
+
+  it('refuses a scan age under one hour', () => {
+    for (const maxAge of ['0h', '59m59s']) {
+      assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge } })), [
+        `stacks/Pulumi.example.yaml:11:7: scan.maxAge: "${maxAge}" is shorter than one hour; admission refuses an image whose newest scan is older than maxAge, so nearly every image would be refused. Fix: write at least "1h"; the default is "168h".`,
+      ]);
+    }
+    assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge: '60m' } })), []);
+  });
+
+  it('refuses branch names git check-ref-format refuses', () => {
+    const cases: Record<string, string> = {
+      'main..': 'contains ".."',
+      'a//b': 'contains "//"',
+      'main/': 'ends with "/"',
+      'main.': 'ends with "."',
+      'release/.next': 'has a path component starting with "."',
+      'main.lock': 'has a path component ending in ".lock"',
+      'hotfix.lock/x': 'has a path component ending in ".lock"',
+    };
+    for (const [branch, problem] of Object.entries(cases)) {
+      assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', branch } })), [
+        `stacks/Pulumi.example.yaml:7:7: github.branch: ${JSON.stringify(branch)} is not a branch name git accepts: it ${problem} (see git check-ref-format), so no release could ever run on it. Fix: write the branch exactly as git shows it, e.g. "main" or "release/v2".`,
+      ], branch);
+    }
+    for (const branch of ['main~1', 'a@{b}', 'a b', 'a:b', 'a\\b']) {
+      assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', branch } })), [
+        `stacks/Pulumi.example.yaml:7:7: github.branch: ${JSON.stringify(branch)} is not a plain branch name; give it without "refs/heads/", e.g. "main" or "release/v2".`,
+      ], branch);
+    }
+    assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', branch: 'release/v2.1' } })), []);
+  });
+
   it('collects the errors of every file before failing', () => {
     const files = writeStackFiles({ one: validCustomer({ name: 'one', image: 'ghcr.io/A/b' }), two: validCustomer({ name: 'two', enforcement: { onboardedAt: '2026-13-01' } }) });
     assert.throws(() => loadCustomers(files, '/'), (error: unknown) => error instanceof CustomerValidationError && error.errors.length === 2);
