@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { type PolicyReport, type ReportResult, readKubeconfig, wouldBeRefused } from '../../src/admission/flip-check';
 import { customerFrom, renderAdmission } from '../support/admission-helper';
 import { kyvernoApply, pod } from '../support/kyverno-cli';
@@ -191,6 +191,26 @@ describe('scb flip-check against a local API-server stand-in', () => {
     assert.ok(listed.includes('/apis/wgpolicyk8s.io/v1alpha2/policyreports?limit=250&continue=1'), listed.join('\n'));
     assert.ok(listed.includes('/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports?limit=250'));
     assert.ok(api.requests.every((request) => request.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it('reports workloads the drift policy (monitoring.requireReadOnlyRootFilesystem) would refuse after the flip', async () => {
+    // The drift policy's result comes from the real Kyverno CLI run on the generated policy.
+    const acme = customerFrom({
+      name: 'acme',
+      github: { owner: 'acme-corp', repository: 'services' },
+      image: 'ghcr.io/acme-corp/services',
+      admission: { namespaces: ['production-*'] },
+      monitoring: { requireReadOnlyRootFilesystem: true },
+    });
+    const drift = renderAdmission(acme, '2026-09-02T00:00:00Z').bundle.files.get('kubernetes/drift-policies.yaml');
+    assert.ok(drift, 'the bundle holds the drift policy');
+    const results = kyvernoApply(parseAllDocuments(drift).map((doc) => doc.toJS()), [pod('writable', 'production-eu', ['ghcr.io/acme-corp/services@sha256:' + 'a'.repeat(64)])]);
+    assert.ok(results.some((result) => result.policy === 'scb-acme-readonly-root-filesystem' && result.result === 'fail'), JSON.stringify(results));
+    api.policyReports = [{ kind: 'PolicyReport', metadata: { namespace: 'production-eu', name: 'kyverno-cli' }, results }];
+    api.clusterPolicyReports = [];
+    const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /production-eu\s+Pod\s+writable\s+scb-acme-readonly-root-filesystem\s/);
   });
 
   it('exits 0 when every result of the customer passes', async () => {
