@@ -41,7 +41,10 @@ const ADMISSION_WINDOW = '10m';
 export function alertRuleGroups(customer: Customer, enforcement: EnforcementState): AlertRuleGroup[] {
   const cluster = clusterName(customer);
   const scb = `cluster=${quote(cluster)}, customer=${quote(customer.name)}`;
-  const namespaces = `resource_namespace=~${quote(namespaceRegex(customer.admission.namespaces))}`;
+  const production = quote(namespaceRegex(customer.admission.namespaces));
+  const namespaces = `resource_namespace=~${production}`;
+  // The rescanner lists every pod of the cluster; its alerts concern the production namespaces only.
+  const runningInProduction = `${SCB_METRICS.imageWorkloads}{${scb}, namespace=~${production}}`;
   const joinLabels = 'cluster, customer, image, digest';
   const fixed = { customer: customer.name, cluster };
   const labels = (severity: AlertSeverity) => ({ severity, ...fixed });
@@ -60,27 +63,31 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
     return `(\n${sum}\n) > 0`;
   };
   const policyHints = `${verify.policy} (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; ${allowed.policy} (rule 4): the image is neither the customer's own nor allowlisted.`;
-  const rules: AlertRule[] = [
-    {
-      alert: 'SupplyChainVulnerableRunningImage',
-      expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity=~"HIGH|CRITICAL"})\nand on (${joinLabels})\n${SCB_METRICS.imageWorkloads}{${scb}}`,
-      for: '5m',
-      // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
-      labels: { ...labels('page'), vulnerability_severity: '{{ $labels.severity }}' },
-      annotations: {
-        summary: '{{ $labels.severity }} {{ $labels.vulnerability_id }} in running image {{ $labels.image }}',
-        description:
-          'Package {{ $labels.package }} in {{ $labels.image }}@{{ $labels.digest }} has {{ $labels.vulnerability_id }} ({{ $labels.severity }}); fixed in "{{ $labels.fixed }}". Rebuild and redeploy the image.',
-      },
+  const vulnerable = (severity: 'CRITICAL' | 'HIGH', routing: AlertSeverity): AlertRule => ({
+    alert: 'SupplyChainVulnerableRunningImage',
+    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nand on (${joinLabels})\n${runningInProduction}`,
+    for: '5m',
+    // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
+    labels: { ...labels(routing), vulnerability_severity: '{{ $labels.severity }}' },
+    annotations: {
+      summary: '{{ $labels.severity }} {{ $labels.vulnerability_id }} in running image {{ $labels.image }}',
+      description:
+        'Package {{ $labels.package }} in {{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, has {{ $labels.vulnerability_id }} ({{ $labels.severity }}); fixed in "{{ $labels.fixed }}". Rebuild and redeploy the image.',
     },
+  });
+
+  const rules: AlertRule[] = [
+    // Only CRITICAL wakes someone; HIGH goes to the warning route.
+    vulnerable('CRITICAL', 'page'),
+    vulnerable('HIGH', 'warning'),
     {
       alert: 'SupplyChainStaleImage',
-      expr: `time() - (${SCB_METRICS.imageBuildTimestamp}{${scb}} > 86400) > ${maxAge * 86400}\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)`,
+      expr: `time() - (${SCB_METRICS.imageBuildTimestamp}{${scb}} > 86400) > ${maxAge * 86400}\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)\nand on (${joinLabels})\n${runningInProduction}`,
       for: '1h',
       labels: labels('warning'),
       annotations: {
         summary: `Running image {{ $labels.image }} is older than ${maxAge} days`,
-        description: `{{ $labels.image }}@{{ $labels.digest }} was built {{ $value | humanizeDuration }} ago (limit ${maxAge} days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
+        description: `{{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, was built {{ $value | humanizeDuration }} ago (limit ${maxAge} days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
       },
     },
     {

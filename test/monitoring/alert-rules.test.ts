@@ -82,9 +82,10 @@ interface AlertCase {
 const CASES: AlertCase[] = [
   {
     alert: 'SupplyChainVulnerableRunningImage',
-    name: 'a CRITICAL finding in a digest that runs pages',
+    name: 'a CRITICAL finding in a digest that runs in production pages; a HIGH one is a warning',
     series: {
       [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0001", severity="CRITICAL", package="openssl", fixed="3.0.15"}`]: '1x15',
+      [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0003", severity="HIGH", package="curl", fixed="8.11.1"}`]: '1x15',
       [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", namespace="production-a", workload="shop", container="app"}`]: '1x15',
     },
     evalTime: '10m',
@@ -93,7 +94,14 @@ const CASES: AlertCase[] = [
         labels: { ...ALERT_LABELS, severity: 'page', vulnerability_severity: 'CRITICAL', image: IMAGE, digest: 'sha256:aa', vulnerability_id: 'CVE-2026-0001', package: 'openssl', fixed: '3.0.15' },
         annotations: {
           summary: `CRITICAL CVE-2026-0001 in running image ${IMAGE}`,
-          description: `Package openssl in ${IMAGE}@sha256:aa has CVE-2026-0001 (CRITICAL); fixed in "3.0.15". Rebuild and redeploy the image.`,
+          description: `Package openssl in ${IMAGE}@sha256:aa, running in a production namespace, has CVE-2026-0001 (CRITICAL); fixed in "3.0.15". Rebuild and redeploy the image.`,
+        },
+      },
+      {
+        labels: { ...ALERT_LABELS, severity: 'warning', vulnerability_severity: 'HIGH', image: IMAGE, digest: 'sha256:aa', vulnerability_id: 'CVE-2026-0003', package: 'curl', fixed: '8.11.1' },
+        annotations: {
+          summary: `HIGH CVE-2026-0003 in running image ${IMAGE}`,
+          description: `Package curl in ${IMAGE}@sha256:aa, running in a production namespace, has CVE-2026-0003 (HIGH); fixed in "8.11.1". Rebuild and redeploy the image.`,
         },
       },
     ],
@@ -110,27 +118,47 @@ const CASES: AlertCase[] = [
     expected: [],
   },
   {
+    alert: 'SupplyChainVulnerableRunningImage',
+    name: 'CRITICAL and HIGH findings in a kube-system image outside the production namespaces stay quiet',
+    series: {
+      [`scb_image_vulnerability_info{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", vulnerability_id="CVE-2026-0004", severity="CRITICAL", package="stdlib", fixed="1.25.4"}`]: '1x15',
+      [`scb_image_vulnerability_info{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", vulnerability_id="CVE-2026-0005", severity="HIGH", package="stdlib", fixed="1.25.4"}`]: '1x15',
+      [`scb_image_workloads{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", namespace="kube-system", workload="kube-proxy", container="kube-proxy"}`]: '1x15',
+      // A namespace that merely contains the glob's text is not production either (the regex is anchored).
+      [`scb_image_workloads{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", namespace="pre-production-a", workload="kube-proxy", container="kube-proxy"}`]: '1x15',
+    },
+    evalTime: '10m',
+    expected: [],
+  },
+  {
     alert: 'SupplyChainStaleImage',
-    name: 'an image built more than a day ago (limit 1 day) that is not allowlisted',
-    series: { [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '100000+0x3300' },
+    name: 'an image running in production, built more than a day ago (limit 1 day), not allowlisted',
+    series: {
+      [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '100000+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:bb", namespace="production-a", workload="shop", container="app"}`]: '1+0x3300',
+    },
     evalTime: '54h',
     expected: [
       {
         labels: { ...ALERT_LABELS, severity: 'warning', job: 'supply_chain_rescanner', image: IMAGE, digest: 'sha256:bb' },
         annotations: {
           summary: `Running image ${IMAGE} is older than 1 days`,
-          description: `${IMAGE}@sha256:bb was built 1d 2h 13m 20s ago (limit 1 days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
+          description: `${IMAGE}@sha256:bb, running in a production namespace, was built 1d 2h 13m 20s ago (limit 1 days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
         },
       },
     ],
   },
   {
     alert: 'SupplyChainStaleImage',
-    name: 'the same old image, allowlisted; and a reproducible build stamped 1970',
+    name: 'the same old image allowlisted; a reproducible build stamped 1970; an old upstream image in kube-system',
     series: {
       [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '100000+0x3300',
       [`scb_image_allowlisted{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '1+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:bb", namespace="production-a", workload="shop", container="app"}`]: '1+0x3300',
       [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:repro"}`]: '0+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:repro", namespace="production-a", workload="repro", container="app"}`]: '1+0x3300',
+      [`scb_image_build_timestamp_seconds{${RESCANNER}, image="registry.k8s.io/coredns/coredns", digest="sha256:dns"}`]: '100000+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="registry.k8s.io/coredns/coredns", digest="sha256:dns", namespace="kube-system", workload="coredns", container="coredns"}`]: '1+0x3300',
     },
     evalTime: '54h',
     expected: [],
