@@ -218,7 +218,7 @@ describe('scb flip-check against a local API-server stand-in', () => {
     api.clusterPolicyReports = [{ kind: 'ClusterPolicyReport', results: [{ policy: 'scb-acme-allowed-images', result: 'skip' }] }];
     const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images \(2 results checked\)/);
+    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images, scb-acme-readonly-root-filesystem \(2 results checked\)/);
   });
 
   it('reads openreports.io Reports when wgpolicyk8s.io is not served', async () => {
