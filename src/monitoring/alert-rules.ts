@@ -60,7 +60,7 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
   const failures = (cause: ExecutionCause, window: string, mode?: 'enforce' | 'audit') => {
     const sum = increaseByPolicy([verify, allowed], { result: 'fail', cause, mode }, window);
     if (sum === undefined) throw new Error(`no Kyverno result series for ${cause} in ${mode ?? 'any'} mode`);
-    return `(\n${sum}\n) > 0`;
+    return `(\n${sum.replace(/^/gm, '  ')}\n) > 0`;
   };
   const policyHints = `${verify.policy} (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; ${allowed.policy} (rule 4): the image is neither the customer's own nor allowlisted.`;
   const vulnerable = (severity: 'CRITICAL' | 'HIGH', routing: AlertSeverity): AlertRule => ({
