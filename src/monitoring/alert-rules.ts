@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
-import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS, customerPolicyRegex } from './metrics';
+import { increaseByPolicy, kyvernoResultSources, type ExecutionCause } from './kyverno-results';
+import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex, promDuration, quote } from './promql';
 import { clusterName } from './rescanner-config';
 
@@ -40,39 +41,53 @@ const ADMISSION_WINDOW = '10m';
 export function alertRuleGroups(customer: Customer, enforcement: EnforcementState): AlertRuleGroup[] {
   const cluster = clusterName(customer);
   const scb = `cluster=${quote(cluster)}, customer=${quote(customer.name)}`;
-  const policies = `policy_name=~${quote(customerPolicyRegex(customer.name))}`;
-  const namespaces = `resource_namespace=~${quote(namespaceRegex(customer.admission.namespaces))}`;
+  const production = quote(namespaceRegex(customer.admission.namespaces));
+  const namespaces = `resource_namespace=~${production}`;
+  // The rescanner lists every pod of the cluster; its alerts concern the production namespaces only.
+  const runningInProduction = `${SCB_METRICS.imageWorkloads}{${scb}, namespace=~${production}}`;
   const joinLabels = 'cluster, customer, image, digest';
   const fixed = { customer: customer.name, cluster };
   const labels = (severity: AlertSeverity) => ({ severity, ...fixed });
   const interval = maxCronIntervalSeconds(customer.scan.rescanSchedule);
   const maxAge = customer.staleness.maxImageAgeDays;
 
-  const verificationFailures = (mode: 'enforce' | 'audit', cause: 'admission_request' | 'background_scan', window: string) =>
-    `(\n  sum by (policy_name) (increase(${KYVERNO_METRICS.imageValidatingPolicyResults}{${policies}, result="fail", policy_validation_mode="${mode}", execution_cause="${cause}"}[${window}]))\n  or\n  sum by (policy_name) (increase(${KYVERNO_METRICS.policyResults}{${policies}, rule_type="imageVerify", rule_result="fail", policy_validation_mode="${mode}", rule_execution_cause="${cause}"}[${window}]))\n) > 0`;
-  const backgroundFailures = `(\n  sum by (policy_name) (increase(${KYVERNO_METRICS.imageValidatingPolicyResults}{${policies}, result="fail", execution_cause="background_scan"}[${BACKGROUND_WINDOW}]))\n  or\n  sum by (policy_name) (increase(${KYVERNO_METRICS.policyResults}{${policies}, rule_type="imageVerify", rule_result="fail", rule_execution_cause="background_scan"}[${BACKGROUND_WINDOW}]))\n) > 0`;
+  const { verify, allowed } = kyvernoResultSources(customer, enforcement);
+  /**
+   * Failures of rules 1 to 4 per policy. A source that cannot be in `mode` (ClusterPolicy
+   * verify-images in the other mode, see kyverno-results.ts) is left out; allowed-images can be
+   * in either mode on both engines, so the expression is never empty.
+   */
+  const failures = (cause: ExecutionCause, window: string, mode?: 'enforce' | 'audit') => {
+    const sum = increaseByPolicy([verify, allowed], { result: 'fail', cause, mode }, window);
+    if (sum === undefined) throw new Error(`no Kyverno result series for ${cause} in ${mode ?? 'any'} mode`);
+    return `(\n${sum.replace(/^/gm, '  ')}\n) > 0`;
+  };
+  const policyHints = `${verify.policy} (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; ${allowed.policy} (rule 4): the image is neither the customer's own nor allowlisted.`;
+  const vulnerable = (severity: 'CRITICAL' | 'HIGH', routing: AlertSeverity): AlertRule => ({
+    alert: 'SupplyChainVulnerableRunningImage',
+    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nand on (${joinLabels})\n${runningInProduction}`,
+    for: '5m',
+    // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
+    labels: { ...labels(routing), vulnerability_severity: '{{ $labels.severity }}' },
+    annotations: {
+      summary: '{{ $labels.severity }} {{ $labels.vulnerability_id }} in running image {{ $labels.image }}',
+      description:
+        'Package {{ $labels.package }} in {{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, has {{ $labels.vulnerability_id }} ({{ $labels.severity }}); fixed in "{{ $labels.fixed }}". Rebuild and redeploy the image.',
+    },
+  });
 
   const rules: AlertRule[] = [
-    {
-      alert: 'SupplyChainVulnerableRunningImage',
-      expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity=~"HIGH|CRITICAL"})\nand on (${joinLabels})\n${SCB_METRICS.imageWorkloads}{${scb}}`,
-      for: '5m',
-      // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
-      labels: { ...labels('page'), vulnerability_severity: '{{ $labels.severity }}' },
-      annotations: {
-        summary: '{{ $labels.severity }} {{ $labels.vulnerability_id }} in running image {{ $labels.image }}',
-        description:
-          'Package {{ $labels.package }} in {{ $labels.image }}@{{ $labels.digest }} has {{ $labels.vulnerability_id }} ({{ $labels.severity }}); fixed in "{{ $labels.fixed }}". Rebuild and redeploy the image.',
-      },
-    },
+    // Only CRITICAL wakes someone; HIGH goes to the warning route.
+    vulnerable('CRITICAL', 'page'),
+    vulnerable('HIGH', 'warning'),
     {
       alert: 'SupplyChainStaleImage',
-      expr: `time() - (${SCB_METRICS.imageBuildTimestamp}{${scb}} > 86400) > ${maxAge * 86400}\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)`,
+      expr: `time() - (${SCB_METRICS.imageBuildTimestamp}{${scb}} > 86400) > ${maxAge * 86400}\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)\nand on (${joinLabels})\n${runningInProduction}`,
       for: '1h',
       labels: labels('warning'),
       annotations: {
         summary: `Running image {{ $labels.image }} is older than ${maxAge} days`,
-        description: `{{ $labels.image }}@{{ $labels.digest }} was built {{ $value | humanizeDuration }} ago (limit ${maxAge} days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
+        description: `{{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, was built {{ $value | humanizeDuration }} ago (limit ${maxAge} days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
       },
     },
     {
@@ -86,11 +101,11 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
     },
     {
       alert: 'SupplyChainImageVerificationFailed',
-      expr: verificationFailures('enforce', 'admission_request', ADMISSION_WINDOW),
+      expr: failures('admission_request', ADMISSION_WINDOW, 'enforce'),
       labels: labels('critical'),
       annotations: {
-        summary: 'Kyverno refused unverified images under policy {{ $labels.policy_name }}',
-        description: `{{ $value | humanize }} image verifications failed in the last ${ADMISSION_WINDOW} under {{ $labels.policy_name }}; those pods were not admitted. Check that the image was released by the customer's workflow and is referenced by digest.`,
+        summary: 'Kyverno refused images under policy {{ $labels.policy_name }}',
+        description: `{{ $value | humanize }} admission checks failed in the last ${ADMISSION_WINDOW} under {{ $labels.policy_name }}; those pods were not admitted. ${policyHints}`,
       },
     },
     {
@@ -104,23 +119,23 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
     },
     {
       alert: 'SupplyChainAuditModeVerificationFailures',
-      expr: verificationFailures('audit', 'admission_request', '1h'),
+      expr: failures('admission_request', '1h', 'audit'),
       labels: labels('warning'),
       annotations: {
         summary: `Images that would be refused after the flip on ${enforcement.flipDate} (policy {{ $labels.policy_name }})`,
         description:
           enforcement.mode === 'audit'
-            ? `{{ $value | humanize }} image verifications failed in audit mode in the last hour. The policies enforce from ${enforcement.flipDate}: release these images through the signing workflow before then, or the flip will refuse them.`
-            : `{{ $value | humanize }} image verifications failed in audit mode in the last hour, but this customer's policies should enforce (since ${enforcement.flipDate}): a policy in the cluster is still rendered in audit. Re-synthesize and apply the bundle.`,
+            ? `{{ $value | humanize }} admission checks failed in audit mode in the last hour under {{ $labels.policy_name }}. The policies enforce from ${enforcement.flipDate}: fix these images before then, or the flip will refuse them. ${policyHints}`
+            : `{{ $value | humanize }} admission checks failed in audit mode in the last hour, but this customer's policies should enforce (since ${enforcement.flipDate}): a policy in the cluster is still rendered in audit. Re-synthesize and apply the bundle.`,
       },
     },
     {
       alert: 'SupplyChainUnverifiedRunningImage',
-      expr: backgroundFailures,
+      expr: failures('background_scan', BACKGROUND_WINDOW),
       labels: labels('warning'),
       annotations: {
         summary: 'Running pods with images not verified under {{ $labels.policy_name }}',
-        description: `Kyverno's background scan found running pods whose images did not pass {{ $labels.policy_name }} in the last ${BACKGROUND_WINDOW}: they were admitted before the policy, during a webhook outage (failurePolicy Ignore) or in audit mode, and do not run a digest signed by the release workflow. See the PolicyReports in the production namespaces.`,
+        description: `Kyverno's background scan found running pods whose images did not pass {{ $labels.policy_name }} in the last ${BACKGROUND_WINDOW}: they were admitted before the policy, during a webhook outage (failurePolicy Ignore) or in audit mode. ${policyHints} See the PolicyReports in the production namespaces.`,
       },
     },
     {

@@ -9,6 +9,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
+import { increaseByPolicyAndResult, kyvernoResultSources, type KyvernoResultSource, type ResultFilter } from './kyverno-results';
 import { KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex } from './promql';
 import { clusterName } from './rescanner-config';
@@ -33,8 +34,6 @@ export function dashboardUid(customer: string, name: string): string {
 const DATASOURCE: { type: string; uid: string } = { type: 'prometheus', uid: `\${${DASHBOARD_VARIABLES.datasource}}` };
 /** scb_* series of the selected cluster(s) and customer. */
 const SCB = `cluster=~"$${DASHBOARD_VARIABLES.cluster}", customer="$${DASHBOARD_VARIABLES.customer}"`;
-/** Kyverno's series carry no customer or cluster label; the customer's policies are named `scb-<customer>-…`. */
-const POLICIES = `policy_name=~"scb-$${DASHBOARD_VARIABLES.customer}-.*"`;
 
 function query(expr: string, legend: string, refId = 'A', options: { instant?: boolean; table?: boolean } = {}) {
   const builder = new prometheus.DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(refId);
@@ -74,31 +73,36 @@ function base(customer: Customer, name: string, title: string, description: stri
 /** Admission: signature coverage, denials, flip readiness and the health of the rescanner. */
 export function admissionDashboard(customer: Customer, enforcement: EnforcementState): dashboard.Dashboard {
   const namespaces = `resource_namespace=~"${namespaceRegex(customer.admission.namespaces)}"`;
-  const verification = (filter: string, window: string) =>
-    `sum by (result) (increase(${KYVERNO_METRICS.imageValidatingPolicyResults}{${POLICIES}${filter}}[${window}]))\nor\nlabel_replace(sum by (rule_result) (increase(${KYVERNO_METRICS.policyResults}{${POLICIES}, rule_type="imageVerify"${filter.replace('result=', 'rule_result=')}}[${window}])), "result", "$1", "rule_result", "(.*)")`;
+  // Kyverno's series carry no customer or cluster label; the customer's policies are found by their exact names.
+  const { verify, allowed } = kyvernoResultSources(customer, enforcement);
+  /** Results per `result` of the given policies, summed over them; `vector(0)` when no policy can match the filter. */
+  const results = (sources: readonly KyvernoResultSource[], filter: ResultFilter, window: string, by = 'result') => {
+    const union = increaseByPolicyAndResult(sources, filter, window);
+    return union === undefined ? 'vector(0)' : `sum by (${by}) (\n${union}\n)`;
+  };
   return base(customer, 'admission', 'Supply chain: admission', `Image verification and admission for ${customer.name}; policies enforce from ${enforcement.flipDate}.`)
     .withRow(new dashboard.RowBuilder('Signature coverage'))
     .withPanel(
       new stat.PanelBuilder()
         .datasource(DATASOURCE)
         .title('Verified share of image checks (range)')
-        .description('Image verification passes against all passes and failures of the customer\'s policies, both Kyverno engines, over the dashboard range.')
+        .description(`Passes of ${verify.policy} (rules 1-3) against all its passes and failures, over the dashboard range.`)
         .unit('percentunit')
         .min(0)
         .max(1)
         .span(6)
         .height(6)
-        .withTarget(query(`sum(${verification(', result="pass"', '$__range')})\n/\nsum(${verification(', result=~"pass|fail"', '$__range')})`, 'verified', 'A', { instant: true })),
+        .withTarget(query(`sum(${results([verify], { result: 'pass' }, '$__range')})\n/\nsum(${results([verify], { resultRegex: 'pass|fail' }, '$__range')})`, 'verified', 'A', { instant: true })),
     )
     .withPanel(
       new timeseries.PanelBuilder()
         .datasource(DATASOURCE)
-        .title('Image verification: pass against fail')
-        .description('Results per evaluation of ImageValidatingPolicy and ClusterPolicy verifyImages rules named scb-<customer>-….')
+        .title('Image policies: pass against fail')
+        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4).`)
         .unit('short')
         .span(18)
         .height(6)
-        .withTarget(query(verification(', result=~"pass|fail"', '$__rate_interval'), '{{result}}')),
+        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
     )
     .withRow(new dashboard.RowBuilder('Admission'))
     .withPanel(
@@ -115,11 +119,16 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
       new stat.PanelBuilder()
         .datasource(DATASOURCE)
         .title(`Flip readiness: images that would be refused from ${enforcement.flipDate}`)
-        .description('Image verification failures in audit mode over the last 24 hours. Zero before the flip date means the flip blocks nothing that ran yesterday.')
+        .description(
+          `Failures of ${verify.policy} and ${allowed.policy} recorded in audit mode over the last 24 hours. Zero before the flip date means the flip blocks nothing that ran yesterday.` +
+            (customer.admission.engine === 'ClusterPolicy' && enforcement.mode === 'enforce'
+              ? ` Kyverno labels a verifyImages ClusterPolicy "audit" whatever its failureAction, so after the flip only ${allowed.policy} is counted here.`
+              : ''),
+        )
         .unit('short')
         .span(12)
         .height(8)
-        .withTarget(query(`sum(${verification(', result="fail", policy_validation_mode="audit"', '24h')}) or vector(0)`, 'audit failures', 'A', { instant: true })),
+        .withTarget(query(`sum(${results([verify, allowed], { result: 'fail', mode: 'audit' }, '24h')}) or vector(0)`, 'audit failures', 'A', { instant: true })),
     )
     .withRow(new dashboard.RowBuilder('Rescanner health'))
     .withPanel(

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ClusterPolicy } from '../../imports/kyverno.io';
 import { ValidatingPolicy } from '../../imports/policies.kyverno.io';
 import { namespaceMatchExpression } from '../admission/namespace-globs';
+import { policyNames } from '../admission/policy-metadata';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 
@@ -32,7 +33,7 @@ export class ReadOnlyRootFilesystemPolicy extends Construct {
     const { customer, enforcement } = props;
     const enforcing = enforcement.mode === 'enforce';
     const metadata = {
-      name: `scb-${customer.name}-readonly-root-filesystem`,
+      name: policyNames(customer.name).readOnlyRootFilesystem,
       annotations: {
         'supply-chain-bundle.io/enforce-from': enforcement.flipDate,
         'supply-chain-bundle.io/enforcement-mode': enforcement.mode,

@@ -41,12 +41,18 @@ export const SCB_METRICS = {
   rescanPodsListed: 'scb_rescan_pods_listed',
 } as const;
 
-/** Kyverno 1.19 controller metrics (REFERENCE §4); Prometheus adds `_total` to the counters. */
+/**
+ * Kyverno 1.19 controller metrics; Prometheus adds `_total` to the counters. Labels as
+ * kyverno/kyverno v1.19.0 writes them (pkg/metrics/policy_engine.go, ivpol.go, vpol.go,
+ * admission.go); what `policy_validation_mode` means per kind: src/monitoring/kyverno-results.ts.
+ */
 export const KYVERNO_METRICS = {
-  /** ClusterPolicy results: `policy_name, rule_name, rule_result, rule_type, policy_validation_mode, rule_execution_cause, resource_namespace`. */
+  /** ClusterPolicy results: `policy_name, rule_name, rule_result, rule_type (imageVerify|validate|…), policy_validation_mode (enforce|audit), rule_execution_cause, resource_namespace`. */
   policyResults: 'kyverno_policy_results_total',
-  /** ImageValidatingPolicy results: `policy_name, result, policy_validation_mode, execution_cause`. */
+  /** ImageValidatingPolicy results: `policy_name, result, policy_validation_mode (Deny|Audit), execution_cause, resource_namespace`. */
   imageValidatingPolicyResults: 'kyverno_image_validating_policy_results_total',
+  /** ValidatingPolicy results (rule 4 on the CEL engine): same labels as the ImageValidatingPolicy counter. */
+  validatingPolicyResults: 'kyverno_validating_policy_results_total',
   /** Admission requests: `request_allowed, resource_namespace, resource_kind, request_operation`. */
   admissionRequests: 'kyverno_admission_requests_total',
 } as const;
@@ -66,13 +72,3 @@ export const KNOWN_METRICS: ReadonlySet<string> = new Set<string>([
   ...Object.values(KYVERNO_METRICS),
   ...Object.values(FALCO_METRICS),
 ]);
-
-/** Prefix of every policy the admission code generates for a customer. */
-export function customerPolicyPrefix(customer: string): string {
-  return `scb-${customer}-`;
-}
-
-/** A PromQL regex matcher value for the customer's policies (`policy_name=~"..."`). */
-export function customerPolicyRegex(customer: string): string {
-  return `${customerPolicyPrefix(customer)}.*`;
-}

@@ -25,6 +25,7 @@ import { renderExposition, type MetricFamily, type Sample } from './metrics';
 import { pushGroup, readGroupGauge, type GroupingKey } from './pushgateway';
 import { scanAll, type ImageScanner, type ScanOutcome, type ScanTarget } from './scanner';
 import { SEVERITIES, summarizeReport, type Finding, type Severity } from './trivy-report';
+import { SCB_METRICS } from '../monitoring/metrics';
 
 export const RESCAN_EXIT = { success: 0, 'list-failed': 1, 'scan-errors': 3, 'push-failed': 4 } as const;
 export type RescanOutcome = keyof typeof RESCAN_EXIT;
@@ -141,25 +142,27 @@ async function resolveCredentials(
   return out;
 }
 
+// The names come from the monitoring bundle's one list, which the alerts and dashboards read:
+// renaming a metric there renames what is pushed, and a key removed there fails to compile here.
 const IMAGE_FAMILIES = {
-  vulnerabilities: 'scb_image_vulnerabilities',
-  vulnerabilityInfo: 'scb_image_vulnerability_info',
-  buildTimestamp: 'scb_image_build_timestamp_seconds',
-  stale: 'scb_image_stale',
-  workloads: 'scb_image_workloads',
-  allowlisted: 'scb_image_allowlisted',
-  reviewDue: 'scb_allowlist_review_due_timestamp_seconds',
-  reviewOverdue: 'scb_allowlist_review_overdue',
-  scanErrors: 'scb_image_scan_errors',
+  vulnerabilities: SCB_METRICS.imageVulnerabilities,
+  vulnerabilityInfo: SCB_METRICS.imageVulnerabilityInfo,
+  buildTimestamp: SCB_METRICS.imageBuildTimestamp,
+  stale: SCB_METRICS.imageStale,
+  workloads: SCB_METRICS.imageWorkloads,
+  allowlisted: SCB_METRICS.imageAllowlisted,
+  reviewDue: SCB_METRICS.allowlistReviewDue,
+  reviewOverdue: SCB_METRICS.allowlistReviewOverdue,
+  scanErrors: SCB_METRICS.imageScanErrors,
 } as const;
 
 const RUN_FAMILIES = {
-  lastSuccess: 'scb_rescan_last_success_timestamp_seconds',
-  lastRun: 'scb_rescan_last_run_timestamp_seconds',
-  scanErrorsTotal: 'scb_rescan_scan_errors_total',
-  imagesScanned: 'scb_rescan_images_scanned',
-  duration: 'scb_rescan_duration_seconds',
-  podsListed: 'scb_rescan_pods_listed',
+  lastSuccess: SCB_METRICS.rescanLastSuccess,
+  lastRun: SCB_METRICS.rescanLastRun,
+  scanErrorsTotal: SCB_METRICS.rescanScanErrors,
+  imagesScanned: SCB_METRICS.rescanImagesScanned,
+  duration: SCB_METRICS.rescanDuration,
+  podsListed: SCB_METRICS.rescanPodsListed,
 } as const;
 
 /** Every metric name the rescanner emits (dashboards and alert rules are written against these). */

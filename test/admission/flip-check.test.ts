@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { type PolicyReport, type ReportResult, readKubeconfig, wouldBeRefused } from '../../src/admission/flip-check';
 import { customerFrom, renderAdmission } from '../support/admission-helper';
 import { kyvernoApply, pod } from '../support/kyverno-cli';
@@ -193,12 +193,32 @@ describe('scb flip-check against a local API-server stand-in', () => {
     assert.ok(api.requests.every((request) => request.authorization === `Bearer ${TOKEN}`));
   });
 
+  it('reports workloads the drift policy (monitoring.requireReadOnlyRootFilesystem) would refuse after the flip', async () => {
+    // The drift policy's result comes from the real Kyverno CLI run on the generated policy.
+    const acme = customerFrom({
+      name: 'acme',
+      github: { owner: 'acme-corp', repository: 'services' },
+      image: 'ghcr.io/acme-corp/services',
+      admission: { namespaces: ['production-*'] },
+      monitoring: { requireReadOnlyRootFilesystem: true },
+    });
+    const drift = renderAdmission(acme, '2026-09-02T00:00:00Z').bundle.files.get('kubernetes/drift-policies.yaml');
+    assert.ok(drift, 'the bundle holds the drift policy');
+    const results = kyvernoApply(parseAllDocuments(drift).map((doc) => doc.toJS()), [pod('writable', 'production-eu', ['ghcr.io/acme-corp/services@sha256:' + 'a'.repeat(64)])]);
+    assert.ok(results.some((result) => result.policy === 'scb-acme-readonly-root-filesystem' && result.result === 'fail'), JSON.stringify(results));
+    api.policyReports = [{ kind: 'PolicyReport', metadata: { namespace: 'production-eu', name: 'kyverno-cli' }, results }];
+    api.clusterPolicyReports = [];
+    const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /production-eu\s+Pod\s+writable\s+scb-acme-readonly-root-filesystem\s/);
+  });
+
   it('exits 0 when every result of the customer passes', async () => {
     api.policyReports = [scopeReport('production-eu', 'Deployment', 'api', [{ policy: 'scb-acme-verify-images', result: 'pass' }])];
     api.clusterPolicyReports = [{ kind: 'ClusterPolicyReport', results: [{ policy: 'scb-acme-allowed-images', result: 'skip' }] }];
     const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images \(2 results checked\)/);
+    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images, scb-acme-readonly-root-filesystem \(2 results checked\)/);
   });
 
   it('reads openreports.io Reports when wgpolicyk8s.io is not served', async () => {

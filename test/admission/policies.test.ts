@@ -331,6 +331,10 @@ describe('Kyverno install values', () => {
   });
 
   it('names policies the same on both engines', () => {
-    assert.deepEqual(policyNames('acme'), { verifyImages: 'scb-acme-verify-images', allowedImages: 'scb-acme-allowed-images' });
+    assert.deepEqual(policyNames('acme'), {
+      verifyImages: 'scb-acme-verify-images',
+      allowedImages: 'scb-acme-allowed-images',
+      readOnlyRootFilesystem: 'scb-acme-readonly-root-filesystem',
+    });
   });
 });

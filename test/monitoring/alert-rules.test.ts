@@ -7,17 +7,58 @@ import { stringify } from 'yaml';
 import { enforcementState } from '../../src/model/enforcement';
 import { SupplyChainAlerts, alertRuleGroups } from '../../src/monitoring/alert-rules';
 import { KNOWN_METRICS } from '../../src/monitoring/metrics';
+import { KYVERNO_SERIES } from '../support/kyverno-series';
 import { parsedCustomer } from '../support/monitoring-customer';
 import { promtool, writeRuleFile } from '../support/promtool';
 
 // Soft period at this clock: onboarded 2026-09-01, 30 soft days → enforces from 2026-10-01.
 const AT = new Date('2026-09-10T00:00:00Z');
-const customer = parsedCustomer({
+const LATE = new Date('2026-11-01T00:00:00Z');
+const MONITORED = {
   staleness: { maxImageAgeDays: 1 },
   scan: { rescanSchedule: '0 * * * *' },
   monitoring: { falco: true, pushgatewayUrl: 'http://pushgateway.observability.svc:9091' },
-});
+};
+const customer = parsedCustomer(MONITORED);
 const enforcement = enforcementState(customer, AT);
+const legacy = parsedCustomer({ ...MONITORED, admission: { engine: 'ClusterPolicy' } });
+
+/**
+ * The rules are rendered for one engine and the mode in force at the clock, so each case names
+ * the rendering it runs against. Default: ImageValidatingPolicy in the soft period.
+ */
+const SCENARIOS = {
+  'ivp-audit': { customer, enforcement },
+  'ivp-enforce': { customer, enforcement: enforcementState(customer, LATE) },
+  'cpol-audit': { customer: legacy, enforcement: enforcementState(legacy, AT) },
+  'cpol-enforce': { customer: legacy, enforcement: enforcementState(legacy, LATE) },
+} as const;
+type Scenario = keyof typeof SCENARIOS;
+
+const K = KYVERNO_SERIES;
+const HINTS =
+  "scb-example-verify-images (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; scb-example-allowed-images (rule 4): the image is neither the customer's own nor allowlisted.";
+const refused = (policy: string, count: number) => ({
+  labels: { ...ALERT_LABELS, severity: 'critical', policy_name: policy },
+  annotations: {
+    summary: `Kyverno refused images under policy ${policy}`,
+    description: `${count} admission checks failed in the last 10m under ${policy}; those pods were not admitted. ${HINTS}`,
+  },
+});
+const wouldRefuse = (policy: string, count: number) => ({
+  labels: { ...ALERT_LABELS, severity: 'warning', policy_name: policy },
+  annotations: {
+    summary: `Images that would be refused after the flip on 2026-10-01 (policy ${policy})`,
+    description: `${count} admission checks failed in audit mode in the last hour under ${policy}. The policies enforce from 2026-10-01: fix these images before then, or the flip will refuse them. ${HINTS}`,
+  },
+});
+const unverifiedRunning = (policy: string) => ({
+  labels: { ...ALERT_LABELS, severity: 'warning', policy_name: policy },
+  annotations: {
+    summary: `Running pods with images not verified under ${policy}`,
+    description: `Kyverno's background scan found running pods whose images did not pass ${policy} in the last 2h: they were admitted before the policy, during a webhook outage (failurePolicy Ignore) or in audit mode. ${HINTS} See the PolicyReports in the production namespaces.`,
+  },
+});
 
 /** Labels every rescanner series carries once Prometheus scrapes the Pushgateway with honorLabels. */
 const RESCANNER = 'job="supply_chain_rescanner", cluster="example", customer="example"';
@@ -29,6 +70,8 @@ interface AlertCase {
   readonly alert: string;
   /** What the synthetic series represent. */
   readonly name: string;
+  /** The rendering the case runs against; default `ivp-audit`. */
+  readonly scenario?: Scenario;
   readonly interval?: string;
   readonly series: Record<string, string>;
   readonly evalTime: string;
@@ -39,9 +82,10 @@ interface AlertCase {
 const CASES: AlertCase[] = [
   {
     alert: 'SupplyChainVulnerableRunningImage',
-    name: 'a CRITICAL finding in a digest that runs pages',
+    name: 'a CRITICAL finding in a digest that runs in production pages; a HIGH one is a warning',
     series: {
       [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0001", severity="CRITICAL", package="openssl", fixed="3.0.15"}`]: '1x15',
+      [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0003", severity="HIGH", package="curl", fixed="8.11.1"}`]: '1x15',
       [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", namespace="production-a", workload="shop", container="app"}`]: '1x15',
     },
     evalTime: '10m',
@@ -50,7 +94,14 @@ const CASES: AlertCase[] = [
         labels: { ...ALERT_LABELS, severity: 'page', vulnerability_severity: 'CRITICAL', image: IMAGE, digest: 'sha256:aa', vulnerability_id: 'CVE-2026-0001', package: 'openssl', fixed: '3.0.15' },
         annotations: {
           summary: `CRITICAL CVE-2026-0001 in running image ${IMAGE}`,
-          description: `Package openssl in ${IMAGE}@sha256:aa has CVE-2026-0001 (CRITICAL); fixed in "3.0.15". Rebuild and redeploy the image.`,
+          description: `Package openssl in ${IMAGE}@sha256:aa, running in a production namespace, has CVE-2026-0001 (CRITICAL); fixed in "3.0.15". Rebuild and redeploy the image.`,
+        },
+      },
+      {
+        labels: { ...ALERT_LABELS, severity: 'warning', vulnerability_severity: 'HIGH', image: IMAGE, digest: 'sha256:aa', vulnerability_id: 'CVE-2026-0003', package: 'curl', fixed: '8.11.1' },
+        annotations: {
+          summary: `HIGH CVE-2026-0003 in running image ${IMAGE}`,
+          description: `Package curl in ${IMAGE}@sha256:aa, running in a production namespace, has CVE-2026-0003 (HIGH); fixed in "8.11.1". Rebuild and redeploy the image.`,
         },
       },
     ],
@@ -67,27 +118,47 @@ const CASES: AlertCase[] = [
     expected: [],
   },
   {
+    alert: 'SupplyChainVulnerableRunningImage',
+    name: 'CRITICAL and HIGH findings in a kube-system image outside the production namespaces stay quiet',
+    series: {
+      [`scb_image_vulnerability_info{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", vulnerability_id="CVE-2026-0004", severity="CRITICAL", package="stdlib", fixed="1.25.4"}`]: '1x15',
+      [`scb_image_vulnerability_info{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", vulnerability_id="CVE-2026-0005", severity="HIGH", package="stdlib", fixed="1.25.4"}`]: '1x15',
+      [`scb_image_workloads{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", namespace="kube-system", workload="kube-proxy", container="kube-proxy"}`]: '1x15',
+      // A namespace that merely contains the glob's text is not production either (the regex is anchored).
+      [`scb_image_workloads{${RESCANNER}, image="registry.k8s.io/kube-proxy", digest="sha256:kp", namespace="pre-production-a", workload="kube-proxy", container="kube-proxy"}`]: '1x15',
+    },
+    evalTime: '10m',
+    expected: [],
+  },
+  {
     alert: 'SupplyChainStaleImage',
-    name: 'an image built more than a day ago (limit 1 day) that is not allowlisted',
-    series: { [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '100000+0x3300' },
+    name: 'an image running in production, built more than a day ago (limit 1 day), not allowlisted',
+    series: {
+      [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '100000+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:bb", namespace="production-a", workload="shop", container="app"}`]: '1+0x3300',
+    },
     evalTime: '54h',
     expected: [
       {
         labels: { ...ALERT_LABELS, severity: 'warning', job: 'supply_chain_rescanner', image: IMAGE, digest: 'sha256:bb' },
         annotations: {
           summary: `Running image ${IMAGE} is older than 1 days`,
-          description: `${IMAGE}@sha256:bb was built 1d 2h 13m 20s ago (limit 1 days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
+          description: `${IMAGE}@sha256:bb, running in a production namespace, was built 1d 2h 13m 20s ago (limit 1 days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
         },
       },
     ],
   },
   {
     alert: 'SupplyChainStaleImage',
-    name: 'the same old image, allowlisted; and a reproducible build stamped 1970',
+    name: 'the same old image allowlisted; a reproducible build stamped 1970; an old upstream image in kube-system',
     series: {
       [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '100000+0x3300',
       [`scb_image_allowlisted{${RESCANNER}, image="${IMAGE}", digest="sha256:bb"}`]: '1+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:bb", namespace="production-a", workload="shop", container="app"}`]: '1+0x3300',
       [`scb_image_build_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:repro"}`]: '0+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="${IMAGE}", digest="sha256:repro", namespace="production-a", workload="repro", container="app"}`]: '1+0x3300',
+      [`scb_image_build_timestamp_seconds{${RESCANNER}, image="registry.k8s.io/coredns/coredns", digest="sha256:dns"}`]: '100000+0x3300',
+      [`scb_image_workloads{${RESCANNER}, image="registry.k8s.io/coredns/coredns", digest="sha256:dns", namespace="kube-system", workload="coredns", container="coredns"}`]: '1+0x3300',
     },
     evalTime: '54h',
     expected: [],
@@ -117,48 +188,40 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
-    name: 'ImageValidatingPolicy refusals in enforce mode',
-    series: {
-      'kyverno_image_validating_policy_results_total{policy_name="scb-example-signed-images", result="fail", policy_validation_mode="enforce", execution_cause="admission_request"}': '0+1x20',
-    },
+    name: 'ImageValidatingPolicy and ValidatingPolicy (rule 4) refusals in Deny mode',
+    scenario: 'ivp-enforce',
+    series: { [K.ivpDenyFail]: '0+1x20', [K.vpolDenyFail]: '0+2x20' },
     evalTime: '15m',
-    expected: [
-      {
-        labels: { ...ALERT_LABELS, severity: 'critical', policy_name: 'scb-example-signed-images' },
-        annotations: {
-          summary: 'Kyverno refused unverified images under policy scb-example-signed-images',
-          description:
-            "10 image verifications failed in the last 10m under scb-example-signed-images; those pods were not admitted. Check that the image was released by the customer's workflow and is referenced by digest.",
-        },
-      },
-    ],
+    expected: [refused('scb-example-allowed-images', 20), refused('scb-example-verify-images', 10)],
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
-    name: 'ClusterPolicy verifyImages refusals in enforce mode',
+    name: "Audit-mode failures, passes, another team's policy, customer example-eu and background failures stay quiet",
+    scenario: 'ivp-enforce',
     series: {
-      'kyverno_policy_results_total{policy_name="scb-example-signed-images", rule_name="verify-signature", rule_result="fail", rule_type="imageVerify", policy_validation_mode="enforce", rule_execution_cause="admission_request", resource_namespace="production-a"}': '0+1x20',
+      [K.ivpAuditFail]: '0+1x20',
+      [K.vpolAuditFail]: '0+1x20',
+      [K.ivpDenyPass]: '0+1x20',
+      [K.otherTeamDenyFail]: '0+1x20',
+      [K.otherCustomerDenyFail]: '0+1x20',
+      [K.vpolBackgroundFail]: '0+1x20',
     },
     evalTime: '15m',
-    expected: [
-      {
-        labels: { ...ALERT_LABELS, severity: 'critical', policy_name: 'scb-example-signed-images' },
-        annotations: {
-          summary: 'Kyverno refused unverified images under policy scb-example-signed-images',
-          description:
-            "10 image verifications failed in the last 10m under scb-example-signed-images; those pods were not admitted. Check that the image was released by the customer's workflow and is referenced by digest.",
-        },
-      },
-    ],
+    expected: [],
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
-    name: "passes of our policy, and failures of another team's policy, stay quiet",
-    series: {
-      'kyverno_image_validating_policy_results_total{policy_name="scb-example-signed-images", result="pass", policy_validation_mode="enforce", execution_cause="admission_request"}': '0+1x20',
-      'kyverno_image_validating_policy_results_total{policy_name="team-b-signatures", result="fail", policy_validation_mode="enforce", execution_cause="admission_request"}': '0+1x20',
-      'kyverno_policy_results_total{policy_name="scb-example-signed-images", rule_name="check-labels", rule_result="fail", rule_type="validate", policy_validation_mode="enforce", rule_execution_cause="admission_request", resource_namespace="production-a"}': '0+1x20',
-    },
+    name: 'ClusterPolicy refusals after the flip: verifyImages (labelled "audit" by Kyverno) and the rule-4 validate rule',
+    scenario: 'cpol-enforce',
+    series: { [K.cpolVerifyFail]: '0+1x20', [K.cpolAllowedEnforceFail]: '0+1x20' },
+    evalTime: '15m',
+    expected: [refused('scb-example-allowed-images', 10), refused('scb-example-verify-images', 10)],
+  },
+  {
+    alert: 'SupplyChainImageVerificationFailed',
+    name: 'ClusterPolicy in the soft period: verifyImages and audit-mode rule-4 failures refuse nothing and stay quiet',
+    scenario: 'cpol-audit',
+    series: { [K.cpolVerifyFail]: '0+1x20', [K.cpolAllowedAuditFail]: '0+1x20', [K.cpolAllowedEnforcePass]: '0+1x20' },
     evalTime: '15m',
     expected: [],
   },
@@ -192,58 +255,72 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
-    name: 'audit-mode failures during the soft period',
-    series: {
-      'kyverno_policy_results_total{policy_name="scb-example-signed-images", rule_name="verify-signature", rule_result="fail", rule_type="imageVerify", policy_validation_mode="audit", rule_execution_cause="admission_request", resource_namespace="production-a"}': '0+1x70',
-    },
+    name: 'Audit-mode failures of both CEL policies during the soft period',
+    series: { [K.ivpAuditFail]: '0+1x70', [K.vpolAuditFail]: '0+1x70' },
     evalTime: '65m',
-    expected: [
-      {
-        labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-signed-images' },
-        annotations: {
-          summary: 'Images that would be refused after the flip on 2026-10-01 (policy scb-example-signed-images)',
-          description:
-            '60 image verifications failed in audit mode in the last hour. The policies enforce from 2026-10-01: release these images through the signing workflow before then, or the flip will refuse them.',
-        },
-      },
-    ],
+    expected: [wouldRefuse('scb-example-allowed-images', 60), wouldRefuse('scb-example-verify-images', 60)],
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
-    name: 'audit-mode passes stay quiet',
-    series: {
-      'kyverno_image_validating_policy_results_total{policy_name="scb-example-signed-images", result="pass", policy_validation_mode="audit", execution_cause="admission_request"}': '0+1x70',
-    },
+    name: 'Audit-mode passes and Deny-mode failures stay quiet',
+    series: { [K.ivpAuditPass]: '0+1x70', [K.ivpDenyFail]: '0+1x70', [K.vpolDenyFail]: '0+1x70' },
     evalTime: '65m',
     expected: [],
   },
   {
-    alert: 'SupplyChainUnverifiedRunningImage',
-    name: "a background scan finds a running pod whose image fails the signature policy",
-    series: {
-      'kyverno_image_validating_policy_results_total{policy_name="scb-example-signed-images", result="fail", policy_validation_mode="audit", execution_cause="background_scan"}': '0+1x30',
-    },
-    evalTime: '20m',
+    alert: 'SupplyChainAuditModeVerificationFailures',
+    name: 'ClusterPolicy soft period: verifyImages and rule-4 audit failures',
+    scenario: 'cpol-audit',
+    series: { [K.cpolVerifyFail]: '0+1x70', [K.cpolAllowedAuditFail]: '0+1x70', [K.cpolAllowedEnforceFail]: '0+1x70' },
+    evalTime: '65m',
+    expected: [wouldRefuse('scb-example-allowed-images', 60), wouldRefuse('scb-example-verify-images', 60)],
+  },
+  {
+    alert: 'SupplyChainAuditModeVerificationFailures',
+    name: 'ClusterPolicy after the flip: an enforcing verifyImages policy, labelled "audit" by Kyverno, is not taken for audit',
+    scenario: 'cpol-enforce',
+    series: { [K.cpolVerifyFail]: '0+1x70', [K.cpolAllowedEnforceFail]: '0+1x70' },
+    evalTime: '65m',
+    expected: [],
+  },
+  {
+    alert: 'SupplyChainAuditModeVerificationFailures',
+    name: 'ClusterPolicy after the flip: a rule-4 policy still in audit is a stale policy',
+    scenario: 'cpol-enforce',
+    series: { [K.cpolAllowedAuditFail]: '0+1x70' },
+    evalTime: '65m',
     expected: [
       {
-        labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-signed-images' },
+        labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-allowed-images' },
         annotations: {
-          summary: 'Running pods with images not verified under scb-example-signed-images',
+          summary: 'Images that would be refused after the flip on 2026-10-01 (policy scb-example-allowed-images)',
           description:
-            "Kyverno's background scan found running pods whose images did not pass scb-example-signed-images in the last 2h: they were admitted before the policy, during a webhook outage (failurePolicy Ignore) or in audit mode, and do not run a digest signed by the release workflow. See the PolicyReports in the production namespaces.",
+            "60 admission checks failed in audit mode in the last hour, but this customer's policies should enforce (since 2026-10-01): a policy in the cluster is still rendered in audit. Re-synthesize and apply the bundle.",
         },
       },
     ],
+  },
+  {
+    alert: 'SupplyChainUnverifiedRunningImage',
+    name: 'background scans find running pods failing the signature policy and rule 4',
+    series: { [K.ivpBackgroundFail]: '0+1x30', [K.vpolBackgroundFail]: '0+1x30' },
+    evalTime: '20m',
+    expected: [unverifiedRunning('scb-example-allowed-images'), unverifiedRunning('scb-example-verify-images')],
   },
   {
     alert: 'SupplyChainUnverifiedRunningImage',
     name: 'background passes and admission-time failures stay quiet',
-    series: {
-      'kyverno_policy_results_total{policy_name="scb-example-signed-images", rule_name="verify-signature", rule_result="pass", rule_type="imageVerify", policy_validation_mode="enforce", rule_execution_cause="background_scan", resource_namespace="production-a"}': '0+1x30',
-      'kyverno_image_validating_policy_results_total{policy_name="scb-example-signed-images", result="fail", policy_validation_mode="enforce", execution_cause="admission_request"}': '0+1x30',
-    },
+    series: { [K.ivpBackgroundPass]: '0+1x30', [K.ivpDenyFail]: '0+1x30', [K.vpolDenyFail]: '0+1x30' },
     evalTime: '20m',
     expected: [],
+  },
+  {
+    alert: 'SupplyChainUnverifiedRunningImage',
+    name: 'ClusterPolicy: a background scan fails verifyImages',
+    scenario: 'cpol-enforce',
+    series: { [K.cpolVerifyBackgroundFail]: '0+1x30', [K.cpolVerifyFail]: '0+1x30' },
+    evalTime: '20m',
+    expected: [unverifiedRunning('scb-example-verify-images')],
   },
   {
     alert: 'SupplyChainRescannerNotSucceeding',
@@ -339,9 +416,9 @@ function promtoolTests(cases: readonly AlertCase[]) {
   }));
 }
 
-function synthesizedRule(): Record<string, any> {
+function synthesizedRule(scenario: Scenario = 'ivp-audit'): Record<string, any> {
   const chart = new Chart(Testing.app(), 'test');
-  new SupplyChainAlerts(chart, 'alerts', { customer, enforcement });
+  new SupplyChainAlerts(chart, 'alerts', SCENARIOS[scenario]);
   const [rule] = chart.toJson();
   return rule;
 }
@@ -379,10 +456,20 @@ describe('monitoring alert rules', () => {
       assert.ok(CASES.some((entry) => entry.alert === alert && entry.expected.length > 0), `${alert} has no case that fires`);
       assert.ok(CASES.some((entry) => entry.alert === alert && entry.expected.length === 0), `${alert} has no case that stays quiet`);
     }
-    const { dir, file } = writeRuleFile(synthesizedRule().spec.groups);
-    writeFileSync(join(dir, 'tests.yaml'), stringify({ rule_files: [file], evaluation_interval: '1m', tests: promtoolTests(CASES) }));
-    const result = promtool(['test', 'rules', 'tests.yaml'], dir);
-    assert.equal(result.status, 0, result.output);
+    // The Kyverno alerts are rendered per engine: each must fire on a case of both engines.
+    for (const alert of ['SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures', 'SupplyChainUnverifiedRunningImage']) {
+      for (const engine of ['ivp', 'cpol']) {
+        assert.ok(CASES.some((entry) => entry.alert === alert && (entry.scenario ?? 'ivp-audit').startsWith(engine) && entry.expected.length > 0), `${alert} never fires on ${engine}`);
+      }
+    }
+    for (const scenario of Object.keys(SCENARIOS) as Scenario[]) {
+      const cases = CASES.filter((entry) => (entry.scenario ?? 'ivp-audit') === scenario);
+      assert.ok(cases.length > 0, `no case for ${scenario}`);
+      const { dir, file } = writeRuleFile(synthesizedRule(scenario).spec.groups);
+      writeFileSync(join(dir, 'tests.yaml'), stringify({ rule_files: [file], evaluation_interval: '1m', tests: promtoolTests(cases) }));
+      const result = promtool(['test', 'rules', 'tests.yaml'], dir);
+      assert.equal(result.status, 0, `${scenario}:\n${result.output}`);
+    }
   });
 
   it('a quiet case can fail: promtool reports an alert that fires when none was expected', () => {

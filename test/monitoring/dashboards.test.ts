@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 import { loadCustomers } from '../../src/model/load';
 import { enforcementState } from '../../src/model/enforcement';
 import { DASHBOARD_VARIABLES, customerDashboards, dashboardUid } from '../../src/monitoring/dashboards';
 import { KNOWN_METRICS } from '../../src/monitoring/metrics';
+import { KYVERNO_SERIES } from '../support/kyverno-series';
 import { parsedCustomer } from '../support/monitoring-customer';
 import { promtool, writeRuleFile } from '../support/promtool';
 import { REPO_ROOT, TEMPLATE_CLOCK, exampleStackFiles, synthToTree } from '../support/synth-helper';
@@ -131,5 +134,56 @@ describe('monitoring dashboards', () => {
       assert.match(model.uid, /^scb-acme-/);
       assert.equal(model.id, undefined, 'no numeric id: Grafana assigns one');
     }
+  });
+
+  it('count flip readiness and the verified share on the series Kyverno really writes, per engine and mode (`promtool test rules`)', () => {
+    const K = KYVERNO_SERIES;
+    const ivp = parsedCustomer({ name: 'example' });
+    const legacy = parsedCustomer({ name: 'example', admission: { engine: 'ClusterPolicy' } });
+    const soft = new Date('2026-09-10T00:00:00Z');
+    const late = new Date('2026-11-01T00:00:00Z');
+    const panelExpr = (customer: typeof ivp, at: Date, title: RegExp) => {
+      const query = queriesOf('admission', customerDashboards(customer, enforcementState(customer, at)).admission).find((entry) => title.test(entry.panel));
+      assert.ok(query, `no panel ${title}`);
+      return substitute(query.expr, customer.name);
+    };
+    // One sample a minute for 25 hours: increase over 24h is 1440 per counter growing by 1 a minute.
+    const growing = (series: readonly string[], step = 1) => series.map((name) => ({ series: name, values: `0+${step}x1500` }));
+    const cases = [
+      {
+        name: 'IVP soft period: Audit failures of both CEL policies count; Deny failures and customer example-eu do not',
+        expr: panelExpr(ivp, soft, /Flip readiness/),
+        series: growing([K.ivpAuditFail, K.vpolAuditFail, K.ivpDenyFail, K.otherCustomerDenyFail, K.ivpAuditPass]),
+        value: 2880,
+      },
+      {
+        name: 'ClusterPolicy soft period: verifyImages (labelled "audit") and rule-4 audit failures count',
+        expr: panelExpr(legacy, soft, /Flip readiness/),
+        series: growing([K.cpolVerifyFail, K.cpolAllowedAuditFail, K.cpolAllowedEnforceFail]),
+        value: 2880,
+      },
+      {
+        name: 'ClusterPolicy after the flip: the enforcing verifyImages policy is not counted as audit; a stale rule-4 audit policy is',
+        expr: panelExpr(legacy, late, /Flip readiness/),
+        series: growing([K.cpolVerifyFail, K.cpolAllowedAuditFail, K.cpolAllowedEnforceFail]),
+        value: 1440,
+      },
+      {
+        name: 'IVP verified share: passes against passes and failures of verify-images only',
+        expr: panelExpr(ivp, late, /Verified share/),
+        series: [...growing([K.ivpDenyPass], 3), ...growing([K.ivpDenyFail, K.vpolDenyFail, K.otherCustomerDenyFail])],
+        value: 0.75,
+      },
+    ];
+    const { dir, file } = writeRuleFile([]);
+    const tests = cases.map((entry) => ({
+      name: entry.name,
+      interval: '1m',
+      input_series: entry.series,
+      promql_expr_test: [{ expr: entry.expr.replaceAll('1d', '24h'), eval_time: '25h', exp_samples: [{ labels: '{}', value: entry.value }] }],
+    }));
+    writeFileSync(join(dir, 'tests.yaml'), stringify({ rule_files: [file], evaluation_interval: '1m', tests }));
+    const result = promtool(['test', 'rules', 'tests.yaml'], dir);
+    assert.equal(result.status, 0, result.output);
   });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KubernetesClient } from '../../src/rescanner/kubernetes-client';
 import type { RescanLogger } from '../../src/rescanner/logger';
+import { SCB_METRICS } from '../../src/monitoring/metrics';
 import { runRescan, RESCAN_METRIC_NAMES, type RescanOptions } from '../../src/rescanner/rescan';
 import { clusterPods, clusterSecrets, D, GHCR_PASSWORD, replayPlan } from './cluster';
 import { readFixture, ReplayScanner, scrape, startFakeApi, startPushgateway, type FakeApi, type Pushgateway, type ScrapedSeries } from './support';
@@ -164,6 +165,10 @@ describe('rescanner end to end with a real Pushgateway', () => {
     assert.ok((one(s, 'scb_rescan_duration_seconds') ?? -1) >= 0);
     // Nothing outside the documented names.
     assert.deepEqual([...new Set(s.map((x) => x.name))].filter((n) => !RESCAN_METRIC_NAMES.includes(n)), []);
+  });
+
+  it('given the monitoring bundle\'s metric list, then the rescanner emits exactly those names (one source: a rename cannot mute an alert)', () => {
+    assert.deepEqual([...RESCAN_METRIC_NAMES].sort(), Object.values(SCB_METRICS).sort());
   });
 
   it('given images that stopped running, when the next run pushes, then their series are gone (group replaced, not merged)', async () => {
