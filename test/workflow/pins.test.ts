@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KYVERNO_CHART } from '../../src/admission/kyverno-values';
+import { REPO_ROOT } from '../support/synth-helper';
 import { describe, it } from 'node:test';
 import { ACTION_PINS, COMPROMISED_TRIVY_VERSIONS, MIN_VERIFIER_COSIGN_VERSION, TOOL_VERSIONS, assertTrivyVersionTrusted } from '../../src/workflow/pins';
 import { releaseWorkflow } from '../../src/workflow/release-workflow';
@@ -54,5 +58,18 @@ describe('the compromised-Trivy refusal', () => {
       assert.doesNotThrow(() => assertTrivyVersionTrusted(version));
       assert.doesNotThrow(() => releaseWorkflow(customer, { ...TOOL_VERSIONS, trivy: version }));
     }
+  });
+});
+
+describe('versions written outside TypeScript', () => {
+  // A Dockerfile and a Go module cannot import the pin table, so a test holds them to it.
+  it('builds the rescanner image with the same Trivy the workflow and the Trivy server use', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    assert.equal(`v${/^ARG TRIVY_VERSION=(\S+)$/m.exec(dockerfile)?.[1]}`, TOOL_VERSIONS.trivy);
+  });
+
+  it('builds the Kyverno CLI of the tests at the app version of the chart the bundle installs', () => {
+    const goMod = readFileSync(join(REPO_ROOT, 'tools', 'kyverno', 'go.mod'), 'utf8');
+    assert.equal(/^require github\.com\/kyverno\/kyverno (\S+)$/m.exec(goMod)?.[1], KYVERNO_CHART.appVersion);
   });
 });
