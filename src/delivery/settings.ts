@@ -1,3 +1,4 @@
+import { KYVERNO_NAMESPACE } from '../admission/kyverno-values';
 import { LineCounter, parse, parseDocument } from 'yaml';
 import { configFieldErrors } from '../model/config-errors';
 import { z } from 'zod';
@@ -39,7 +40,7 @@ export const deliverySettingsSchema = z.strictObject({
        * Namespace Kyverno is installed into.
        * @default "kyverno"
        */
-      kyvernoNamespace: z.string({ error: 'expected a namespace name' }).regex(DNS_LABEL, { error: 'is not a namespace name (a DNS-1123 label such as "kyverno")' }).default('kyverno'),
+      kyvernoNamespace: z.string({ error: 'expected a namespace name' }).regex(DNS_LABEL, { error: 'is not a namespace name (a DNS-1123 label such as "kyverno")' }).default(KYVERNO_NAMESPACE),
     }, { error: 'expected a mapping with context or kyvernoNamespace' })
     .prefault({}),
   github: z
