@@ -344,7 +344,7 @@ describe('pulumi program: bad stack config', () => {
       // The line is that of the committed stack file, which the program reads beside the config.
       assert.equal(
         error.message,
-        'invalid stack configuration:\n  stacks/Pulumi.acme.yaml:14:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
+        'invalid stack configuration:\n  stacks/Pulumi.acme.yaml:16:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
       );
       return true;
     });
