@@ -8,6 +8,14 @@ import {
   signatureFormat,
   signingIdentity,
 } from '../model/supply-chain-contract';
+import { type VulnerabilityRule, riskExpiresAt, severityPhrase, vulnerabilityRule } from '../vulnerability-rule';
+
+/** The accepted risks, one bullet each, with the instant they stop counting. */
+function acceptedRiskLines(rule: VulnerabilityRule): string[] {
+  return rule.acceptedRisks.map(
+    (risk) => `  - Accepted risk \`${risk.cve}\`${risk.image ? ` (only \`${risk.image}\`)` : ''}: ${risk.reason} Owner ${risk.owner}; counts until ${riskExpiresAt(risk)}.`,
+  );
+}
 
 
 /** First line of every customer README. */
@@ -35,6 +43,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
   const identity = signingIdentity(customer);
   const commands = cosignVerifyCommands(customer);
   const format = signatureFormat(customer);
+  const rule = vulnerabilityRule(customer);
   const today = at.toISOString().slice(0, 10);
   const modeLine =
     enforcement.source === 'override'
@@ -65,7 +74,9 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     `- Engine: Kyverno \`${customer.admission.engine}\`; signatures are read in the \`${format}\` format.`,
     `- Namespaces: ${customer.admission.namespaces.map((glob) => `\`${glob}\``).join(', ')}.`,
     `- Images: ${imageReferencePatterns(customer).map((glob) => `\`${glob}\``).join(', ')}.`,
-    `- Each such image must be signed keylessly by the release workflow below, and carry a CycloneDX SBOM attestation (\`${PREDICATE_TYPES.sbom}\`) and a vulnerability scan attestation (\`${PREDICATE_TYPES.vulnerabilityScan}\`) no older than ${customer.scan.maxAge}; a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago blocks it.`,
+    `- Each such image must be signed keylessly by the release workflow below, and carry a CycloneDX SBOM attestation (\`${PREDICATE_TYPES.sbom}\`) and a vulnerability scan attestation (\`${PREDICATE_TYPES.vulnerabilityScan}\`) no older than ${customer.scan.maxAge}.`,
+    `- The vulnerability rule (the release job, admission, the deploy gate and the rescanner's alerts apply the same one): a ${severityPhrase(rule)} vulnerability${rule.fixableOnly ? ' with a fixed version' : ''} published more than ${rule.graceDays} days ago blocks the image, unless it is an accepted risk below.`,
+    ...acceptedRiskLines(rule),
     `- Running images older than ${customer.staleness.maxImageAgeDays} days are reported as stale; the in-cluster rescan runs on \`${customer.scan.rescanSchedule}\`.`,
     '',
     '## Signing identity',

@@ -64,7 +64,7 @@ export function admissionPolicy(customer: Customer, at: Date): AdmissionPolicy {
     branch: customer.github.branch,
     workflowPath: identity.workflowPath,
     exemptions: allowlistExemptions(customer, at),
-    scan: { maxAge: customer.scan.maxAge, criticalGraceDays: customer.scan.criticalGraceDays },
+    scan: { maxAge: customer.scan.maxAge, vulnerabilities: customer.vulnerabilities },
     enforcement: enforcementState(customer, at),
   };
 }
@@ -169,14 +169,14 @@ export function judgeImage(verification: ImageVerification, policy: AdmissionPol
     if (verifiedScans.length === 0) {
       rules.push(artifactRule('scan', verification.attestations.vuln, policy, () => undefined, 'attest the vulnerability scan (cosign attest --type vuln) in the release workflow'));
     } else {
-      for (const artifact of verifiedScans) scans.push(judgeScan(artifact.scan!, policy.scan, at));
+      for (const artifact of verifiedScans) scans.push(judgeScan(artifact.scan!, policy.scan, at, verification.digestReference));
       const problems = scans.flatMap((judgement) => judgement.problems);
       if (problems.length === 0) {
-        rules.push(rule('scan', 'pass', `${verifiedScans.length} verified scan${verifiedScans.length > 1 ? 's' : ''}, fresh, no CRITICAL past ${policy.scan.criticalGraceDays} days`));
+        rules.push(rule('scan', 'pass', `${verifiedScans.length} verified scan${verifiedScans.length > 1 ? 's' : ''}, fresh, nothing the vulnerability rule refuses`));
       } else {
         const blocking = scans.flatMap((judgement) => judgement.criticals).find((critical) => critical.blocking);
         const fix = blocking
-          ? `fix ${blocking.id} in ${blocking.package}${blocking.fixedVersion ? ` (upgrade to ${blocking.fixedVersion})` : ' (no fixed version yet: allowlist or mitigate)'} and rebuild`
+          ? `fix ${blocking.id} in ${blocking.package}${blocking.fixedVersion ? ` (upgrade to ${blocking.fixedVersion})` : ' (no fixed version yet: accept the risk with an owner and an expiry, or mitigate)'} and rebuild`
           : 'rescan the image and attest the new scan';
         rules.push(rule('scan', 'fail', problems.join('; '), fix));
       }

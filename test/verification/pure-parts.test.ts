@@ -75,7 +75,7 @@ describe('predicate summaries', () => {
 });
 
 describe('judgeScan (rule 3)', () => {
-  const rule = { maxAge: '168h', criticalGraceDays: 7 };
+  const rule = { maxAge: '168h', vulnerabilities: { severity: 'CRITICAL' as const, graceDays: 7, fixableOnly: false, acceptedRisks: [] } };
   const report = (published: string | undefined) => ({
     Results: [{ Vulnerabilities: [{ VulnerabilityID: 'CVE-1', PkgName: 'p', Severity: 'CRITICAL', FixedVersion: '2', ...(published ? { PublishedDate: published } : {}) }] }],
   });

@@ -118,16 +118,17 @@ describe('the release workflow', () => {
 
   it('fails on the scan before installing cosign, let alone signing', () => {
     const names = steps(release(variants.ghcr)).map((step) => step.name);
-    const gate = names.findIndex((name) => name.startsWith('Fail on fixable HIGH or CRITICAL'));
+    const gate = names.findIndex((name) => name.startsWith('Apply the vulnerability rule'));
     assert.ok(gate >= 0);
     assert.ok(gate < names.indexOf('Install cosign'));
-    assert.match(runOf(release(variants.ghcr), 'Fail on'), /^trivy image --exit-code 1 --ignore-unfixed --severity HIGH,CRITICAL /);
+    assert.match(runOf(release(variants.ghcr), 'Apply the vulnerability rule'), /jq -r --arg image "\$\{IMAGE\}@\$\{DIGEST\}"/);
   });
 
-  it('takes the failing severities and the fixable-only switch from the customer', () => {
-    const run = runOf(release(variants['github-attestations']), 'Fail on');
-    assert.match(run, /--severity CRITICAL /);
-    assert.ok(!run.includes('--ignore-unfixed'));
+  it('takes the blocking severities and the fixable-only switch from the customer\'s one rule', () => {
+    const run = runOf(release(variants['github-attestations']), 'Apply the vulnerability rule');
+    assert.match(run, /def blocking: \["HIGH","CRITICAL"\];/);
+    assert.match(run, /select\(\(\.FixedVersion \/\/ ""\) != ""\)/);
+    assert.doesNotMatch(runOf(release(variants.ghcr), 'Apply the vulnerability rule'), /FixedVersion \/\/ ""\) != ""/);
   });
 
   it('attests the SBOM as cyclonedx and the scan as vuln in cosign-vuln format', () => {
