@@ -35,6 +35,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'pulumi up|preview every customer stack, N at a time, with a summary (needs the Pulumi CLI)',
     run: async (argv) => (await import('./fleet-command')).fleetCommand(argv),
   },
+  inspect: {
+    summary: 'verify an image\'s signatures and attestations and say whether the customer would admit it',
+    run: async (argv) => (await import('./inspect-command')).inspectCommand(argv),
+  },
   'flip-check': {
     summary: 'list the workloads a customer\'s policies would refuse after the flip (from PolicyReports)',
     run: async (argv) => (await import('./flip-check-command')).flipCheckCommand(argv),
@@ -52,7 +56,7 @@ ${Object.entries(SUBCOMMANDS)
 
 Run "scb <command> --help" for the options of a command.
 
-Exit codes: 0 ok, 1 invalid input, 2 usage error.
+Exit codes: 0 ok, 1 invalid input, 2 usage error (each command's --help lists its own).
 `;
 
 export async function main(argv: string[]): Promise<number> {
