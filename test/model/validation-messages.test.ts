@@ -40,7 +40,7 @@ describe('customer validation messages', () => {
 
   it('reports an unknown top-level field that resembles nothing', () => {
     assert.deepEqual(errorsFor(validCustomer({ colour: 'blue' })), [
-      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities. Fix: remove it.',
+      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities, dependencyUpdates. Fix: remove it.',
     ]);
   });
 
