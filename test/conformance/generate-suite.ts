@@ -141,22 +141,37 @@ function readEnv(file: string): Map<string, string> {
   return values;
 }
 
-/** The conformance customer's description (the value of `supply-chain:customer`). */
-export function conformanceDescription(registry: string, engine: Engine, allowlisted: string, mode?: Mode): Record<string, unknown> {
+/** Dates of the conformance customer; the live suite (test/e2e) shifts them relative to now. */
+export interface ConformanceDates {
+  /** @default '2026-01-01' */
+  readonly onboardedAt?: string;
+  /** @default 30 */
+  readonly softDays?: number;
+  /** The allowlist entry's last review. @default '2026-01-01' */
+  readonly lastReviewed?: string;
+}
+
+/**
+ * The conformance customer's description (the value of `supply-chain:customer`); `mode` writes
+ * the `enforcement.mode` override (for `scb inspect`'s stack file, helpers/inspect.sh).
+ */
+export function conformanceDescription(registry: string, engine: Engine, allowlisted: string, mode?: Mode, dates: ConformanceDates = {}): Record<string, unknown> {
   return {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', workflow: 'release.yml', branch: 'main' },
     image: `${registry}/acme/services`,
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['production-*'] },
-    enforcement: { onboardedAt: '2026-01-01', softDays: 30, ...(mode ? { mode } : {}) },
-    allowlist: [{ image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: '2026-01-01' }],
+    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30, ...(mode ? { mode } : {}) },
+    allowlist: [
+      { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
+    ],
   };
 }
 
 /** The conformance customer, validated by the real loader. */
-export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string): Customer {
-  const loaded = customerFromDescription(conformanceDescription(registry, engine, allowlisted), 'conformance (generated)', 'acme');
+export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}): Customer {
+  const loaded = customerFromDescription(conformanceDescription(registry, engine, allowlisted, undefined, dates), 'conformance (generated)', 'acme');
   if (!loaded.customer) throw new Error(`conformance customer invalid: ${JSON.stringify(loaded.errors)}`);
   return loaded.customer;
 }

@@ -113,6 +113,13 @@ describe('monitoring runtime', () => {
       pushgateway: 'http://prometheus-pushgateway.monitoring.svc:9091',
       concurrency: 4,
       productionNamespaces: '^(?:production-.*)$',
+      signingIdentity: {
+        issuer: 'https://token.actions.githubusercontent.com',
+        subject: 'https://github.com/example-org/shop/.github/workflows/release.yml@refs/heads/main',
+        trigger: 'push',
+        repository: 'example-org/shop',
+      },
+      signatureFormat: 'sigstore-bundle',
     });
     // The very parser `scb rescan` runs accepts what the ConfigMap holds.
     assert.doesNotThrow(() => requireComplete(parseRescannerConfig(JSON.parse(configMap.data['rescanner.json']))));
