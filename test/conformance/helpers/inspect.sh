@@ -29,12 +29,18 @@ scb_inspect_rows() {
     ran=1
     out="$dir/inspect"
     mkdir -p "$out"
-    # Three at a time: each run waits mostly on the registry and cosign.
+    # Three at a time: each run waits mostly on the registry and cosign. Only these jobs are
+    # waited for (the registry, TSA and TUF servers are background jobs of this shell too).
+    local pids=() pid
     while IFS=$'\t' read -r name index image; do
       _scb_inspect "$out/$name.$index" "$dir/stacks/Pulumi.acme.yaml" "$image" &
-      while [ "$(jobs -rp | wc -l)" -ge 3 ]; do wait -n; done
+      pids+=("$!")
+      if [ "${#pids[@]}" -ge 3 ]; then
+        wait "${pids[0]}" || true
+        pids=("${pids[@]:1}")
+      fi
     done < <("$PY" "$HERE/helpers/matrix.py" inspect-jobs "$dir")
-    wait
+    for pid in "${pids[@]}"; do wait "$pid" || true; done
     "$PY" "$HERE/helpers/matrix.py" inspect "$dir" "$out" >>"$rows"
   done
   if [ "$ran" = 0 ]; then
