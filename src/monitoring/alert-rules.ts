@@ -67,7 +67,7 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
   const accepted = `(${SCB_METRICS.acceptedRiskExpiry}{${scb}} > time())`;
   const vulnerable = (severity: 'CRITICAL' | 'HIGH'): AlertRule => ({
     alert: 'SupplyChainVulnerableRunningImage',
-    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nunless on (cluster, customer, vulnerability_id)\n${accepted}\nand on (${joinLabels})\n${runningInProduction}`,
+    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nunless on (${joinLabels}, vulnerability_id)\n${accepted}\nand on (${joinLabels})\n${runningInProduction}`,
     for: '5m',
     // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
     labels: { ...labels(customer.monitoring.pageSeverities.includes(severity) ? 'critical' : 'warning'), vulnerability_severity: '{{ $labels.severity }}' },

@@ -44,7 +44,7 @@ export const SCB_METRICS = {
   imageSignatureVerified: 'scb_image_signature_verified',
   /** 1 when the digest's required attestations verified against the customer's identity, 0 when not; absent when not checked. */
   imageAttestationsVerified: 'scb_image_attestations_verified',
-  /** Accepted risks (`vulnerability_id`, `owner`): when the acceptance expires (seconds since the epoch). */
+  /** A finding of a running digest covered by an accepted risk (`image, digest, vulnerability_id, owner`): when the acceptance lapses. */
   acceptedRiskExpiry: 'scb_accepted_risk_expiry_timestamp_seconds',
   /** The Trivy server's vulnerability DB `UpdatedAt` (seconds since the epoch), from its /version endpoint. */
   trivyDbUpdated: 'scb_trivy_db_updated_timestamp_seconds',

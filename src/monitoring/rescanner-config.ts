@@ -32,6 +32,13 @@ export function rescannerConfig(customer: Customer, options: RescannerConfigOpti
     productionNamespaces: `^(?:${namespaceRegex(customer.admission.namespaces)})$`,
     signingIdentity: (({ issuer, subject, trigger, repository }) => ({ issuer, subject, trigger, repository }))(signingIdentity(customer)),
     signatureFormat: signatureFormat(customer),
+    acceptedRisks: customer.vulnerabilities.acceptedRisks.map((risk) => ({
+      cve: risk.cve,
+      owner: risk.owner,
+      expires: risk.expires,
+      reason: risk.reason,
+      ...(risk.image !== undefined ? { image: risk.image } : {}),
+    })),
     allowlist: customer.allowlist.map((entry) => ({
       image: entry.image,
       owner: entry.owner,

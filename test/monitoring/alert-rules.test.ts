@@ -140,8 +140,8 @@ const CASES: AlertCase[] = [
       [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0001", severity="CRITICAL", package="openssl", fixed=""}`]: '1x15',
       [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0009", severity="CRITICAL", package="glibc", fixed=""}`]: '1x15',
       // Accepted until 100000 s (far ahead of the 10m eval) and until 60 s (lapsed by then).
-      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, vulnerability_id="CVE-2026-0001", owner="team-shop"}`]: '100000x15',
-      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, vulnerability_id="CVE-2026-0009", owner="team-shop"}`]: '60x15',
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0001", owner="team-shop"}`]: '100000x15',
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0009", owner="team-shop"}`]: '60x15',
       [PROD('sha256:aa')]: '1x15',
     },
     evalTime: '10m',

@@ -107,6 +107,7 @@ describe('monitoring runtime', () => {
       customer: 'example',
       cluster: 'example',
       maxImageAgeDays: 30,
+      acceptedRisks: [],
       allowlist: [],
       trivyServer: 'http://trivy-server.supply-chain-monitoring.svc:4954',
       trivyTokenFile: '/var/run/secrets/scb/trivy/token',
