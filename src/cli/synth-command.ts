@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomerValidationError, formatFieldError, loadCustomers } from '../model/load';
 import { synthesize } from '../synth/synthesize';
+import { placeholderImageProblems } from '../monitoring/image-pins';
 import { parseArgs } from 'node:util';
 import { customerFiles, progressReporter, resolveClock, withUsageErrors } from './args';
 import { EXIT, UsageError } from './main';
@@ -71,6 +72,12 @@ export async function synthCommand(argv: string[]): Promise<number> {
     if (!(error instanceof CustomerValidationError)) throw error;
     for (const problem of error.errors) process.stderr.write(`error: ${formatFieldError(problem)}\n`);
     process.stderr.write(`${error.errors.length} problem${error.errors.length === 1 ? '' : 's'} found; nothing was written to ${outDir}/.\n`);
+    return EXIT.invalidInput;
+  }
+  const unpinned = customers.flatMap(placeholderImageProblems);
+  if (unpinned.length > 0) {
+    for (const problem of unpinned) process.stderr.write(`error: ${formatFieldError(problem)}\n`);
+    process.stderr.write(`${unpinned.length} problem${unpinned.length === 1 ? '' : 's'} found; nothing was written to ${outDir}/.\n`);
     return EXIT.invalidInput;
   }
   const progress = progressReporter(customers.length);
