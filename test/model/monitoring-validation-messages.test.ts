@@ -123,7 +123,7 @@ describe('customer validation messages: monitoring', () => {
       `${FILE}:11:7: monitoring.concurrency: 64 must be at most 32; the Trivy server is a single replica.`,
     ]);
     assert.deepEqual(errorsFor({ concurrency: '4' }), [
-      `${FILE}:11:7: monitoring.concurrency: found "4"; expected a whole number of parallel scans.`,
+      `${FILE}:11:7: monitoring.concurrency: found "4"; expected a whole number of parallel scans. Fix: remove the quotes (concurrency: 4); in quotes YAML reads a number as text.`,
     ]);
   });
 
