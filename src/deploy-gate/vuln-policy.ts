@@ -2,15 +2,9 @@ import type { Customer } from '../model/customer';
 import { PREDICATE_TYPES } from '../model/supply-chain-contract';
 import { regoVulnerabilityRule, vulnerabilityRule } from '../vulnerability-rule';
 
-const NANOSECONDS = { h: 3_600_000_000_000n, m: 60_000_000_000n, s: 1_000_000_000n } as const;
+import { goDurationNanoseconds } from '../contract';
 
-/** A Go duration of hours, minutes and seconds (the schema's form, e.g. `168h`, `1h30m`) in nanoseconds. */
-export function goDurationNanoseconds(duration: string): bigint {
-  const match = /^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/.exec(duration);
-  if (!match || duration === '') throw new Error(`"${duration}" is not a Go duration of hours, minutes and seconds`);
-  const [, hours = '0', minutes = '0', seconds = '0'] = match;
-  return BigInt(hours) * NANOSECONDS.h + BigInt(minutes) * NANOSECONDS.m + BigInt(seconds) * NANOSECONDS.s;
-}
+export { goDurationNanoseconds };
 
 /**
  * The Rego policy `cosign verify-attestation --type vuln --policy` evaluates against every

@@ -1,3 +1,4 @@
+import { shellQuote } from '../contract';
 import type { Customer } from '../model/customer';
 import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
 import {
@@ -16,15 +17,11 @@ function acceptedRiskLines(rule: VulnerabilityRule): string[] {
   );
 }
 
-/** Quotes a value for a POSIX shell, so the printed commands paste safely. */
-function shellQuote(value: string): string {
-  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
-/** The cosign commands that check an image by hand exactly as admission does. */
-/** First line of every customer README; also how synth recognises a folder it generated. */
+/** First line of every customer README. */
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
 
+/** The cosign commands that check an image by hand exactly as admission does. */
 export function cosignVerifyCommands(customer: Customer): { signature: string; sbom: string; vulnerabilityScan: string } {
   const identity = signingIdentity(customer);
   const image = `${customer.image}@sha256:DIGEST`;

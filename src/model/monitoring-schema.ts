@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIGEST_PINNED_IMAGE, DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE } from '../contract';
 
 /**
  * The `monitoring` section of a customer description: where the in-cluster rescanner pushes its
@@ -6,13 +7,6 @@ import { z } from 'zod';
  * a default, so existing customer files stay valid.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** A Kubernetes label value (the `release` label kube-prometheus-stack selects rules by). */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-/** A Secret name: a DNS-1123 subdomain. */
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DIGEST_PINNED_IMAGE =
-  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
 
 /** The Pushgateway kube-prometheus-stack users typically install next to Prometheus. */
 export const DEFAULT_PUSHGATEWAY_URL = 'http://prometheus-pushgateway.monitoring.svc:9091';

@@ -1,6 +1,17 @@
 import { z } from 'zod';
-import { KYVERNO_NAMESPACE } from '../admission/kyverno-values';
-import { MONITORING_NAMESPACE } from '../monitoring/labels';
+import {
+  ADMISSION_ENGINE_DESCRIPTORS,
+  ADMISSION_ENGINE_NAMES,
+  BRANCH_NAME,
+  DEFAULT_ADMISSION_ENGINE,
+  DEFAULT_REVIEW_INTERVAL_DAYS,
+  DEPLOY_GATE_WORKFLOW,
+  DIGEST_PINNED_IMAGE,
+  DNS_LABEL,
+  GO_DURATION,
+  SYSTEM_NAMESPACES,
+  goDurationSeconds,
+} from '../contract';
 import { maxCronIntervalSeconds } from './cron-schedule';
 import { globMatches } from './globs';
 import { uncoveredReleaseReferences } from './image-references';
@@ -16,7 +27,6 @@ import { monitoringSchema } from './monitoring-schema';
  * that nested defaults apply too.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const GITHUB_REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
 const WORKFLOW_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
@@ -25,7 +35,7 @@ const WORKFLOW_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
  * character set already keeps out what `git check-ref-format` refuses anywhere (control
  * characters, space, `~^:?*[\\`, `@{`); `gitRefProblem` checks the rest.
  */
-const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const BRANCH = BRANCH_NAME;
 
 /** What `git check-ref-format --branch` would refuse in a name that passes BRANCH, if anything. */
 export function gitRefProblem(branch: string): string | undefined {
@@ -39,23 +49,15 @@ export function gitRefProblem(branch: string): string | undefined {
   return undefined;
 }
 
-/**
- * Namespaces that must never be production namespaces: rule 4 would refuse the pods of the
- * control plane, of Kyverno and of this bundle's own rescanner and Trivy server, none of which
- * are the customer's signed images.
- */
-export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE];
+export { SYSTEM_NAMESPACES, DEFAULT_REVIEW_INTERVAL_DAYS };
 /** The shortest scan age admission may demand: shorter, nearly every running image's scan is too old. */
 const MIN_SCAN_MAX_AGE_SECONDS = 3600;
 /** OCI distribution-spec repository: a registry host, then lower-case path components. */
 const IMAGE_REPOSITORY =
   /^(?<registry>[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?)\/(?<path>[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*)*)$/;
-const DIGEST_PINNED_IMAGE =
-  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
 /** Kubernetes-style glob: letters, digits, `-`, `.` and `*`/`?` wildcards. */
 const NAMESPACE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/;
 const IMAGE_GLOB = /^[A-Za-z0-9.:/_@*?-]+$/;
-const GO_DURATION = /^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/;
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
 
 /** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
@@ -101,11 +103,6 @@ const cronExpression = z.string({ error: 'expected a five-field cron expression,
   }
 });
 
-function goDurationSeconds(value: string): number {
-  const match = GO_DURATION.exec(value);
-  return match ? (Number(/([0-9]+)h/.exec(value)?.[1] ?? 0) * 60 + Number(/([0-9]+)m/.exec(value)?.[1] ?? 0)) * 60 + Number(/([0-9]+)s/.exec(value)?.[1] ?? 0) : NaN;
-}
-
 const goDuration = z
   .string({ error: 'expected a Go duration such as "168h"' })
   .regex(GO_DURATION, { error: 'is not a Go duration; write hours, minutes and seconds such as "168h" or "90m"' })
@@ -148,7 +145,7 @@ export const githubSchema = z.strictObject({
   workflow: z
     .string({ error: 'expected a workflow file name such as "release.yml"' })
     .regex(WORKFLOW_FILE, { error: 'is not a workflow file name; give a bare file name ending in .yml or .yaml, such as "release.yml"' })
-    .refine((value) => value !== 'deploy-gate.yml', { error: 'is the file name of the generated deploy-gate workflow; choose another name, such as "release.yml"' })
+    .refine((value) => value !== DEPLOY_GATE_WORKFLOW, { error: 'is the file name of the generated deploy-gate workflow; choose another name, such as "release.yml"' })
     .default('release.yml'),
   /** Release branch whose pushes are built, signed and admitted. */
   branch: z
@@ -174,8 +171,8 @@ export const admissionSchema = z.strictObject({
    * later; `ClusterPolicy` is for clusters still on an older Kyverno.
    */
   engine: z
-    .enum(['ImageValidatingPolicy', 'ClusterPolicy'], { error: 'expected ImageValidatingPolicy (Kyverno 1.17 or later) or ClusterPolicy (older Kyverno)' })
-    .default('ImageValidatingPolicy'),
+    .enum(ADMISSION_ENGINE_NAMES, { error: `expected ${ADMISSION_ENGINE_NAMES.map((name) => ADMISSION_ENGINE_DESCRIPTORS[name].summary).join(' or ')}` })
+    .default(DEFAULT_ADMISSION_ENGINE),
   /** Image reference globs the customer's own images match; derived from `image` when absent. */
   imageReferences: z
     .array(z.string().regex(IMAGE_GLOB, { error: 'is not an image reference glob such as "ghcr.io/acme/services:*"' }), {
@@ -228,8 +225,6 @@ export const stalenessSchema = z.strictObject({
   maxImageAgeDays: positiveDays('maxImageAgeDays').default(30),
 }, { error: 'expected a mapping with maxImageAgeDays' });
 
-/** Days between reviews of an allowlist entry when the entry does not say. */
-export const DEFAULT_REVIEW_INTERVAL_DAYS = 90;
 
 export const allowlistEntrySchema = z.strictObject({
   /** The pinned image, by digest. */

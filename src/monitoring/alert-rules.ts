@@ -1,3 +1,4 @@
+import { PART_OF_LABELS, customerObjectName } from '../contract';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Customer } from '../model/customer';
@@ -247,8 +248,8 @@ export class SupplyChainAlerts extends Construct {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: {
-        name: `scb-${props.customer.name}-supply-chain`,
-        labels: { release: props.customer.monitoring.prometheusReleaseLabel, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+        name: customerObjectName(props.customer.name, 'supply-chain'),
+        labels: { release: props.customer.monitoring.prometheusReleaseLabel, ...PART_OF_LABELS },
       },
       spec: { groups: this.groups.map((group) => ({ name: group.name, rules: group.rules.map((rule) => ({ ...rule })) })) },
     });

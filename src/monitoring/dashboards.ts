@@ -1,3 +1,4 @@
+import { PART_OF_LABELS, customerObjectName } from '../contract';
 import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -25,7 +26,7 @@ export const DASHBOARD_VARIABLES = { datasource: 'datasource', cluster: 'cluster
 
 /** A dashboard uid that is stable across runs, unique per customer and at most 40 characters (Grafana's limit). */
 export function dashboardUid(customer: string, name: string): string {
-  const readable = `scb-${customer}-${name}`;
+  const readable = customerObjectName(customer, name);
   if (readable.length <= 40) return readable;
   const hash = createHash('sha256').update(`${customer}/${name}`).digest('hex').slice(0, 12);
   return `${readable.slice(0, 27)}-${hash}`;
@@ -138,9 +139,7 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
         .title(`Flip readiness: images that would be refused from ${enforcement.flipDate}`)
         .description(
           `Failures of ${verify.policy} and ${allowed.policy} recorded in audit mode over the last 24 hours. Zero before the flip date means the flip blocks nothing that ran yesterday.` +
-            (customer.admission.engine === 'ClusterPolicy' && enforcement.mode === 'enforce'
-              ? ` Kyverno labels a verifyImages ClusterPolicy "audit" whatever its failureAction, so after the flip only ${allowed.policy} is counted here.`
-              : ''),
+            uncountedInAudit([verify, allowed]),
         )
         .unit('short')
         .span(12)
@@ -312,6 +311,18 @@ export function vulnerabilityDashboard(customer: Customer): dashboard.Dashboard 
     .build();
 }
 
+/**
+ * A sentence for panels counting audit-mode results: which policies' results the metric cannot
+ * attribute to audit mode at this clock (their engine mislabels the mode), and why.
+ */
+function uncountedInAudit(sources: readonly KyvernoResultSource[]): string {
+  const uncounted = sources.filter((source) => source.modeMatcher('audit') === undefined);
+  const counted = sources.filter((source) => source.modeMatcher('audit') !== undefined);
+  if (uncounted.length === 0 || counted.length === 0) return '';
+  const caveat = uncounted.map((source) => source.modeCaveat).find((text) => text !== undefined);
+  return ` ${caveat ?? 'Kyverno does not label these results with the mode'}, so after the flip only ${counted.map((source) => source.policy).join(' and ')} is counted here.`;
+}
+
 /** Every dashboard of a customer, keyed by the short name used in its uid and ConfigMap. */
 export function customerDashboards(customer: Customer, enforcement: EnforcementState): Record<string, dashboard.Dashboard> {
   return { admission: admissionDashboard(customer, enforcement), vulnerabilities: vulnerabilityDashboard(customer) };
@@ -326,18 +337,24 @@ export interface SupplyChainDashboardsProps {
 
 /** One ConfigMap per dashboard, labelled for the Grafana sidecar and annotated with its folder. */
 export class SupplyChainDashboards extends Construct {
+  /** uid and title of every dashboard, in the order of their ConfigMaps. */
+  readonly dashboards: readonly { readonly uid: string; readonly title: string }[];
+
   constructor(scope: Construct, id: string, props: SupplyChainDashboardsProps) {
     super(scope, id);
+    const dashboards: { uid: string; title: string }[] = [];
+    this.dashboards = dashboards;
     for (const [name, model] of Object.entries(customerDashboards(props.customer, props.enforcement))) {
+      dashboards.push({ uid: model.uid ?? '', title: model.title ?? name });
       new ApiObject(this, name, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: {
           name: `scb-dashboard-${name}`,
-          labels: { ...GRAFANA_DASHBOARD_LABEL, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+          labels: { ...GRAFANA_DASHBOARD_LABEL, ...PART_OF_LABELS },
           annotations: { [GRAFANA_FOLDER_ANNOTATION]: GRAFANA_FOLDER },
         },
-        data: { [`scb-${props.customer.name}-${name}.json`]: `${JSON.stringify(model, null, 2)}\n` },
+        data: { [`${customerObjectName(props.customer.name, name)}.json`]: `${JSON.stringify(model, null, 2)}\n` },
       });
     }
   }

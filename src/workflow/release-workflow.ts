@@ -7,7 +7,7 @@ import {
   signatureFormat,
   signingIdentity,
 } from '../model/supply-chain-contract';
-import { WORKFLOW_YAML_OPTIONS } from '../synth/bundle';
+import { WORKFLOW_YAML_OPTIONS } from '../contract';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
 import { registryLoginSteps, registryPermissions, registryUsesOidc } from './registry-login';
 import { type VulnerabilityRule, jqVulnerabilityRule, openVexDocument, riskExpiresAt, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
