@@ -36,5 +36,10 @@ export function rescannerConfig(customer: Customer, options: RescannerConfigOpti
       lastReviewed: entry.lastReviewed,
       reviewIntervalDays: entry.reviewIntervalDays,
     })),
+    // The customer's one vulnerability rule's accepted risks (src/vulnerability-rule): the alerts
+    // leave an accepted CVE alone until its expiry.
+    ...(customer.vulnerabilities.acceptedRisks.length > 0
+      ? { acceptedRisks: customer.vulnerabilities.acceptedRisks.map((risk) => ({ cve: risk.cve, owner: risk.owner, reason: risk.reason, expires: risk.expires })) }
+      : {}),
   };
 }

@@ -37,6 +37,7 @@ import { EMPTY_STATE, previousStateFrom, type PreviousDigest, type PreviousState
 import { pushGroup, readGroup, type GroupingKey } from './pushgateway';
 import { classifyScanFailure, type CredentialSource, type ScanFailureReason } from './scan-failure';
 import { scanAll, type ImageScanner, type ScanOutcome, type ScanTarget } from './scanner';
+import { riskExpiresAt } from '../vulnerability-rule';
 import { SEVERITIES, summarizeReport, type Finding, type Severity } from './trivy-report';
 import type { ScannerServer, TrivyDbInfo } from './trivy-server';
 import { SCB_METRICS } from '../monitoring/metrics';
@@ -294,7 +295,8 @@ export function buildMetricFamilies(
   // One series per accepted CVE and owner; the later expiry wins when an owner lists a CVE twice.
   const accepted = new Map<string, Sample>();
   for (const risk of acceptedRisks) {
-    const expires = Date.parse(`${risk.expires}T00:00:00Z`) / 1000;
+    // `expires` is the last day the entry counts (src/vulnerability-rule): it lapses at the next midnight UTC.
+    const expires = Date.parse(riskExpiresAt(risk)) / 1000;
     const k = `${risk.cve}\u0000${risk.owner}`;
     const prev = accepted.get(k);
     if (!prev || expires > prev.value) accepted.set(k, { labels: { ...base, vulnerability_id: risk.cve, owner: risk.owner }, value: expires });
