@@ -169,16 +169,28 @@ export function conformanceAcceptedRisks(images: Map<string, string>, engine: En
   ];
 }
 
+/** Dates of the conformance customer; the live suite (test/e2e) shifts them relative to now. */
+export interface ConformanceDates {
+  /** @default '2026-01-01' */
+  readonly onboardedAt?: string;
+  /** @default 30 */
+  readonly softDays?: number;
+  /** The allowlist entry's last review. @default '2026-01-01' */
+  readonly lastReviewed?: string;
+}
+
 /** The conformance customer, validated by the real loader. */
-export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, acceptedRisks: ReadonlyArray<Record<string, string>> = []): Customer {
+export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}, acceptedRisks: ReadonlyArray<Record<string, string>> = []): Customer {
   const description = {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', workflow: 'release.yml', branch: 'main' },
     image: `${registry}/acme/services`,
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['production-*'] },
-    enforcement: { onboardedAt: '2026-01-01', softDays: 30 },
-    allowlist: [{ image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: '2026-01-01' }],
+    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30 },
+    allowlist: [
+      { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
+    ],
     vulnerabilities: { acceptedRisks },
   };
   const loaded = customerFromDescription(description, 'conformance (generated)', 'acme');
@@ -257,7 +269,7 @@ function image(inputs: Inputs, key: string): string {
 
 function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
   const registry = image(inputs, 'REGISTRY');
-  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), conformanceAcceptedRisks(inputs.images, engine));
+  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), {}, conformanceAcceptedRisks(inputs.images, engine));
   const bundle = renderBundle(customer, new Date(CLOCKS[mode]), BUNDLE_CONTRIBUTORS);
   if (bundle.enforcement.mode !== mode) throw new Error(`clock ${CLOCKS[mode]} gives ${bundle.enforcement.mode}, not ${mode}`);
   const text = bundle.files.get('kubernetes/admission-policies.yaml');
@@ -318,7 +330,7 @@ function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
 
 /** The generated deploy gate of the conformance customer, per engine (its signature format). */
 function writeDeployGate(inputs: Inputs, engine: Engine): void {
-  const customer = conformanceCustomer(image(inputs, 'REGISTRY'), engine, image(inputs, 'allowed_REF'), conformanceAcceptedRisks(inputs.images, engine));
+  const customer = conformanceCustomer(image(inputs, 'REGISTRY'), engine, image(inputs, 'allowed_REF'), {}, conformanceAcceptedRisks(inputs.images, engine));
   const bundle = renderBundle(customer, new Date(CLOCKS.enforce), BUNDLE_CONTRIBUTORS);
   const dir = join(inputs.out, 'deploy-gate', engine === 'ClusterPolicy' ? 'clusterpolicy' : 'ivp');
   mkdirSync(dir, { recursive: true });
