@@ -1,7 +1,8 @@
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import { Verifier, toSignedEntity } from '@sigstore/verify';
-import { PREDICATE_TYPES, type SignatureFormat } from '../model/supply-chain-contract';
+import type { SignatureFormat } from '../contract/engines';
+import { PREDICATE_TYPES } from '../contract/identity';
 import { type CertificateFacts, type ExpectedIdentity, type IdentityMismatch, certificateFacts, identityMismatches } from './certificate-identity';
 import { type CosignOptions, type CosignResult, type LegacyCheck, runCosign } from './cosign-legacy';
 import { type SbomSummary, type ScanSummary, sbomSummary, scanSummary } from './predicates';
