@@ -1,5 +1,5 @@
 import { PART_OF_LABELS, customerObjectName } from '../contract';
-import { ApiObject } from 'cdk8s';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { Construct } from 'constructs';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
@@ -244,14 +244,17 @@ export class SupplyChainAlerts extends Construct {
   constructor(scope: Construct, id: string, props: SupplyChainAlertsProps) {
     super(scope, id);
     this.groups = alertRuleGroups(props.customer, props.enforcement);
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
+    new PrometheusRule(this, 'Resource', {
       metadata: {
         name: customerObjectName(props.customer.name, 'supply-chain'),
         labels: { release: props.customer.monitoring.prometheusReleaseLabel, ...PART_OF_LABELS },
       },
-      spec: { groups: this.groups.map((group) => ({ name: group.name, rules: group.rules.map((rule) => ({ ...rule })) })) },
+      spec: {
+        groups: this.groups.map((group) => ({
+          name: group.name,
+          rules: group.rules.map((rule) => ({ ...rule, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr) })),
+        })),
+      },
     });
   }
 }

@@ -1,6 +1,6 @@
 import { PART_OF_LABELS, customerObjectName } from '../contract';
 import { createHash } from 'node:crypto';
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
@@ -346,9 +346,7 @@ export class SupplyChainDashboards extends Construct {
     this.dashboards = dashboards;
     for (const [name, model] of Object.entries(customerDashboards(props.customer, props.enforcement))) {
       dashboards.push({ uid: model.uid ?? '', title: model.title ?? name });
-      new ApiObject(this, name, {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
+      new k8s.KubeConfigMap(this, name, {
         metadata: {
           name: `scb-dashboard-${name}`,
           labels: { ...GRAFANA_DASHBOARD_LABEL, ...PART_OF_LABELS },

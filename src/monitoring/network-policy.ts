@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyPeer } from 'cdk8s-plus-30/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-30';
 import { RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, appLabels, selectorLabels } from './labels';
 
 export interface MonitoringNetworkPolicyProps {
@@ -8,12 +8,12 @@ export interface MonitoringNetworkPolicyProps {
 }
 
 /** Anywhere on IPv4: NetworkPolicy has no way to name a DNS host or the API server. */
-const ANYWHERE: NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0' } };
+const ANYWHERE: k8s.NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0' } };
 
-const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
+const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 
 /** DNS to the cluster resolver (kube-dns / CoreDNS keep the `k8s-app: kube-dns` label). */
-export const DNS_EGRESS: NetworkPolicyEgressRule = {
+export const DNS_EGRESS: k8s.NetworkPolicyEgressRule = {
   to: [
     {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
@@ -21,8 +21,8 @@ export const DNS_EGRESS: NetworkPolicyEgressRule = {
     },
   ],
   ports: [
-    { protocol: 'UDP', port: IntOrString.fromNumber(53) },
-    { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+    { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+    { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
   ],
 };
 
@@ -31,11 +31,11 @@ export const DNS_EGRESS: NetworkPolicyEgressRule = {
  * becomes a namespace selector on its port; any other host can only be reached by IP, so it
  * becomes "anywhere on that port".
  */
-export function pushgatewayEgress(pushgatewayUrl: string): NetworkPolicyEgressRule {
+export function pushgatewayEgress(pushgatewayUrl: string): k8s.NetworkPolicyEgressRule {
   const url = new URL(pushgatewayUrl);
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const inCluster = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(url.hostname);
-  const to: NetworkPolicyPeer[] = inCluster
+  const to: k8s.NetworkPolicyPeer[] = inCluster
     ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': inCluster[1] } } }]
     : [ANYWHERE];
   return { to, ports: [tcp(port)] };
@@ -56,7 +56,7 @@ export function pushgatewayEgress(pushgatewayUrl: string): NetworkPolicyEgressRu
 export class MonitoringNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringNetworkPolicyProps) {
     super(scope, id);
-    new KubeNetworkPolicy(this, 'Rescanner', {
+    new k8s.KubeNetworkPolicy(this, 'Rescanner', {
       metadata: { name: RESCANNER_NAME, labels: appLabels(RESCANNER_NAME, 'rescanner') },
       spec: {
         podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) },
@@ -70,7 +70,7 @@ export class MonitoringNetworkPolicies extends Construct {
         ],
       },
     });
-    new KubeNetworkPolicy(this, 'TrivyServer', {
+    new k8s.KubeNetworkPolicy(this, 'TrivyServer', {
       metadata: { name: TRIVY_SERVER_NAME, labels: appLabels(TRIVY_SERVER_NAME, 'vulnerability-scanner') },
       spec: {
         podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },

@@ -1,6 +1,6 @@
 import { customerObjectName } from '../contract';
 import { Construct } from 'constructs';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-30/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { MONITORING_NAMESPACE, RESCANNER_NAME, appLabels } from './labels';
 
@@ -10,8 +10,8 @@ export interface RescannerRbacProps {
 }
 
 /** The rules of the rescanner's ClusterRole: list pods everywhere, and read named pull secrets. */
-export function rescannerRules(customer: Pick<Customer, 'monitoring'>): PolicyRule[] {
-  const rules: PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }];
+export function rescannerRules(customer: Pick<Customer, 'monitoring'>): k8s.PolicyRule[] {
+  const rules: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }];
   // RBAC cannot say "only the Secrets a pod names in imagePullSecrets"; resourceNames is the
   // narrowest honest grant (by name, in every namespace). With no names, no Secret at all.
   if (customer.monitoring.pullSecrets.length > 0) {
@@ -30,15 +30,15 @@ export class RescannerRbac extends Construct {
   constructor(scope: Construct, id: string, props: RescannerRbacProps) {
     super(scope, id);
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
-    new KubeServiceAccount(this, 'ServiceAccount', {
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE, labels },
       automountServiceAccountToken: false,
     });
-    new KubeClusterRole(this, 'ClusterRole', {
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
       rules: rescannerRules(props.customer),
     });
-    new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: customerObjectName(props.customer.name, 'rescanner') },
       subjects: [{ kind: 'ServiceAccount', name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE }],

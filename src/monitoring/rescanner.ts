@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { KubeConfigMap, KubeCronJob, Quantity } from 'cdk8s-plus-30/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, imageReference } from './images';
@@ -54,12 +54,12 @@ export class Rescanner extends Construct {
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
     const image = rescannerImage(customer);
     const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL, trivyTokenFile: TRIVY_TOKEN_FILE });
-    const configMap = new KubeConfigMap(this, 'Config', {
+    const configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${RESCANNER_NAME}-config`, labels },
       data: { [RESCANNER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` },
     });
     const deadlines = rescannerDeadlines(customer.scan.rescanSchedule);
-    new KubeCronJob(this, 'CronJob', {
+    new k8s.KubeCronJob(this, 'CronJob', {
       metadata: {
         name: RESCANNER_NAME,
         labels,
@@ -96,8 +96,8 @@ export class Rescanner extends Construct {
                     ],
                     securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
                     resources: {
-                      requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi') },
-                      limits: { cpu: Quantity.fromString('1'), memory: Quantity.fromString('1Gi') },
+                      requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
+                      limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
                     },
                     volumeMounts: [
                       { name: 'config', mountPath: RESCANNER_CONFIG_DIR, readOnly: true },
@@ -109,7 +109,7 @@ export class Rescanner extends Construct {
                 volumes: [
                   { name: 'config', configMap: { name: configMap.name } },
                   { name: 'trivy-token', secret: { secretName: TRIVY_TOKEN_SECRET.name, items: [{ key: TRIVY_TOKEN_SECRET.key, path: TRIVY_TOKEN_SECRET.key }], defaultMode: 0o440 } },
-                  { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('1Gi') } },
+                  { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
                 ],
               },
             },

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, KubeService, Quantity } from 'cdk8s-plus-30/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-30';
 import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, assertTrustedTrivyImage, imageReference, type PinnedImage } from './images';
 import { TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
@@ -30,14 +30,14 @@ export class TrivyServer extends Construct {
     const image = props.image ?? MONITORING_IMAGES.trivy;
     assertTrustedTrivyImage(image);
     const labels = appLabels(TRIVY_SERVER_NAME, 'vulnerability-scanner');
-    const claim = new KubePersistentVolumeClaim(this, 'Cache', {
+    const claim = new k8s.KubePersistentVolumeClaim(this, 'Cache', {
       metadata: { name: `${TRIVY_SERVER_NAME}-cache`, labels },
       spec: {
         accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: Quantity.fromString(props.cacheSize ?? '5Gi') } },
+        resources: { requests: { storage: k8s.Quantity.fromString(props.cacheSize ?? '5Gi') } },
       },
     });
-    new KubeDeployment(this, 'Deployment', {
+    new k8s.KubeDeployment(this, 'Deployment', {
       metadata: {
         name: TRIVY_SERVER_NAME,
         labels,
@@ -64,12 +64,12 @@ export class TrivyServer extends Construct {
                   { name: 'HOME', value: '/tmp' },
                 ],
                 ports: [{ name: 'trivy', containerPort: TRIVY_SERVER_PORT, protocol: 'TCP' }],
-                readinessProbe: { httpGet: { path: '/healthz', port: IntOrString.fromString('trivy') }, periodSeconds: 10 },
-                livenessProbe: { httpGet: { path: '/healthz', port: IntOrString.fromString('trivy') }, periodSeconds: 30, failureThreshold: 5 },
+                readinessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('trivy') }, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('trivy') }, periodSeconds: 30, failureThreshold: 5 },
                 securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
                 resources: {
-                  requests: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('512Mi') },
-                  limits: { cpu: Quantity.fromString('1'), memory: Quantity.fromString('2Gi') },
+                  requests: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('512Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi') },
                 },
                 volumeMounts: [
                   { name: 'cache', mountPath: CACHE_DIR },
@@ -79,17 +79,17 @@ export class TrivyServer extends Construct {
             ],
             volumes: [
               { name: 'cache', persistentVolumeClaim: { claimName: claim.name } },
-              { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('2Gi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
             ],
           },
         },
       },
     });
-    new KubeService(this, 'Service', {
+    new k8s.KubeService(this, 'Service', {
       metadata: { name: TRIVY_SERVER_NAME, labels },
       spec: {
         selector: selectorLabels(TRIVY_SERVER_NAME),
-        ports: [{ name: 'trivy', port: TRIVY_SERVER_PORT, targetPort: IntOrString.fromString('trivy'), protocol: 'TCP' }],
+        ports: [{ name: 'trivy', port: TRIVY_SERVER_PORT, targetPort: k8s.IntOrString.fromString('trivy'), protocol: 'TCP' }],
       },
     });
   }
