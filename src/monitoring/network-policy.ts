@@ -1,10 +1,14 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
-import { RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, appLabels, selectorLabels } from './labels';
+import { RESCANNER_NAME, TRIVY_SERVER_NAME, appLabels } from './labels';
 
 export interface MonitoringNetworkPolicyProps {
   /** The Pushgateway URL the rescanner pushes to (`monitoring.pushgatewayUrl`). */
   readonly pushgatewayUrl: string;
+  /** The rescanner, whose pods the first policy selects. */
+  readonly rescanner: { readonly podSelector: Readonly<Record<string, string>> };
+  /** The Trivy server, whose pods the second policy selects and the rescanner may reach. */
+  readonly trivyServer: { readonly podSelector: Readonly<Record<string, string>>; readonly port: number };
 }
 
 /** Anywhere on IPv4: NetworkPolicy has no way to name a DNS host or the API server. */
@@ -56,15 +60,16 @@ export function pushgatewayEgress(pushgatewayUrl: string): k8s.NetworkPolicyEgre
 export class MonitoringNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringNetworkPolicyProps) {
     super(scope, id);
+    const { rescanner, trivyServer } = props;
     new k8s.KubeNetworkPolicy(this, 'Rescanner', {
       metadata: { name: RESCANNER_NAME, labels: appLabels(RESCANNER_NAME, 'rescanner') },
       spec: {
-        podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) },
+        podSelector: { matchLabels: { ...rescanner.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
         egress: [
           DNS_EGRESS,
-          { to: [{ podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] },
+          { to: [{ podSelector: { matchLabels: { ...trivyServer.podSelector } } }], ports: [tcp(trivyServer.port)] },
           pushgatewayEgress(props.pushgatewayUrl),
           { to: [ANYWHERE], ports: [tcp(443), tcp(6443)] },
         ],
@@ -73,9 +78,9 @@ export class MonitoringNetworkPolicies extends Construct {
     new k8s.KubeNetworkPolicy(this, 'TrivyServer', {
       metadata: { name: TRIVY_SERVER_NAME, labels: appLabels(TRIVY_SERVER_NAME, 'vulnerability-scanner') },
       spec: {
-        podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },
+        podSelector: { matchLabels: { ...trivyServer.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] }],
+        ingress: [{ from: [{ podSelector: { matchLabels: { ...rescanner.podSelector } } }], ports: [tcp(trivyServer.port)] }],
         egress: [DNS_EGRESS, { to: [ANYWHERE], ports: [tcp(443)] }],
       },
     });

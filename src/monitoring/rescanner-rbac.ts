@@ -5,8 +5,8 @@ import type { Customer } from '../model/customer';
 import { MONITORING_NAMESPACE, RESCANNER_NAME, appLabels } from './labels';
 
 export interface RescannerRbacProps {
-  /** The customer; `monitoring.pullSecrets` decides whether the rescanner may read any Secret. */
-  readonly customer: Customer;
+  /** The customer's name (in the ClusterRole's name) and `monitoring.pullSecrets`, which decides whether the rescanner may read any Secret. */
+  readonly customer: Pick<Customer, 'name' | 'monitoring'>;
 }
 
 /** The rules of the rescanner's ClusterRole: list pods everywhere, and read named pull secrets. */
@@ -27,21 +27,25 @@ export function rescannerRules(customer: Pick<Customer, 'monitoring'>): k8s.Poli
  * construct belongs in a chart without a namespace; the ServiceAccount names its own.
  */
 export class RescannerRbac extends Construct {
+  /** The rescanner's identity; the CronJob runs as it. */
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly clusterRole: k8s.KubeClusterRole;
+
   constructor(scope: Construct, id: string, props: RescannerRbacProps) {
     super(scope, id);
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE, labels },
       automountServiceAccountToken: false,
     });
-    new k8s.KubeClusterRole(this, 'ClusterRole', {
+    this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
       rules: rescannerRules(props.customer),
     });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: customerObjectName(props.customer.name, 'rescanner') },
-      subjects: [{ kind: 'ServiceAccount', name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: this.clusterRole.kind, name: this.clusterRole.name },
+      subjects: [{ kind: this.serviceAccount.kind, name: this.serviceAccount.name, namespace: this.serviceAccount.metadata.namespace }],
     });
   }
 }

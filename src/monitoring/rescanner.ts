@@ -3,9 +3,9 @@ import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, imageReference } from './images';
-import { MONITORING_NAMESPACE, RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels } from './labels';
+import { RESCANNER_NAME, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
-import { rescannerConfig } from './rescanner-config';
+import { rescannerConfig, type RescannerCustomer } from './rescanner-config';
 
 /** Where the ConfigMap is mounted; the CronJob passes this path to `scb rescan --config`. */
 export const RESCANNER_CONFIG_DIR = '/etc/scb';
@@ -15,12 +15,13 @@ export const RESCANNER_ARGS = ['rescan', '--config', `${RESCANNER_CONFIG_DIR}/${
 export const TRIVY_TOKEN_DIR = '/var/run/secrets/scb/trivy';
 export const TRIVY_TOKEN_FILE = `${TRIVY_TOKEN_DIR}/${TRIVY_TOKEN_SECRET.key}`;
 
-/** In-cluster URL of the Trivy server Service. */
-export const TRIVY_SERVER_URL = `http://${TRIVY_SERVER_NAME}.${MONITORING_NAMESPACE}.svc:${TRIVY_SERVER_PORT}`;
-
 export interface RescannerProps {
-  /** The customer: schedule, staleness, allowlist and `monitoring.*` settings. */
-  readonly customer: Customer;
+  /** The customer fields the rescan reads: schedule, staleness, allowlist, production namespaces and `monitoring.*`. */
+  readonly customer: RescannerCustomer & Pick<Customer, 'scan'>;
+  /** The identity the CronJob runs as. */
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The Trivy server the rescanner scans through. */
+  readonly trivyServer: { readonly url: string };
 }
 
 /** The rescanner image: the customer's digest-pinned override, or this release's own. */
@@ -48,12 +49,15 @@ export function rescannerDeadlines(schedule: string): { startingDeadlineSeconds:
  * scanning each once through the Trivy server and PUTting its metric group to the Pushgateway.
  */
 export class Rescanner extends Construct {
+  /** Labels that select the rescanner's pods (network policies refer to them). */
+  readonly podSelector: Readonly<Record<string, string>> = selectorLabels(RESCANNER_NAME);
+
   constructor(scope: Construct, id: string, props: RescannerProps) {
     super(scope, id);
     const { customer } = props;
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
     const image = rescannerImage(customer);
-    const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL, trivyTokenFile: TRIVY_TOKEN_FILE });
+    const config = rescannerConfig(customer, { trivyServerUrl: props.trivyServer.url, trivyTokenFile: TRIVY_TOKEN_FILE });
     const configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${RESCANNER_NAME}-config`, labels },
       data: { [RESCANNER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` },
@@ -80,7 +84,7 @@ export class Rescanner extends Construct {
             template: {
               metadata: { labels },
               spec: {
-                serviceAccountName: RESCANNER_NAME,
+                serviceAccountName: props.serviceAccount.name,
                 // The ServiceAccount opts out; only this pod, which needs the API, mounts a token.
                 automountServiceAccountToken: true,
                 restartPolicy: 'Never',

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
 import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, assertTrustedTrivyImage, imageReference, type PinnedImage } from './images';
-import { TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
+import { MONITORING_NAMESPACE, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
 
 export interface TrivyServerProps {
@@ -25,6 +25,13 @@ const CACHE_DIR = '/var/lib/trivy';
  * volume (hence the Recreate strategy); the token comes from a Secret the operator creates.
  */
 export class TrivyServer extends Construct {
+  /** The Service the rescanner scans through. */
+  readonly service: k8s.KubeService;
+  /** Labels that select the server's pods (network policies refer to them). */
+  readonly podSelector: Readonly<Record<string, string>> = selectorLabels(TRIVY_SERVER_NAME);
+  /** The port the server listens on. */
+  readonly port = TRIVY_SERVER_PORT;
+
   constructor(scope: Construct, id: string, props: TrivyServerProps = {}) {
     super(scope, id);
     const image = props.image ?? MONITORING_IMAGES.trivy;
@@ -46,7 +53,7 @@ export class TrivyServer extends Construct {
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },
+        selector: { matchLabels: { ...this.podSelector } },
         template: {
           metadata: { labels },
           spec: {
@@ -85,12 +92,17 @@ export class TrivyServer extends Construct {
         },
       },
     });
-    new k8s.KubeService(this, 'Service', {
+    this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: TRIVY_SERVER_NAME, labels },
       spec: {
-        selector: selectorLabels(TRIVY_SERVER_NAME),
-        ports: [{ name: 'trivy', port: TRIVY_SERVER_PORT, targetPort: k8s.IntOrString.fromString('trivy'), protocol: 'TCP' }],
+        selector: { ...this.podSelector },
+        ports: [{ name: 'trivy', port: this.port, targetPort: k8s.IntOrString.fromString('trivy'), protocol: 'TCP' }],
       },
     });
+  }
+
+  /** The in-cluster URL of the server, from its Service's name and namespace. */
+  get url(): string {
+    return `http://${this.service.name}.${this.service.metadata.namespace ?? MONITORING_NAMESPACE}.svc:${this.port}`;
   }
 }
