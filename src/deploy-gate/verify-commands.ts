@@ -13,6 +13,8 @@ import {
  * them verify exactly what the admission policy verifies.
  */
 export interface GateCheck {
+  /** Which of the three checks it is. */
+  readonly id: 'signature' | 'sbom' | 'vulnerabilityScan';
   /** What the check proves, for logs. */
   readonly description: string;
   /** `verify` for the signature, `verify-attestation` for an attestation. */
@@ -31,9 +33,10 @@ export interface GateCheck {
 
 /** The three checks, in the order they run. */
 export const GATE_CHECKS: readonly GateCheck[] = [
-  { description: 'keyless signature by the release workflow', subcommand: 'verify' },
-  { description: 'CycloneDX SBOM attestation', subcommand: 'verify-attestation', type: COSIGN_ATTESTATION_TYPES.sbom },
+  { id: 'signature', description: 'keyless signature by the release workflow', subcommand: 'verify' },
+  { id: 'sbom', description: 'CycloneDX SBOM attestation', subcommand: 'verify-attestation', type: COSIGN_ATTESTATION_TYPES.sbom },
   {
+    id: 'vulnerabilityScan',
     description: 'vulnerability scan attestation (fresh, no CRITICAL past the grace period)',
     subcommand: 'verify-attestation',
     type: COSIGN_ATTESTATION_TYPES.vulnerabilityScan,
@@ -70,14 +73,6 @@ export function gateParameters(customer: Pick<Customer, 'github' | 'admission'>)
   };
 }
 
-/** The GitHub workflow extension checks, as cosign flags (values from the validated model: no quoting needed). */
-export function githubExtensionFlags(parameters: GateParameters): string[] {
-  return [
-    `--certificate-github-workflow-trigger ${parameters.githubWorkflowTrigger}`,
-    `--certificate-github-workflow-repository ${parameters.githubWorkflowRepository}`,
-  ];
-}
-
 /** A regular expression (bash `[[ =~ ]]`, ERE) that only an image reference by digest matches. */
 export const DIGEST_REFERENCE_ERE = '^[^@[:space:]]+@sha256:[a-f0-9]{64}$';
 
@@ -86,17 +81,37 @@ export const DIGEST_REFERENCE_ERE = '^[^@[:space:]]+@sha256:[a-f0-9]{64}$';
  * environment variables (`IMAGE`, `CERTIFICATE_IDENTITY`, `CERTIFICATE_OIDC_ISSUER`), never from
  * an expression inside `run:`.
  */
+/** What the words of a check are written with: shell expansions in generated scripts, literal values for people. */
+export interface GateCheckValues {
+  readonly certificateIdentity: string;
+  readonly certificateOidcIssuer: string;
+  readonly image: string;
+  /** The Rego policy for the scan check. @default - no `--policy` */
+  readonly policy?: string;
+}
+
+/**
+ * The cosign words of one check, grouped as they belong together (the subcommand, each flag with
+ * its value, the image): the one builder behind the deploy-gate workflow, the release job's
+ * self-check and the customer README's commands.
+ */
+export function gateCheckWords(check: GateCheck, parameters: GateParameters, values: GateCheckValues): string[][] {
+  const words: string[][] = [[check.subcommand], ...parameters.formatFlags.map((flag) => [flag])];
+  words.push(['--certificate-identity', values.certificateIdentity], ['--certificate-oidc-issuer', values.certificateOidcIssuer]);
+  words.push(['--certificate-github-workflow-trigger', parameters.githubWorkflowTrigger], ['--certificate-github-workflow-repository', parameters.githubWorkflowRepository]);
+  if (check.type) words.push(['--type', check.type]);
+  if (check.policy && values.policy) words.push(['--policy', values.policy]);
+  words.push([values.image]);
+  return words;
+}
+
+/** One check as a line of a generated script, reading the identity and image from shell variables. */
 export function gateCheckCommand(check: GateCheck, parameters: GateParameters, policyPath?: string): string {
-  const parts = [
-    'cosign',
-    check.subcommand,
-    ...parameters.formatFlags,
-    '--certificate-identity "${CERTIFICATE_IDENTITY}"',
-    '--certificate-oidc-issuer "${CERTIFICATE_OIDC_ISSUER}"',
-    ...githubExtensionFlags(parameters),
-  ];
-  if (check.type) parts.push(`--type ${check.type}`);
-  if (check.policy && policyPath) parts.push(`--policy "${policyPath}"`);
-  parts.push('"${IMAGE}"', '> /dev/null');
-  return parts.join(' ');
+  const values = {
+    certificateIdentity: '"${CERTIFICATE_IDENTITY}"',
+    certificateOidcIssuer: '"${CERTIFICATE_OIDC_ISSUER}"',
+    image: '"${IMAGE}"',
+    policy: policyPath === undefined ? undefined : `"${policyPath}"`,
+  };
+  return ['cosign', ...gateCheckWords(check, parameters, values).flat(), '> /dev/null'].join(' ');
 }

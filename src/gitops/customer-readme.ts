@@ -1,8 +1,9 @@
 import { shellQuote } from '../contract';
+import { GATE_CHECKS, gateCheckWords, gateParameters, type GateCheck } from '../deploy-gate/verify-commands';
+import { VULN_POLICY_FILE } from '../deploy-gate/verify-script';
 import type { Customer } from '../model/customer';
 import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
 import {
-  COSIGN_ATTESTATION_TYPES,
   PREDICATE_TYPES,
   imageReferencePatterns,
   signatureFormat,
@@ -21,17 +22,24 @@ function acceptedRiskLines(rule: VulnerabilityRule): string[] {
 /** First line of every customer README. */
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
 
-/** The cosign commands that check an image by hand exactly as admission does. */
-export function cosignVerifyCommands(customer: Customer): { signature: string; sbom: string; vulnerabilityScan: string } {
-  const identity = signingIdentity(customer);
-  const image = `${customer.image}@sha256:DIGEST`;
-  const identityFlags = `--certificate-identity ${shellQuote(identity.subject)} \\\n  --certificate-oidc-issuer ${shellQuote(identity.issuer)}`;
-  const attestation = (type: string) => `cosign verify-attestation --type ${type} \\\n  ${identityFlags} \\\n  ${image}`;
-  return {
-    signature: `cosign verify \\\n  ${identityFlags} \\\n  ${image}`,
-    sbom: attestation(COSIGN_ATTESTATION_TYPES.sbom),
-    vulnerabilityScan: attestation(COSIGN_ATTESTATION_TYPES.vulnerabilityScan),
+/**
+ * The cosign commands that check an image by hand exactly as the deploy gate does (the same
+ * identity, GitHub workflow extensions, signature format and scan policy), built by the gate's
+ * own builder with literal values.
+ */
+export function cosignVerifyCommands(customer: Customer): Record<GateCheck['id'], string> {
+  const parameters = gateParameters(customer);
+  const values = {
+    certificateIdentity: parameters.certificateIdentity,
+    certificateOidcIssuer: parameters.certificateOidcIssuer,
+    image: `${customer.image}@sha256:DIGEST`,
+    policy: `deploy-gate/${VULN_POLICY_FILE}`,
   };
+  const command = (check: GateCheck) =>
+    `cosign ${gateCheckWords(check, parameters, values)
+      .map((group) => group.map((word, index) => (index === 0 && group.length > 1 ? word : shellQuote(word))).join(' '))
+      .join(' \\\n  ')}`;
+  return Object.fromEntries(GATE_CHECKS.map((check) => [check.id, command(check)])) as Record<GateCheck['id'], string>;
 }
 
 /**
@@ -93,7 +101,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     '',
     '## Verify an image by hand',
     '',
-    'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag.',
+    'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag. Run them in this folder: the scan check evaluates `deploy-gate/vuln-policy.rego`, as the deploy gate does.',
     '',
     '```sh',
     commands.signature,

@@ -97,9 +97,20 @@ describe('customer README', () => {
     assert.match(readme, /\| 2026-09-01 \| 2026-11-30 \|/);
     const commands = cosignVerifyCommands(initech);
     for (const command of Object.values(commands)) assert.ok(readme.includes(command));
+    // The same words the deploy gate runs (one builder), with literal values.
     assert.equal(
       commands.vulnerabilityScan,
-      `cosign verify-attestation --type vuln \\\n  --certificate-identity ${identity.subject} \\\n  --certificate-oidc-issuer https://token.actions.githubusercontent.com \\\n  ghcr.io/initech/tps-reports@sha256:DIGEST`,
+      [
+        'cosign verify-attestation',
+        '--new-bundle-format=true',
+        `--certificate-identity ${identity.subject}`,
+        '--certificate-oidc-issuer https://token.actions.githubusercontent.com',
+        '--certificate-github-workflow-trigger push',
+        '--certificate-github-workflow-repository initech/tps-reports',
+        '--type vuln',
+        '--policy deploy-gate/vuln-policy.rego',
+        'ghcr.io/initech/tps-reports@sha256:DIGEST',
+      ].join(' \\\n  '),
     );
     assert.match(tree['acme/README.md'], /- Mode: \*\*audit\*\* until 2026-10-15/);
     assert.match(tree['acme/README.md'], /None: every matching image must pass\./);
