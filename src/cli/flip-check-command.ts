@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, readKubeconfig } from '../admission/flip-check';
 import { allPolicyNames } from '../admission/policy-metadata';
 import { DNS_LABEL } from '../contract';
-import { withUsageErrors } from './args';
+import { parseCommandLine } from './args';
 import { EXIT, UsageError } from './main';
 
 /** Exit codes of flip-check; CI gates the flip on 0. */
@@ -40,18 +39,14 @@ Exit codes: 0 nothing would be refused, 1 workloads would be refused, 2 usage er
 
 
 export async function flipCheckCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        customer: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      customer: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+    },
+    false,
   );
   void positionals;
   if (values.help) {

@@ -2,8 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomerValidationError, formatFieldError, loadCustomers } from '../model/load';
 import { synthesize } from '../synth/synthesize';
-import { parseArgs } from 'node:util';
-import { customerFiles, progressReporter, resolveClock, withUsageErrors } from './args';
+import { customerFiles, parseCommandLine, progressReporter, resolveClock } from './args';
 import { EXIT, UsageError } from './main';
 import { DEFAULT_GITOPS_SETTINGS, PLACEHOLDER_REPO_URL, checkGitOpsSettings, type GitOpsSettings } from '../gitops/settings';
 
@@ -34,20 +33,16 @@ Exit codes: 0 ok, 1 invalid input, 2 usage error.
 `;
 
 export async function synthCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        at: { type: 'string' },
-        'gitops-repo': { type: 'string' },
-        'gitops-revision': { type: 'string' },
-        'gitops-path': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      out: { type: 'string', short: 'o' },
+      at: { type: 'string' },
+      'gitops-repo': { type: 'string' },
+      'gitops-revision': { type: 'string' },
+      'gitops-path': { type: 'string' },
+    },
+    true,
   );
   if (values.help) {
     process.stdout.write(SYNTH_HELP);

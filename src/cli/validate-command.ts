@@ -2,9 +2,8 @@ import type { Customer } from '../model/customer';
 import { CustomerValidationError, formatFieldError, loadCustomers, type FieldError } from '../model/load';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { deliverySettingsProblems } from '../delivery/settings';
-import { customerFiles, withUsageErrors } from './args';
+import { customerFiles, parseCommandLine } from './args';
 import { EXIT } from './main';
 
 export const VALIDATE_HELP = `Usage: scb validate [files...]
@@ -20,9 +19,7 @@ Exit codes: 0 all valid, 1 invalid input, 2 usage error.
 `;
 
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' } } }),
-  );
+  const { values, positionals } = parseCommandLine(argv, {}, true);
   if (values.help) {
     process.stdout.write(VALIDATE_HELP);
     return EXIT.ok;

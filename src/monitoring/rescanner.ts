@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
-import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, imageReference } from './images';
+import { MONITORING_IMAGES, imageReference, workloadMetadata } from './images';
 import { RESCANNER_NAME, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
 import { rescannerConfig, type RescannerCustomer } from './rescanner-config';
@@ -64,11 +64,7 @@ export class Rescanner extends Construct {
     });
     const deadlines = rescannerDeadlines(customer.scan.rescanSchedule);
     new k8s.KubeCronJob(this, 'CronJob', {
-      metadata: {
-        name: RESCANNER_NAME,
-        labels,
-        annotations: image.placeholder ? { [PLACEHOLDER_ANNOTATION]: 'true' } : undefined,
-      },
+      metadata: workloadMetadata(RESCANNER_NAME, labels, image),
       spec: {
         schedule: customer.scan.rescanSchedule,
         timeZone: 'Etc/UTC',

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
-import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, assertTrustedTrivyImage, imageReference, type PinnedImage } from './images';
+import { MONITORING_IMAGES, assertTrustedTrivyImage, imageReference, type PinnedImage, workloadMetadata } from './images';
 import { MONITORING_NAMESPACE, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
 
@@ -45,11 +45,7 @@ export class TrivyServer extends Construct {
       },
     });
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: {
-        name: TRIVY_SERVER_NAME,
-        labels,
-        annotations: image.placeholder ? { [PLACEHOLDER_ANNOTATION]: 'true' } : undefined,
-      },
+      metadata: workloadMetadata(TRIVY_SERVER_NAME, labels, image),
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
