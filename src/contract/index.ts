@@ -13,3 +13,4 @@ export * from './serialisation';
 export * from './engines';
 export * from './identity';
 export * from './trivy';
+export * from './suggest';

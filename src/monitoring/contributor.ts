@@ -22,7 +22,13 @@ export const monitoringContributor: BundleFeature = ({ customer, enforcement }, 
   const namespaced = (fileName: string) => parts.chart(fileName, { phase: 'workloads', namespace: MONITORING_NAMESPACE });
   const trivyServer = new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
   const rescanner = new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer, serviceAccount: rbac.serviceAccount, trivyServer });
-  new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', { pushgatewayUrl: customer.monitoring.pushgatewayUrl, rescanner, trivyServer });
+  new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', {
+    pushgatewayUrl: customer.monitoring.pushgatewayUrl,
+    rescanner,
+    trivyServer,
+    ...(customer.monitoring.nodeLocalDns ? { nodeLocalDns: customer.monitoring.nodeLocalDns } : {}),
+    ...(customer.monitoring.registryIdentity?.gcp ? { gkeMetadata: true } : {}),
+  });
   new SupplyChainAlerts(namespaced('monitoring-alerts.yaml'), 'alerts', { customer, enforcement });
   const dashboards = new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
   for (const fact of dashboards.dashboards) parts.facts.dashboard(fact);

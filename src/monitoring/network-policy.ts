@@ -9,6 +9,14 @@ export interface MonitoringNetworkPolicyProps {
   readonly rescanner: { readonly podSelector: Readonly<Record<string, string>> };
   /** The Trivy server, whose pods the second policy selects and the rescanner may reach. */
   readonly trivyServer: { readonly podSelector: Readonly<Record<string, string>>; readonly port: number };
+  /** NodeLocal DNSCache address (`monitoring.nodeLocalDns`). @default undefined (kube-dns only) */
+  readonly nodeLocalDns?: string;
+  /**
+   * The rescanner uses GKE Workload Identity: its tokens come from the GKE metadata server
+   * (169.254.169.254, port 80, and 988 on Dataplane V2).
+   * @default false
+   */
+  readonly gkeMetadata?: boolean;
 }
 
 /** Anywhere on IPv4: NetworkPolicy has no way to name a DNS host or the API server. */
@@ -16,19 +24,27 @@ const ANYWHERE: k8s.NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0' } };
 
 const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 
-/** DNS to the cluster resolver (kube-dns / CoreDNS keep the `k8s-app: kube-dns` label). */
-export const DNS_EGRESS: k8s.NetworkPolicyEgressRule = {
-  to: [
-    {
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-    },
-  ],
-  ports: [
-    { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-    { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-  ],
+const DNS_PORTS = [
+  { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+  { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+];
+
+/** The cluster resolver (kube-dns / CoreDNS keep the `k8s-app: kube-dns` label). */
+const KUBE_DNS: k8s.NetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
+
+/**
+ * DNS to the cluster resolver and, when the cluster runs NodeLocal DNSCache
+ * (`monitoring.nodeLocalDns`), to its link-local address on every node, which no pod selector covers.
+ */
+export function dnsEgress(nodeLocalDns?: string): k8s.NetworkPolicyEgressRule {
+  return { to: [KUBE_DNS, ...(nodeLocalDns ? [{ ipBlock: { cidr: `${nodeLocalDns}/32` } }] : [])], ports: DNS_PORTS };
+}
+
+/** DNS to the cluster resolver only. */
+export const DNS_EGRESS: k8s.NetworkPolicyEgressRule = dnsEgress();
 
 /**
  * Where the Pushgateway is. An in-cluster Service URL (`<svc>.<namespace>.svc[.cluster.local]`)
@@ -68,10 +84,11 @@ export class MonitoringNetworkPolicies extends Construct {
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
         egress: [
-          DNS_EGRESS,
+          dnsEgress(props.nodeLocalDns),
           { to: [{ podSelector: { matchLabels: { ...trivyServer.podSelector } } }], ports: [tcp(trivyServer.port)] },
           pushgatewayEgress(props.pushgatewayUrl),
           { to: [ANYWHERE], ports: [tcp(443), tcp(6443)] },
+          ...(props.gkeMetadata ? [{ to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [tcp(80), tcp(988)] }] : []),
         ],
       },
     });
@@ -81,7 +98,7 @@ export class MonitoringNetworkPolicies extends Construct {
         podSelector: { matchLabels: { ...trivyServer.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ from: [{ podSelector: { matchLabels: { ...rescanner.podSelector } } }], ports: [tcp(trivyServer.port)] }],
-        egress: [DNS_EGRESS, { to: [ANYWHERE], ports: [tcp(443)] }],
+        egress: [dnsEgress(props.nodeLocalDns), { to: [ANYWHERE], ports: [tcp(443)] }],
       },
     });
   }

@@ -141,16 +141,28 @@ function readEnv(file: string): Map<string, string> {
   return values;
 }
 
+/** Dates of the conformance customer; the live suite (test/e2e) shifts them relative to now. */
+export interface ConformanceDates {
+  /** @default '2026-01-01' */
+  readonly onboardedAt?: string;
+  /** @default 30 */
+  readonly softDays?: number;
+  /** The allowlist entry's last review. @default '2026-01-01' */
+  readonly lastReviewed?: string;
+}
+
 /** The conformance customer, validated by the real loader. */
-export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string): Customer {
+export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}): Customer {
   const description = {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', workflow: 'release.yml', branch: 'main' },
     image: `${registry}/acme/services`,
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['production-*'] },
-    enforcement: { onboardedAt: '2026-01-01', softDays: 30 },
-    allowlist: [{ image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: '2026-01-01' }],
+    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30 },
+    allowlist: [
+      { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
+    ],
   };
   const loaded = customerFromDescription(description, 'conformance (generated)', 'acme');
   if (!loaded.customer) throw new Error(`conformance customer invalid: ${JSON.stringify(loaded.errors)}`);
