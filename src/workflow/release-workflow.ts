@@ -9,6 +9,7 @@ import {
 } from '../model/supply-chain-contract';
 import { WORKFLOW_YAML_OPTIONS } from '../contract';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
+import { denylistCheckStep } from './tool-denylist';
 import { registryLoginSteps, registryPermissions, registryUsesOidc } from './registry-login';
 import { type VulnerabilityRule, jqVulnerabilityRule, openVexDocument, riskExpiresAt, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 
@@ -188,6 +189,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
       },
     },
     { name: 'Install Trivy', uses: usesLine('setupTrivy'), with: { version: tools.trivy, cache: false } },
+    denylistCheckStep('trivy'),
     {
       name: 'Scan the digest (Trivy JSON report)',
       env: buildEnv,
@@ -239,6 +241,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
           },
         ]),
     { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': tools.cosign } },
+    denylistCheckStep('cosign'),
     {
       name: multiPlatform ? 'Sign the index and every platform manifest (keyless)' : 'Sign the digest (keyless)',
       env: signEnv,

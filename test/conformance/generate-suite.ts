@@ -151,20 +151,27 @@ export interface ConformanceDates {
   readonly lastReviewed?: string;
 }
 
-/** The conformance customer, validated by the real loader. */
-export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}): Customer {
-  const description = {
+/**
+ * The conformance customer's description (the value of `supply-chain:customer`); `mode` writes
+ * the `enforcement.mode` override (for `scb inspect`'s stack file, helpers/inspect.sh).
+ */
+export function conformanceDescription(registry: string, engine: Engine, allowlisted: string, mode?: Mode, dates: ConformanceDates = {}): Record<string, unknown> {
+  return {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', workflow: 'release.yml', branch: 'main' },
     image: `${registry}/acme/services`,
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['production-*'] },
-    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30 },
+    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30, ...(mode ? { mode } : {}) },
     allowlist: [
       { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
     ],
   };
-  const loaded = customerFromDescription(description, 'conformance (generated)', 'acme');
+}
+
+/** The conformance customer, validated by the real loader. */
+export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}): Customer {
+  const loaded = customerFromDescription(conformanceDescription(registry, engine, allowlisted, undefined, dates), 'conformance (generated)', 'acme');
   if (!loaded.customer) throw new Error(`conformance customer invalid: ${JSON.stringify(loaded.errors)}`);
   return loaded.customer;
 }
@@ -251,6 +258,14 @@ function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
   const dir = join(inputs.out, suite);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'policy.yaml'), policies.map((policy) => stringify(policy, { lineWidth: 0 })).join('---\n'));
+  // The same customer as a stack file for `scb inspect` (helpers/inspect.sh). Kyverno judges scan
+  // ages at the live clock while the policies were rendered at CLOCKS[mode]; inspect uses one
+  // clock, so the suite's mode is written as the enforcement.mode override and inspect runs now.
+  mkdirSync(join(dir, 'stacks'), { recursive: true });
+  writeFileSync(
+    join(dir, 'stacks', 'Pulumi.acme.yaml'),
+    stringify({ config: { 'supply-chain:customer': conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), mode) } }, { lineWidth: 0 }),
+  );
 
   const cases = CASES.filter((c) => !c.notOn?.[engine]);
   const pods = cases.map((c) => pod(c.name, c.namespace, image(inputs, c.image(engine)), c.initImage ? image(inputs, c.initImage(engine)) : undefined));

@@ -55,6 +55,8 @@ export function liveStackFile(options: LiveCustomerOptions, now: Date): string {
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine: options.engine, namespaces: ['production-*'] },
     enforcement: { onboardedAt: options.onboardedAt ?? isoDate(new Date(now.getTime() - options.onboardedDaysAgo * DAY)), softDays: options.softDays },
+    // The e2e runs the rescanner from this checkout, not from an image: the placeholder digest is never pulled.
+    monitoring: { allowPlaceholderImages: true },
     allowlist: [
       {
         image: options.allowlisted,

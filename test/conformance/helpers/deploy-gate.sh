@@ -25,13 +25,23 @@ _SCB_GATE_CASES=(
   "tag-good|good_TAG|refuse|the good image by tag: the gate takes digests only"
 )
 
+# scb_test_trusted_root: writes (once) and prints $SCB_WORK/test-trusted-root.json, the test CA as
+# the only Fulcio and the test TSA for bundle timestamps; nothing else is trusted. Shared by the
+# deploy gate and scb inspect (helpers/inspect.sh).
+scb_test_trusted_root() {
+  local root="$SCB_WORK/test-trusted-root.json"
+  if [ ! -s "$root" ]; then
+    "$COSIGN" trusted-root create \
+      --fulcio="url=http://127.0.0.1:9/fulcio,certificate-chain=$SCB_WORK/ca/ca.pem" \
+      --tsa="url=$SCB_TSA_URL,certificate-chain=$SCB_WORK/tsa/tsa-chain.pem" \
+      --out "$root" >"$SCB_WORK/test-trusted-root.log" 2>&1
+  fi
+  printf '%s\n' "$root"
+}
+
 scb_gate_rows() {
-  local generated="$1" rows="$2" root="$SCB_WORK/gate-trusted-root.json"
-  # The test CA as the only Fulcio, the test TSA for bundle timestamps; nothing else is trusted.
-  "$COSIGN" trusted-root create \
-    --fulcio="url=http://127.0.0.1:9/fulcio,certificate-chain=$SCB_WORK/ca/ca.pem" \
-    --tsa="url=$SCB_TSA_URL,certificate-chain=$SCB_WORK/tsa/tsa-chain.pem" \
-    --out "$root" >"$SCB_WORK/gate-trusted-root.log" 2>&1
+  local generated="$1" rows="$2" root
+  root="$(scb_test_trusted_root)"
   local engine dir prefix label spec name key expected note gap_actual gap_note ref actual log
   for engine in clusterpolicy ivp; do
     dir="$generated/deploy-gate/$engine"
