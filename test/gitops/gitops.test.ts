@@ -166,7 +166,7 @@ describe('synth with GitOps fan-out', () => {
     assert.throws(() => synthesize(loadCustomers(files), { at: TEMPLATE_CLOCK, outDir, contributors: [releaseWorkflowContributor, failing], gitops: DEFAULT_GITOPS_SETTINGS }), /contributor failed/);
     assert.equal(existsSync(outDir), false);
     synthesize(loadCustomers(files), { at: TEMPLATE_CLOCK, outDir, contributors: [releaseWorkflowContributor], gitops: DEFAULT_GITOPS_SETTINGS });
-    assert.deepEqual(Object.keys(readTree(outDir)).sort(), ['argocd/applicationset.yaml', 'good/flux/sync.yaml', 'good/github/.github/workflows/release.yml']);
+    assert.deepEqual(Object.keys(readTree(outDir)).sort(), ['argocd/applicationset.yaml', 'good/flux/sync.yaml', 'good/github/.github/dependabot.yml', 'good/github/.github/workflows/release.yml']);
   });
 
   it('takes the repository, revision and path from flags or the environment, and refuses bad ones', () => {
