@@ -13,8 +13,6 @@ import {
  * them verify exactly what the admission policy verifies.
  */
 export interface GateCheck {
-  /** Which of the three checks it is. */
-  readonly id: 'signature' | 'sbom' | 'vulnerabilityScan';
   /** What the check proves, for logs. */
   readonly description: string;
   /** `verify` for the signature, `verify-attestation` for an attestation. */
@@ -33,10 +31,9 @@ export interface GateCheck {
 
 /** The three checks, in the order they run. */
 export const GATE_CHECKS: readonly GateCheck[] = [
-  { id: 'signature', description: 'keyless signature by the release workflow', subcommand: 'verify' },
-  { id: 'sbom', description: 'CycloneDX SBOM attestation', subcommand: 'verify-attestation', type: COSIGN_ATTESTATION_TYPES.sbom },
+  { description: 'keyless signature by the release workflow', subcommand: 'verify' },
+  { description: 'CycloneDX SBOM attestation', subcommand: 'verify-attestation', type: COSIGN_ATTESTATION_TYPES.sbom },
   {
-    id: 'vulnerabilityScan',
     description: 'vulnerability scan attestation (fresh, no CRITICAL past the grace period)',
     subcommand: 'verify-attestation',
     type: COSIGN_ATTESTATION_TYPES.vulnerabilityScan,
@@ -73,45 +70,71 @@ export function gateParameters(customer: Pick<Customer, 'github' | 'admission'>)
   };
 }
 
-/** A regular expression (bash `[[ =~ ]]`, ERE) that only an image reference by digest matches. */
-export const DIGEST_REFERENCE_ERE = '^[^@[:space:]]+@sha256:[a-f0-9]{64}$';
+/** One identity check: the cosign flag, the value it demands, and the shell variable that carries it. */
+export interface IdentityFlag {
+  readonly flag: string;
+  readonly value: string;
+  readonly variable: string;
+}
 
 /**
- * One check as a shell command line for a workflow step, reading the image and the identity from
- * environment variables (`IMAGE`, `CERTIFICATE_IDENTITY`, `CERTIFICATE_OIDC_ISSUER`), never from
- * an expression inside `run:`.
+ * Every identity flag a verifier of this customer passes, in order: subject, issuer, and the Fulcio
+ * extensions trigger (`push`) and repository. The one list the README, the deploy gate script and
+ * the workflows render, so a hand-run check accepts exactly what the gate accepts.
  */
-/** What the words of a check are written with: shell expansions in generated scripts, literal values for people. */
-export interface GateCheckValues {
-  readonly certificateIdentity: string;
-  readonly certificateOidcIssuer: string;
+export function identityFlags(parameters: GateParameters): IdentityFlag[] {
+  return [
+    { flag: '--certificate-identity', value: parameters.certificateIdentity, variable: 'CERTIFICATE_IDENTITY' },
+    { flag: '--certificate-oidc-issuer', value: parameters.certificateOidcIssuer, variable: 'CERTIFICATE_OIDC_ISSUER' },
+    { flag: '--certificate-github-workflow-trigger', value: parameters.githubWorkflowTrigger, variable: 'GITHUB_WORKFLOW_TRIGGER' },
+    { flag: '--certificate-github-workflow-repository', value: parameters.githubWorkflowRepository, variable: 'GITHUB_WORKFLOW_REPOSITORY' },
+  ];
+}
+
+/** The identity values as environment variables, for workflow steps (`env:`). */
+export function identityEnvironment(parameters: GateParameters): Record<string, string> {
+  return Object.fromEntries(identityFlags(parameters).map((entry) => [entry.variable, entry.value]));
+}
+
+/** How a rendering spells the values in a command. */
+export interface CommandSpelling {
+  /** The image argument (a reference or a variable). */
   readonly image: string;
-  /** The Rego policy for the scan check. @default - no `--policy` */
+  /** An identity flag's value: a quoted literal, or its variable. */
+  readonly identity: (entry: IdentityFlag) => string;
+  /** The Rego policy path of the scan check. @default - no `--policy` */
   readonly policy?: string;
 }
 
 /**
- * The cosign words of one check, grouped as they belong together (the subcommand, each flag with
- * its value, the image): the one builder behind the deploy-gate workflow, the release job's
- * self-check and the customer README's commands.
+ * THE cosign command builder: one check as an argument list, format flags (legacy or bundle),
+ * identity flags, attestation type and policy included. The README's hand-verification commands,
+ * the deploy gate's checks and the release workflow's self-check are all rendered from it.
  */
-export function gateCheckWords(check: GateCheck, parameters: GateParameters, values: GateCheckValues): string[][] {
-  const words: string[][] = [[check.subcommand], ...parameters.formatFlags.map((flag) => [flag])];
-  words.push(['--certificate-identity', values.certificateIdentity], ['--certificate-oidc-issuer', values.certificateOidcIssuer]);
-  words.push(['--certificate-github-workflow-trigger', parameters.githubWorkflowTrigger], ['--certificate-github-workflow-repository', parameters.githubWorkflowRepository]);
-  if (check.type) words.push(['--type', check.type]);
-  if (check.policy && values.policy) words.push(['--policy', values.policy]);
-  words.push([values.image]);
-  return words;
+export function cosignCheckArguments(check: GateCheck, parameters: GateParameters, spelling: CommandSpelling): string[] {
+  const args = ['cosign', check.subcommand, ...parameters.formatFlags];
+  for (const entry of identityFlags(parameters)) args.push(entry.flag, spelling.identity(entry));
+  if (check.type) args.push('--type', check.type);
+  if (check.policy && spelling.policy) args.push('--policy', spelling.policy);
+  args.push(spelling.image);
+  return args;
 }
 
-/** One check as a line of a generated script, reading the identity and image from shell variables. */
+/** A regular expression (bash `[[ =~ ]]`, ERE) that only an image reference by digest matches. */
+export const DIGEST_REFERENCE_ERE = '^[^@[:space:]]+@sha256:[a-f0-9]{64}$';
+
+/**
+ * One check as a shell command line for a workflow step, reading the image and every identity
+ * value from environment variables (`IMAGE`, `identityEnvironment`), never from an expression
+ * inside `run:`.
+ */
 export function gateCheckCommand(check: GateCheck, parameters: GateParameters, policyPath?: string): string {
-  const values = {
-    certificateIdentity: '"${CERTIFICATE_IDENTITY}"',
-    certificateOidcIssuer: '"${CERTIFICATE_OIDC_ISSUER}"',
-    image: '"${IMAGE}"',
-    policy: policyPath === undefined ? undefined : `"${policyPath}"`,
-  };
-  return ['cosign', ...gateCheckWords(check, parameters, values).flat(), '> /dev/null'].join(' ');
+  return [
+    ...cosignCheckArguments(check, parameters, {
+      image: '"${IMAGE}"',
+      identity: (entry) => `"\${${entry.variable}}"`,
+      ...(policyPath ? { policy: `"${policyPath}"` } : {}),
+    }),
+    '> /dev/null',
+  ].join(' ');
 }

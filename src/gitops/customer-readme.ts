@@ -1,7 +1,5 @@
 import { DEPLOY_GATE_WORKFLOW, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, shellQuote } from '../contract';
 import { KYVERNO_CHART } from '../admission/kyverno-values';
-import { GATE_CHECKS, gateCheckWords, gateParameters, type GateCheck } from '../deploy-gate/verify-commands';
-import { VULN_POLICY_FILE } from '../deploy-gate/verify-script';
 import { MONITORING_IMAGES } from '../monitoring/images';
 import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
 import type { Customer } from '../model/customer';
@@ -12,6 +10,8 @@ import {
   signatureFormat,
   signingIdentity,
 } from '../model/supply-chain-contract';
+import { GATE_CHECKS, cosignCheckArguments, gateParameters } from '../deploy-gate/verify-commands';
+import { VULN_POLICY_FILE } from '../deploy-gate/verify-script';
 import { type VulnerabilityRule, riskExpiresAt, severityPhrase, vulnerabilityRule } from '../vulnerability-rule';
 
 /** The accepted risks, one bullet each, with the instant they stop counting. */
@@ -70,24 +70,32 @@ export function installSteps(customer: Customer): string[] {
 /** First line of every customer README. */
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
 
+/** The cosign commands that check an image by hand exactly as admission does. */
 /**
- * The cosign commands that check an image by hand exactly as the deploy gate does (the same
- * identity, GitHub workflow extensions, signature format and scan policy), built by the gate's
- * own builder with literal values.
+ * The cosign commands that check an image by hand exactly as the deploy gate and admission do:
+ * rendered by the deploy gate's own builder (`cosignCheckArguments`), so they carry the same
+ * format flag, the same identity flags (trigger and repository included) and the scan policy.
  */
-export function cosignVerifyCommands(customer: Customer): Record<GateCheck['id'], string> {
+export function cosignVerifyCommands(customer: Customer): { signature: string; sbom: string; vulnerabilityScan: string } {
   const parameters = gateParameters(customer);
-  const values = {
-    certificateIdentity: parameters.certificateIdentity,
-    certificateOidcIssuer: parameters.certificateOidcIssuer,
-    image: `${customer.image}@sha256:DIGEST`,
-    policy: `deploy-gate/${VULN_POLICY_FILE}`,
-  };
-  const command = (check: GateCheck) =>
-    `cosign ${gateCheckWords(check, parameters, values)
-      .map((group) => group.map((word, index) => (index === 0 && group.length > 1 ? word : shellQuote(word))).join(' '))
-      .join(' \\\n  ')}`;
-  return Object.fromEntries(GATE_CHECKS.map((check) => [check.id, command(check)])) as Record<GateCheck['id'], string>;
+  const [signature, sbom, vulnerabilityScan] = GATE_CHECKS.map((check) => {
+    const args = cosignCheckArguments(check, parameters, {
+      image: `${customer.image}@sha256:DIGEST`,
+      identity: (entry) => shellQuote(entry.value),
+      policy: `deploy-gate/${VULN_POLICY_FILE}`,
+    });
+    // One flag and its value per line, as people paste them.
+    const lines: string[] = [args.slice(0, 2).join(' ')];
+    for (let index = 2; index < args.length - 1; index++) {
+      if (args[index].startsWith('--') && !args[index].includes('=') && index + 1 < args.length - 1 && !args[index + 1].startsWith('--')) {
+        lines.push(`${args[index]} ${args[index + 1]}`);
+        index++;
+      } else lines.push(args[index]);
+    }
+    lines.push(args[args.length - 1]);
+    return lines.join(' \\\n  ');
+  });
+  return { signature, sbom, vulnerabilityScan };
 }
 
 /**
@@ -140,6 +148,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     `- Workflow: \`${identity.repository}/${identity.workflowPath}\` on \`${identity.ref}\` (trigger: ${identity.trigger})`,
     `- Certificate identity: \`${identity.subject}\``,
     `- OIDC issuer: \`${identity.issuer}\``,
+    `- Repository ID: ${customer.github.repositoryId !== undefined ? `\`${customer.github.repositoryId}\`` : 'read from GitHub at delivery'}. \`pulumi up\` refuses a repository whose ID or spelling differs; admission cannot check the ID in the certificate (Kyverno 1.19 checks neither OID 1.3.6.1.4.1.57264.1.15 in ClusterPolicy nor any extension in ImageValidatingPolicy), only the owner/name.`,
     '',
     'Renaming the workflow file or the release branch changes this identity: change it in the customer file, never by hand.',
     '',
@@ -150,7 +159,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     ...installSteps(customer),
     '## Verify an image by hand',
     '',
-    'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag. Run them in this folder: the scan check evaluates `deploy-gate/vuln-policy.rego`, as the deploy gate does.',
+    'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag.',
     '',
     '```sh',
     commands.signature,
