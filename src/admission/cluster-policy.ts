@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import {
   ClusterPolicy,
+  type ClusterPolicySpecRules,
   type ClusterPolicySpecRulesMatch,
   ClusterPolicySpecRulesMatchAnyResourcesOperations,
   type ClusterPolicySpecRulesVerifyImages,
@@ -85,6 +86,20 @@ function webhookConfiguration(enforcing: boolean, timeoutSeconds: number) {
 const autogenAnnotation = { [AUTOGEN_ANNOTATION]: AUTOGEN_CONTROLLERS.kinds.join(',') };
 
 /**
+ * One of the customer's ClusterPolicies: the policy metadata (flip, identity, allowlist), the
+ * autogen controllers, background scans, warnings while auditing and the webhook settings every
+ * legacy policy shares; only the rules and the webhook timeout differ.
+ */
+function customerClusterPolicy(scope: Construct, props: LegacyPolicyProps, name: string, webhookTimeoutSeconds: number, rules: ClusterPolicySpecRules[]): ClusterPolicy {
+  const { customer, enforcement, exemptions = [] } = props;
+  const enforcing = enforcement.mode === 'enforce';
+  return new ClusterPolicy(scope, 'Resource', {
+    metadata: policyMetadata(customer, enforcement, name, { ...autogenAnnotation, ...allowlistAnnotations(exemptions) }),
+    spec: { background: true, emitWarning: !enforcing, webhookConfiguration: webhookConfiguration(enforcing, webhookTimeoutSeconds), rules },
+  });
+}
+
+/**
  * Rules 1 to 3 on the legacy engine (ClusterPolicy verifyImages, for Kyverno older than 1.17).
  * The workflow signs in the legacy `.sig`/`.att` format for this engine (`signatureFormat`):
  * `type: Cosign` reads only that, and `SigstoreBundle` would ignore additionalExtensions.
@@ -121,68 +136,57 @@ export class LegacyVerifyImagesPolicy extends Construct {
       required: true,
       ...extra,
     });
-    this.policy = new ClusterPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, {
-        ...autogenAnnotation,
-        ...allowlistAnnotations(exemptions),
-      }),
-      spec: {
-        background: true,
-        emitWarning: !enforcing,
-        webhookConfiguration: webhookConfiguration(enforcing, 30),
-        rules: [
-          {
-            name: CLUSTER_POLICY_RULES.signature,
-            match: productionPods(customer),
-            verifyImages: [entry({ attestors: legacyAttestors(customer) })],
-          },
-          {
-            name: CLUSTER_POLICY_RULES.sbom,
-            match: productionPods(customer),
-            verifyImages: [
-              entry({
-                // Kyverno #17173: a cache hit can skip attestation conditions.
-                useCache: false,
-                attestations: [
+    this.policy = customerClusterPolicy(this, props, policyNames(customer.name).verifyImages, 30, [
+      {
+        name: CLUSTER_POLICY_RULES.signature,
+        match: productionPods(customer),
+        verifyImages: [entry({ attestors: legacyAttestors(customer) })],
+      },
+      {
+        name: CLUSTER_POLICY_RULES.sbom,
+        match: productionPods(customer),
+        verifyImages: [
+          entry({
+            // Kyverno #17173: a cache hit can skip attestation conditions.
+            useCache: false,
+            attestations: [
+              {
+                type: PREDICATE_TYPES.sbom,
+                attestors: legacyAttestors(customer),
+                conditions: [
                   {
-                    type: PREDICATE_TYPES.sbom,
-                    attestors: legacyAttestors(customer),
-                    conditions: [
+                    all: [
                       {
-                        all: [
-                          {
-                            key: '{{ bomFormat }}',
-                            operator: Operator.EQUALS,
-                            value: 'CycloneDX',
-                            message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
-                          },
-                        ],
+                        key: '{{ bomFormat }}',
+                        operator: Operator.EQUALS,
+                        value: 'CycloneDX',
+                        message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
                       },
                     ],
                   },
                 ],
-              }),
+              },
             ],
-          },
-          {
-            name: CLUSTER_POLICY_RULES.vulnerabilityScan,
-            match: productionPods(customer),
-            verifyImages: [
-              entry({
-                useCache: false,
-                attestations: [
-                  {
-                    type: PREDICATE_TYPES.vulnerabilityScan,
-                    attestors: legacyAttestors(customer),
-                    conditions: [{ all: vulnerabilityScanConditions(customer) }],
-                  },
-                ],
-              }),
-            ],
-          },
+          }),
         ],
       },
-    });
+      {
+        name: CLUSTER_POLICY_RULES.vulnerabilityScan,
+        match: productionPods(customer),
+        verifyImages: [
+          entry({
+            useCache: false,
+            attestations: [
+              {
+                type: PREDICATE_TYPES.vulnerabilityScan,
+                attestors: legacyAttestors(customer),
+                conditions: [{ all: vulnerabilityScanConditions(customer) }],
+              },
+            ],
+          }),
+        ],
+      },
+    ]);
   }
 }
 
@@ -223,33 +227,22 @@ export class LegacyAllowedImagesPolicy extends Construct {
     const { customer, enforcement, exemptions = [] } = props;
     const enforcing = enforcement.mode === 'enforce';
     const admitted = [...imageReferencePatterns(customer), ...allowlistWildcards(exemptions)].join(' | ');
-    this.policy = new ClusterPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).allowedImages, {
-        ...autogenAnnotation,
-        ...allowlistAnnotations(exemptions),
-      }),
-      spec: {
-        background: true,
-        emitWarning: !enforcing,
-        webhookConfiguration: webhookConfiguration(enforcing, 10),
-        rules: [
-          {
-            name: CLUSTER_POLICY_RULES.allowedImages,
-            match: productionPods(customer),
-            validate: {
-              failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
-              message: `rule 4 (no side door): images outside ${imageReferencePatterns(customer).join(', ')} and the allowlist are refused`,
-              pattern: {
-                spec: {
-                  '=(ephemeralContainers)': [{ image: admitted }],
-                  '=(initContainers)': [{ image: admitted }],
-                  containers: [{ image: admitted }],
-                },
-              },
+    this.policy = customerClusterPolicy(this, props, policyNames(customer.name).allowedImages, 10, [
+      {
+        name: CLUSTER_POLICY_RULES.allowedImages,
+        match: productionPods(customer),
+        validate: {
+          failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
+          message: `rule 4 (no side door): images outside ${imageReferencePatterns(customer).join(', ')} and the allowlist are refused`,
+          pattern: {
+            spec: {
+              '=(ephemeralContainers)': [{ image: admitted }],
+              '=(initContainers)': [{ image: admitted }],
+              containers: [{ image: admitted }],
             },
           },
-        ],
+        },
       },
-    });
+    ]);
   }
 }
