@@ -10,6 +10,8 @@ export interface BundleGroupsProps {
   readonly namespaces: readonly pulumi.Resource[];
   /** The Kyverno release (step 2): its CRDs and webhook must be ready before any policy. */
   readonly kyverno: pulumi.Resource;
+  /** Whether Pulumi waits for the groups' workloads to become ready. @default true */
+  readonly waitForPods?: boolean;
 }
 
 export interface BundleGroups {
@@ -36,7 +38,7 @@ export function groupName(fileName: string): string {
  */
 export function bundleGroups(props: BundleGroupsProps): BundleGroups {
   const group = (file: ManifestFile, dependsOn: readonly pulumi.Resource[]) =>
-    new k8s.yaml.v2.ConfigGroup(groupName(file.fileName), { objs: [...file.objects] }, { provider: props.provider, dependsOn: [...dependsOn] });
+    new k8s.yaml.v2.ConfigGroup(groupName(file.fileName), { objs: [...file.objects], ...(props.waitForPods === false ? { skipAwait: true } : {}) }, { provider: props.provider, dependsOn: [...dependsOn] });
   const files = props.manifests.filter((file) => file.objects.length > 0);
   const admission = files.filter(isAdmissionFile).map((file) => group(file, [...props.namespaces, props.kyverno]));
   const workloads = files.filter((file) => !isAdmissionFile(file)).map((file) => group(file, [...props.namespaces, props.kyverno, ...admission]));

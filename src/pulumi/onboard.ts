@@ -9,6 +9,7 @@ import { githubDelivery } from './github-delivery';
 import { clusterProvider } from './kubernetes-provider';
 import { kyvernoRelease } from './kyverno-release';
 import { createNamespaces, withoutNamespaces } from './namespaces';
+import { deliversCluster, deliversRepository, kyvernoChartSource } from '../delivery/settings';
 import type { StackInputs } from './stack-config';
 
 /** The stack outputs. None of them is a secret, and none may ever carry one. */
@@ -21,7 +22,8 @@ export interface StackOutputs {
   readonly clock: string;
   readonly policyNames: string[];
   readonly workflowPath: string;
-  readonly workflowUrl: string;
+  /** Absent when the stack delivers the cluster half only. */
+  readonly workflowUrl?: string;
   readonly pullRequestUrl?: pulumi.Output<string>;
   readonly signingIdentity: { issuer: string; subject: string };
   readonly dashboardUids: string[];
@@ -42,17 +44,27 @@ export function onboardCustomer(inputs: StackInputs): StackOutputs {
   if (workflow === undefined) throw new pulumi.RunError(`the bundle of ${customer.name} has no ${workflowPath}; the workflow contributor is missing from BUNDLE_CONTRIBUTORS`);
   const manifests = bundleManifests(bundle);
 
-  const provider = clusterProvider({ kubeconfig: inputs.kubeconfig, context: delivery.kubernetes.context });
-  const exceptionsNamespace = exceptionNamespaceOf(kyvernoHelmValues(customer, delivery.kubernetes.kyvernoNamespace));
-  const namespaces = createNamespaces({
-    provider,
-    required: [delivery.kubernetes.kyvernoNamespace, ...(exceptionsNamespace ? [exceptionsNamespace] : [])],
-    manifests,
-  });
-  const kyverno = kyvernoRelease({ customer, provider, namespace: delivery.kubernetes.kyvernoNamespace, dependsOn: namespaces });
-  bundleGroups({ provider, manifests: withoutNamespaces(manifests), namespaces, kyverno });
+  if (deliversCluster(delivery)) {
+    const { waitForPods } = delivery.kubernetes;
+    const provider = clusterProvider({ kubeconfig: inputs.kubeconfig, context: delivery.kubernetes.context });
+    const exceptionsNamespace = exceptionNamespaceOf(kyvernoHelmValues(customer, delivery.kubernetes.kyvernoNamespace));
+    const namespaces = createNamespaces({
+      provider,
+      required: [delivery.kubernetes.kyvernoNamespace, ...(exceptionsNamespace ? [exceptionsNamespace] : [])],
+      manifests,
+    });
+    const kyverno = kyvernoRelease({
+      customer,
+      provider,
+      namespace: delivery.kubernetes.kyvernoNamespace,
+      dependsOn: namespaces,
+      chartSource: kyvernoChartSource(delivery, inputs.projectDir),
+      waitForPods,
+    });
+    bundleGroups({ provider, manifests: withoutNamespaces(manifests), namespaces, kyverno, waitForPods });
+  }
 
-  const delivered = githubDelivery({ customer, settings: delivery.github, credentials: inputs.github, workflow });
+  const delivered = deliversRepository(delivery) && inputs.github ? githubDelivery({ customer, settings: delivery.github, credentials: inputs.github, workflow }) : undefined;
   return {
     customer: customer.name,
     enforcementMode: bundle.enforcement.mode,
@@ -61,8 +73,8 @@ export function onboardCustomer(inputs: StackInputs): StackOutputs {
     clock: `${at.toISOString()} (${inputs.clockSource === 'config' ? 'supply-chain:at' : 'time of the run'})`,
     policyNames: policyNames(manifests),
     workflowPath: identity.workflowPath,
-    workflowUrl: delivered.workflowUrl,
-    ...(delivered.pullRequestUrl ? { pullRequestUrl: delivered.pullRequestUrl } : {}),
+    ...(delivered ? { workflowUrl: delivered.workflowUrl } : {}),
+    ...(delivered?.pullRequestUrl ? { pullRequestUrl: delivered.pullRequestUrl } : {}),
     signingIdentity: { issuer: identity.issuer, subject: identity.subject },
     dashboardUids: dashboardUids(manifests),
     kyvernoChartVersion: KYVERNO_CHART.version,
