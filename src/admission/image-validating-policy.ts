@@ -10,6 +10,7 @@ import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../model/supply-chain-contract';
 import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
+import { celVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import { celImageMatches } from './image-references';
 import { namespaceMatchExpression } from './namespace-globs';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
@@ -76,17 +77,6 @@ export function celScanFresh(predicate: string, maxAge: string): string {
   return `timestamp(${predicate}.metadata.scanFinishedOn) >= time.now() - duration('${maxAge}')`;
 }
 
-/**
- * CEL over a cosign-vuln predicate expression (Trivy's report under `scanner.result`): no CRITICAL
- * vulnerability published more than `graceDays` ago. An unknown publication date counts as 1970.
- */
-export function celNoCriticalOutsideGrace(predicate: string, graceDays: number): string {
-  return (
-    `!${predicate}.scanner.result.?Results.orValue([]).exists(r, r.?Vulnerabilities.orValue([]).exists(v, ` +
-    `v.Severity == 'CRITICAL' && timestamp(v.?PublishedDate.orValue('1970-01-01T00:00:00Z')) < time.now() - duration('${daysAsDuration(graceDays)}')))`
-  );
-}
-
 /** `168h` for 7 days: CEL durations have no day unit. */
 export function daysAsDuration(days: number): string {
   return `${days * 24}h`;
@@ -99,8 +89,8 @@ export function daysAsDuration(days: number): string {
  *    with the digest verified and, once enforcing, tags rewritten to digests;
  * 2. attested with a CycloneDX SBOM signed by the same identity;
  * 3. attested with a vulnerability scan signed by the same identity, no older than
- *    `scan.maxAge`, listing no CRITICAL vulnerability published more than
- *    `scan.criticalGraceDays` ago (an unknown publication date counts as old: fail closed).
+ *    `scan.maxAge`, that the customer's vulnerability rule passes (src/vulnerability-rule: the
+ *    same rule the release job, the deploy gate and the rescanner apply).
  * Pods are matched; the engine autogenerates the same checks for their controllers.
  */
 export class VerifyImagesPolicy extends Construct {
@@ -157,8 +147,8 @@ export class VerifyImagesPolicy extends Construct {
             message: `rule 3 (scan): the vulnerability scan is older than ${customer.scan.maxAge}; rescan and attest again`,
           },
           {
-            expression: `${SELECTED_IMAGES}.all(image, ${celNoCriticalOutsideGrace(vuln, customer.scan.criticalGraceDays)})`,
-            message: `rule 3 (scan): the image has a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago`,
+            expression: `${SELECTED_IMAGES}.all(image, ${celVulnerabilityRule(vulnerabilityRule(customer), vuln, 'image')})`,
+            message: vulnerabilityRuleMessage(vulnerabilityRule(customer)),
           },
         ],
       },

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, readKubeconfig } from '../admission/flip-check';
 import { allPolicyNames } from '../admission/policy-metadata';
+import { DNS_LABEL } from '../contract';
 import { withUsageErrors } from './args';
 import { EXIT, UsageError } from './main';
 
@@ -37,7 +38,6 @@ Exit codes: 0 nothing would be refused, 1 workloads would be refused, 2 usage er
 3 the reports could not be read or hold no result for the customer's policies.
 `;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export async function flipCheckCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values, positionals } = withUsageErrors(() =>

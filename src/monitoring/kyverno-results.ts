@@ -1,89 +1,17 @@
-import { policyNames } from '../admission/policy-metadata';
+import { admissionEngine, type ExecutionCause, type KyvernoResultSource, type KyvernoResultSources } from '../admission/engines';
 import type { Customer } from '../model/customer';
 import type { EnforcementMode, EnforcementState } from '../model/enforcement';
-import { KYVERNO_METRICS } from './metrics';
 import { quote } from './promql';
 
-/** Kyverno's `execution_cause` / `rule_execution_cause` values (pkg/metrics/common_types.go). */
-export type ExecutionCause = 'admission_request' | 'background_scan';
-
-/**
- * Where Kyverno 1.19 counts the results of one of the customer's image policies, and how its
- * labels read. The label names and values differ per policy kind (pkg/metrics/ivpol.go,
- * vpol.go, policy_engine.go in kyverno/kyverno v1.19.0).
- */
-export interface KyvernoResultSource {
-  /** The policy's name, exactly (a prefix regex would also match customer `acme-eu` for `acme`). */
-  readonly policy: string;
-  readonly metric: string;
-  /** The matchers that pick this policy's results, without a result or cause matcher. */
-  readonly selector: string;
-  /** `result` on the CEL policies' counters, `rule_result` on ClusterPolicy's. */
-  readonly resultLabel: 'result' | 'rule_result';
-  /** `execution_cause` on the CEL policies' counters, `rule_execution_cause` on ClusterPolicy's. */
-  readonly causeLabel: 'execution_cause' | 'rule_execution_cause';
-  /**
-   * The matcher that keeps results recorded while the policy was in `mode`: `""` when every
-   * result of the policy is in that mode, `undefined` when none can be (the metric cannot tell
-   * and the policy rendered at this clock is in the other mode).
-   */
-  modeMatcher(mode: EnforcementMode): string | undefined;
-}
+export type { ExecutionCause, KyvernoResultSource, KyvernoResultSources } from '../admission/engines';
 
 /**
  * The result series of the customer's image policies on their engine: rules 1 to 3
- * (`verify-images`) and rule 4 (`allowed-images`).
- *
- * - ImageValidatingPolicy / ValidatingPolicy: `policy_validation_mode` is the CEL validation
- *   action, "Deny" when `validationActions` holds Deny, else "Audit" (GetCELPolicyInfos in
- *   pkg/metrics/parsers.go), so the metric tells the mode truthfully.
- * - ClusterPolicy: `policy_validation_mode` is "enforce" only when `Spec.HasValidateEnforce()`
- *   (api/kyverno/v1/spec_types.go), which reads validate rules and the deprecated
- *   `spec.validationFailureAction` only. The allowed-images policy is a validate rule, so its
- *   label is true; the verify-images policy sets `failureAction` per verifyImages entry and is
- *   labelled "audit" even while it enforces. Its mode is taken from the model instead.
+ * (`verify-images`) and rule 4 (`allowed-images`). What the labels mean is the engine's to say
+ * (src/admission/engines/).
  */
-export function kyvernoResultSources(customer: Customer, enforcement: EnforcementState): { verify: KyvernoResultSource; allowed: KyvernoResultSource } {
-  const names = policyNames(customer.name);
-  if (customer.admission.engine === 'ImageValidatingPolicy') {
-    const cel = (mode: EnforcementMode) => `policy_validation_mode="${mode === 'enforce' ? 'Deny' : 'Audit'}"`;
-    return {
-      verify: {
-        policy: names.verifyImages,
-        metric: KYVERNO_METRICS.imageValidatingPolicyResults,
-        selector: `policy_name=${quote(names.verifyImages)}`,
-        resultLabel: 'result',
-        causeLabel: 'execution_cause',
-        modeMatcher: cel,
-      },
-      allowed: {
-        policy: names.allowedImages,
-        metric: KYVERNO_METRICS.validatingPolicyResults,
-        selector: `policy_name=${quote(names.allowedImages)}`,
-        resultLabel: 'result',
-        causeLabel: 'execution_cause',
-        modeMatcher: cel,
-      },
-    };
-  }
-  return {
-    verify: {
-      policy: names.verifyImages,
-      metric: KYVERNO_METRICS.policyResults,
-      selector: `policy_name=${quote(names.verifyImages)}, rule_type="imageVerify"`,
-      resultLabel: 'rule_result',
-      causeLabel: 'rule_execution_cause',
-      modeMatcher: (mode) => (mode === enforcement.mode ? '' : undefined),
-    },
-    allowed: {
-      policy: names.allowedImages,
-      metric: KYVERNO_METRICS.policyResults,
-      selector: `policy_name=${quote(names.allowedImages)}, rule_type="validate"`,
-      resultLabel: 'rule_result',
-      causeLabel: 'rule_execution_cause',
-      modeMatcher: (mode) => `policy_validation_mode="${mode}"`,
-    },
-  };
+export function kyvernoResultSources(customer: Pick<Customer, 'name' | 'admission'>, enforcement: EnforcementState): KyvernoResultSources {
+  return admissionEngine(customer.admission.engine).resultSources(customer.name, enforcement);
 }
 
 export interface ResultFilter {
@@ -130,7 +58,7 @@ export function increaseByPolicyAndResult(sources: readonly KyvernoResultSource[
     const selector = resultSelector(source, filter);
     if (selector === undefined) return [];
     const sum = `sum by (policy_name, ${source.resultLabel}) (increase(${selector}[${window}]))`;
-    return [source.resultLabel === 'result' ? sum : `label_replace(${sum}, "result", "$1", "rule_result", "(.*)")`];
+    return [source.resultLabel === 'result' ? sum : `label_replace(${sum}, "result", "$1", ${quote(source.resultLabel)}, "(.*)")`];
   });
   return terms.length === 0 ? undefined : terms.join('\nor\n');
 }

@@ -15,3 +15,8 @@ export * from './rescan';
 export * from './scanner';
 export * from './trivy-client';
 export * from './trivy-report';
+export * from './build-time';
+export * from './image-verifier';
+export * from './previous-state';
+export * from './scan-failure';
+export * from './trivy-server';

@@ -81,12 +81,12 @@ describe('delivery switch: kubernetes.kyvernoChart', () => {
   // The program throws this as a RunError while registering the release (checked here directly).
   it('refuses a chart directory of another version, naming the field and the fix', () => {
     const dir = chartDirectory('kyverno', '3.8.1');
-    assert.throws(() => kyvernoChartArgs({ kind: 'directory', path: dir }), /supply-chain:delivery\.kubernetes\.kyvernoChart: ".*" holds chart kyverno 3\.8\.1; expected kyverno 3\.9\.0, the release the policies are written for\. Fix: use that chart version\./);
+    assert.throws(() => kyvernoChartArgs(KYVERNO_CHART, { kind: 'directory', path: dir }), /supply-chain:delivery\.kubernetes\.kyvernoChart: ".*" holds chart kyverno 3\.8\.1; expected kyverno 3\.9\.0, the release the policies are written for\. Fix: use that chart version\./);
   });
 
   it('refuses a folder without a chart', () => {
     const dir = makeTempDir('scb-no-chart-');
-    assert.throws(() => kyvernoChartArgs({ kind: 'directory', path: dir }), /kyvernoChart: ".*" holds no Chart\.yaml\. Fix: point it at an unpacked kyverno chart 3\.9\.0/);
+    assert.throws(() => kyvernoChartArgs(KYVERNO_CHART, { kind: 'directory', path: dir }), /kyvernoChart: ".*" holds no Chart\.yaml\. Fix: point it at an unpacked kyverno chart 3\.9\.0/);
   });
 });
 
