@@ -1,6 +1,7 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { PULUMI_PROJECT } from '../model/load';
 import type { ChangeCounts, ChangedResource, FleetOperation, StackOutcome, StackRunner, StackWorker } from './fleet';
 
@@ -37,6 +38,24 @@ export interface AutomationRunnerOptions {
   readonly scratchDir?: string;
   /** The user's Pulumi home, whose credentials.json is copied to each worker. @default $PULUMI_HOME or ~/.pulumi */
   readonly userPulumiHome?: string;
+}
+
+/** The project file for an inline program: the project's own, without `main`. */
+export function inlineProjectFile(projectFile: string): string {
+  const document = parseDocument(projectFile);
+  document.delete('main');
+  return document.toString();
+}
+
+/**
+ * The line that says what went wrong in an Automation API CommandError, whose message starts
+ * with the exit code (`code: 255`) and then carries the CLI's stdout and stderr.
+ */
+export function commandErrorSummary(error: unknown): string | undefined {
+  const text = error instanceof Error ? error.message : String(error);
+  if (!/^code: -?\d+/.test(text)) return undefined;
+  const lines = text.split('\n').map((line) => line.trim());
+  return lines.find((line) => /^error: /.test(line) && !/^error: update failed$|^error: preview failed$/.test(line))?.replace(/^error: /, '') ?? lines.find((line) => /^error: /.test(line))?.replace(/^error: /, '');
 }
 
 /** Engine step operations that change something (`same`, `read` and `refresh` do not). */
@@ -81,8 +100,9 @@ export class AutomationStackRunner implements StackRunner {
     mkdirSync(workDir);
     mkdirSync(pulumiHome, { mode: 0o700 });
     // The project's own Pulumi.yaml (name, stackConfigDir) and its stack files, so that
-    // `pulumi config set` by hand and a fleet run read and write the same files.
-    copyFileSync(join(projectDir, 'Pulumi.yaml'), join(workDir, 'Pulumi.yaml'));
+    // `pulumi config set` by hand and a fleet run read and write the same files. Without `main`:
+    // the CLI checks that it exists, and an inline program has no file to run.
+    writeFileSync(join(workDir, 'Pulumi.yaml'), inlineProjectFile(readFileSync(join(projectDir, 'Pulumi.yaml'), 'utf8')));
     symlinkSync(stacksDir, join(workDir, 'stacks'));
     // A `pulumi login` lives in the user's home; the private home needs it too.
     const userHome = this.options.userPulumiHome ?? process.env.PULUMI_HOME ?? join(homedir(), '.pulumi');
@@ -110,22 +130,29 @@ export class AutomationStackRunner implements StackRunner {
           if (failed) progress(`failed ${failed.type} ${urnName(failed.urn)}`);
           if (event.diagnosticEvent?.severity === 'error') progress(`error: ${event.diagnosticEvent.message.trim()}`);
         };
-        if (operation === 'preview') {
-          const result = await stack.preview({ onEvent, color: 'never', refresh: true });
-          return { changes: result.changeSummary as ChangeCounts, resources };
+        try {
+          if (operation === 'preview') {
+            const result = await stack.preview({ onEvent, color: 'never', refresh: true });
+            return { changes: result.changeSummary as ChangeCounts, resources };
+          }
+          if (operation === 'destroy') {
+            const result = await stack.destroy({ onEvent, color: 'never', refresh: true });
+            return { changes: (result.summary.resourceChanges ?? {}) as ChangeCounts, resources };
+          }
+          // Refresh first: a merged workflow pull request or a deleted branch must be seen as such.
+          const result = await stack.up({ onEvent, color: 'never', refresh: true });
+          const pullRequestUrl = result.outputs.pullRequestUrl?.value;
+          return {
+            changes: (result.summary.resourceChanges ?? {}) as ChangeCounts,
+            resources,
+            note: typeof pullRequestUrl === 'string' ? `workflow PR: ${pullRequestUrl}` : undefined,
+          };
+        } catch (error) {
+          // The summary row shows the first line; make it the CLI's own error, not "code: 255".
+          const summary = commandErrorSummary(error);
+          if (summary !== undefined) throw new Error(`${summary}\n${(error as Error).message}`, { cause: error });
+          throw error;
         }
-        if (operation === 'destroy') {
-          const result = await stack.destroy({ onEvent, color: 'never', refresh: true });
-          return { changes: (result.summary.resourceChanges ?? {}) as ChangeCounts, resources };
-        }
-        // Refresh first: a merged workflow pull request or a deleted branch must be seen as such.
-        const result = await stack.up({ onEvent, color: 'never', refresh: true });
-        const pullRequestUrl = result.outputs.pullRequestUrl?.value;
-        return {
-          changes: (result.summary.resourceChanges ?? {}) as ChangeCounts,
-          resources,
-          note: typeof pullRequestUrl === 'string' ? `workflow PR: ${pullRequestUrl}` : undefined,
-        };
       },
       dispose() {
         rmSync(root, { recursive: true, force: true });

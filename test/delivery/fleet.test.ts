@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fleetCommand } from '../../src/cli/fleet-command';
-import { AutomationStackRunner, PulumiCliMissingError, resourceGroup } from '../../src/delivery/automation-runner';
+import { AutomationStackRunner, PulumiCliMissingError, commandErrorSummary, inlineProjectFile, resourceGroup } from '../../src/delivery/automation-runner';
 import { runFleet, summaryTable, type FleetOperation, type StackOutcome, type StackRunner } from '../../src/delivery/fleet';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
 import { REPO_ROOT, makeTempDir } from '../support/synth-helper';
@@ -195,6 +195,22 @@ describe('Automation API runner workers', () => {
     }
     for (const worker of workers) worker.dispose?.();
     assert.equal(existsSync(first) || existsSync(second), false);
+  });
+
+  it('writes the project file without main: the CLI would look for the file, an inline program has none', () => {
+    const project = readFileSync(join(REPO_ROOT, 'Pulumi.yaml'), 'utf8');
+    assert.match(project, /\nmain: /);
+    const inline = inlineProjectFile(project);
+    assert.doesNotMatch(inline, /\nmain: /);
+    assert.match(inline, /^name: supply-chain$/m);
+    assert.match(inline, /^stackConfigDir: stacks$/m);
+  });
+
+  it('summarises a CLI failure by its error line, not by the exit code', () => {
+    // The shape of a real CommandError (Automation API), as `scb fleet` saw it with a stale project file.
+    const message = "code: -2\n stdout: \n stderr: Command failed with exit code 1: pulumi preview --stack acme --non-interactive\nerror: project 'main' could not be read: stat x: no such file or directory\nPreviewing update (acme):\n";
+    assert.equal(commandErrorSummary(new Error(message)), "project 'main' could not be read: stat x: no such file or directory");
+    assert.equal(commandErrorSummary(new Error('something else')), undefined);
   });
 
   it('groups a changed resource under the ConfigGroup of its bundle file, else under its own name', () => {

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parseDocument, parseAllDocuments } from 'yaml';
+import { Scalar, parseDocument, parseAllDocuments } from 'yaml';
 
 /** What run.sh hands over. */
 interface LiveEnvironment {
@@ -40,6 +40,16 @@ const NEW_ALLOWLIST_ENTRY = {
   owner: 'platform@acme.example',
   lastReviewed: '2026-09-01',
 };
+/**
+ * A date written in quotes: `pulumi config set` rewrites the stack file with a YAML library that
+ * reads an unquoted 2026-09-20 as a timestamp and writes it back as "2026-09-20 00:00:00 +0000 UTC".
+ */
+function quoted(value: string): Scalar {
+  const scalar = new Scalar(value);
+  scalar.type = Scalar.QUOTE_DOUBLE;
+  return scalar;
+}
+
 /** Kinds that come and go by themselves and say nothing about what the stacks left behind. */
 const VOLATILE_KINDS = new Set(['Event', 'Lease', 'Endpoints', 'EndpointSlice', 'ComponentStatus', 'TokenReview', 'SelfSubjectReview']);
 
@@ -112,7 +122,7 @@ class Live {
       cpSync(join(this.env.repoRoot, 'stacks', `Pulumi.${customer}.yaml`), this.stackFile(customer));
       this.editStackFile(customer, (config) => {
         for (const key of ['supply-chain:githubToken', 'supply-chain:githubApp', 'supply-chain:kubeconfig']) config.delete(key);
-        config.set('supply-chain:at', CLOCK_BEFORE);
+        config.set('supply-chain:at', quoted(CLOCK_BEFORE));
         config.set('supply-chain:delivery', {
           deliver: 'cluster',
           kubernetes: { kyvernoNamespace: this.env.kyvernoNamespace, kyvernoChart: this.env.kyvernoChart, waitForPods: false },
@@ -280,7 +290,7 @@ async function main(): Promise<number> {
   same('3 allowlist entry', 'globex: changes', 'no changes', totalChanges(up3.rows.get('globex')));
 
   // (4) The flip: acme's clock past its flip date. Preview shows the minimal diff, up applies it.
-  live.editStackFile('acme', (config) => config.set('supply-chain:at', CLOCK_AFTER_FLIP));
+  live.editStackFile('acme', (config) => config.set('supply-chain:at', quoted(CLOCK_AFTER_FLIP)));
   const acmeFlipped = live.synth('acme', 'acme-4-flipped');
   const expectedFlip = changedFiles(acmeAfter, acmeFlipped).map(groupOf).join(' ') || 'none';
   const preview4 = live.fleet('preview', '4-flip-preview');
