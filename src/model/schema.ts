@@ -60,8 +60,15 @@ const NAMESPACE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/;
 const IMAGE_GLOB = /^[A-Za-z0-9.:/_@*?-]+$/;
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
 
+/**
+ * How Pulumi hands an UNQUOTED date of a stack file to the program: its YAML library reads
+ * `lastReviewed: 2026-09-01` as a timestamp and the config carries "2026-09-01 00:00:00 +0000 UTC".
+ * `scb validate` (YAML 1.2) reads the same text as "2026-09-01", so both are taken as that date.
+ */
+const PULUMI_MIDNIGHT_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/;
+
 /** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
-export const calendarDate = z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
+export const calendarDate = z.preprocess((value) => (typeof value === 'string' ? value.replace(PULUMI_MIDNIGHT_TIMESTAMP, '$1') : value), z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.value);
   if (!match) {
     ctx.issues.push({
@@ -80,7 +87,7 @@ export const calendarDate = z.string({ error: 'expected a date written as YYYY-M
       message: 'is not a real calendar date; check the month and the day',
     });
   }
-});
+}));
 
 const cronExpression = z.string({ error: 'expected a five-field cron expression, e.g. "0 */6 * * *"' }).check((ctx) => {
   const fields = ctx.value.trim().split(/\s+/);

@@ -154,10 +154,10 @@ class Live {
     rmSync(out, { recursive: true, force: true });
     const at = String(parseDocument(readFileSync(this.stackFile(customer), 'utf8')).getIn(['config', 'supply-chain:at']));
     run(process.execPath, [join(this.env.repoRoot, 'bin/scb.js'), 'synth', this.stackFile(customer), '--out', out, '--at', at], { cwd: this.env.repoRoot });
-    const files = new Map<string, string>();
+    // The cluster files are those the bundle's kustomization applies (`kubectl apply -k`).
     const dir = join(out, customer, 'kubernetes');
-    for (const name of readdirSync(dir).sort()) if (/\.ya?ml$/.test(name)) files.set(name, readFileSync(join(dir, name), 'utf8'));
-    return files;
+    const kustomization = parseDocument(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')).toJS() as { resources: string[] };
+    return new Map([...kustomization.resources].sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
   }
 
   /** `scb fleet <operation>` for the two customers, as a user runs it. */
@@ -307,11 +307,14 @@ async function main(): Promise<number> {
   const globexText = readFileSync(live.stackFile('globex'), 'utf8');
   live.editStackFile('globex', (config) => (config.get('supply-chain:customer') as import('yaml').YAMLMap).set('image', 'ghcr.io/globex/Billing-Platform'));
   const modelError = run(process.execPath, [join(env.repoRoot, 'bin/scb.js'), 'validate', live.stackFile('globex')], { cwd: env.repoRoot, allowFailure: true });
-  const modelMessage = modelError.stderr.split('\n').find((line) => line.includes('image')) ?? '(scb validate printed no image error)';
+  // The model's message after the file name (validate prints the path relative to its folder).
+  const modelLine = modelError.stderr.split('\n').find((line) => line.includes('Pulumi.globex.yaml:')) ?? '';
+  const modelMessage = modelLine.slice(modelLine.indexOf('Pulumi.globex.yaml:')).trim() || '(scb validate printed no error)';
   const preview5 = live.fleet('preview', '5-broken');
   same('5 broken stack file', 'scb fleet preview exit code', '1', String(preview5.status));
   same('5 broken stack file', 'globex: status', 'failed or skipped', ['failed', 'skipped'].includes(preview5.rows.get('globex')?.status ?? '') ? 'failed or skipped' : (preview5.rows.get('globex')?.status ?? 'no row'));
-  record('5 broken stack file', 'globex: the model\'s error is reported', modelMessage.trim(), preview5.stderr.includes(modelMessage.replace(/^error: /, '').trim()) ? modelMessage.trim() : `not in the output (${preview5.stderr.split('\n').filter((l) => l.includes('globex')).slice(0, 2).join(' | ')})`, preview5.stderr.includes(modelMessage.replace(/^error: /, '').trim()));
+  const reported = preview5.stderr.split('\n').find((line) => line.includes(modelMessage));
+  record('5 broken stack file', "globex: the model's error is reported", modelMessage, reported ? reported.slice(reported.indexOf('Pulumi.globex.yaml:')).trim() : `not in the output (${preview5.stderr.split('\n').filter((l) => l.includes('globex')).slice(0, 2).join(' | ')})`, reported !== undefined && modelError.status === 1);
   same('5 broken stack file', 'acme: status', 'succeeded, no changes', `${preview5.rows.get('acme')?.status ?? 'no row'}, ${totalChanges(preview5.rows.get('acme'))}`);
   writeFileSync(live.stackFile('globex'), globexText);
 
