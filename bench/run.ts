@@ -124,8 +124,13 @@ async function main() {
   const preview = await optional('pulumi-preview');
   process.stderr.write('bench: rescanner inventory…\n');
   const inventory = await optional('rescanner-inventory');
+  process.stderr.write('bench: admission latency (live cluster, when its tools are built)…\n');
+  const latency = (await optional('admission-latency')) as Record<string, any>;
   const targets = checkTargets(cold, loop, fleetResults, inventory as Record<string, number | boolean | string>);
-  const results = { node: process.version, at: new Date().toISOString(), coldStart: cold, npmLoop: loop, fleet: fleetResults, pulumiPreview: preview, rescannerInventory: inventory, targets };
+  if (typeof latency?.warmP99Ratio === 'number') {
+    targets.push({ name: 'admission: warm p99 ≤ 3× the no-policy p99', measured: `${latency.warmP99Ratio.toFixed(2)}× (${latency.warm.p99.toFixed(0)} / ${latency.baseline.p99.toFixed(0)} ms)`, met: latency.warmP99Ratio <= 3 });
+  }
+  const results = { node: process.version, at: new Date().toISOString(), coldStart: cold, npmLoop: loop, fleet: fleetResults, pulumiPreview: preview, rescannerInventory: inventory, admissionLatency: latency, targets };
   writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const rows = [
     ['cold synth, 1 customer (median)', `${cold.synthMedianMs.toFixed(0)} ms`, 'target ≤ 1000 ms'],
@@ -138,7 +143,7 @@ async function main() {
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   process.stdout.write(`${rows.map((row) => `${row[0].padEnd(width)}  ${row[1].padEnd(40)}${row[2]}`).join('\n')}\n`);
-  for (const [label, section] of [['pulumi preview', preview], ['rescanner inventory', inventory]] as const) {
+  for (const [label, section] of [['pulumi preview', preview], ['rescanner inventory', inventory], ['admission latency', latency]] as const) {
     process.stdout.write(`${label}: ${JSON.stringify(section)}\n`);
   }
   for (const target of targets) process.stdout.write(`${target.met ? 'met ' : 'MISSED'}  ${target.name}: ${target.measured}\n`);

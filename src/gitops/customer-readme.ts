@@ -1,13 +1,17 @@
-import { shellQuote } from '../contract';
+import { DEPLOY_GATE_WORKFLOW, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, shellQuote } from '../contract';
+import { KYVERNO_CHART } from '../admission/kyverno-values';
+import { MONITORING_IMAGES } from '../monitoring/images';
+import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
 import type { Customer } from '../model/customer';
 import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
 import {
-  COSIGN_ATTESTATION_TYPES,
   PREDICATE_TYPES,
   imageReferencePatterns,
   signatureFormat,
   signingIdentity,
 } from '../model/supply-chain-contract';
+import { GATE_CHECKS, cosignCheckArguments, gateParameters } from '../deploy-gate/verify-commands';
+import { VULN_POLICY_FILE } from '../deploy-gate/verify-script';
 import { type VulnerabilityRule, riskExpiresAt, severityPhrase, vulnerabilityRule } from '../vulnerability-rule';
 
 /** The accepted risks, one bullet each, with the instant they stop counting. */
@@ -18,20 +22,80 @@ function acceptedRiskLines(rule: VulnerabilityRule): string[] {
 }
 
 
+/**
+ * How to install the bundle on a cluster by hand, in an order that works: what the bundle
+ * needs but does not contain first (prometheus-operator CRDs, Kyverno, the Trivy token, a
+ * Pushgateway), then the bundle in one `kubectl apply -k`. Pulumi and GitOps do the same.
+ */
+export function installSteps(customer: Customer): string[] {
+  const pushgateway = new URL(customer.monitoring.pushgatewayUrl);
+  const placeholderRescanner = !customer.monitoring.rescannerImage && MONITORING_IMAGES.rescanner.placeholder;
+  return [
+    '## Install on the cluster',
+    '',
+    'Run these from this folder, with `kubectl` 1.27 or later and Helm 3, in this order. Argo CD and Flux (`flux/sync.yaml`) apply the same `kubernetes/` folder in place of step 5 and need steps 1 to 4 first; `pulumi up` does steps 2 and 5 itself.',
+    '',
+    ...(placeholderRescanner
+      ? [
+          `0. **Pin the rescanner image first.** This bundle still runs the placeholder digest of \`${MONITORING_IMAGES.rescanner.repository}\` (the objects carry the annotation \`supply-chain-bundle.io/image-digest-placeholder\`); set \`monitoring.rescannerImage\` in the customer file to a published digest and regenerate.`,
+        ]
+      : []),
+    `1. **prometheus-operator CRDs** (PrometheusRule, ServiceMonitor): present wherever kube-prometheus-stack runs; otherwise \`helm install prometheus-operator-crds prometheus-community/prometheus-operator-crds\` (repository https://prometheus-community.github.io/helm-charts). Kyverno's ServiceMonitors and the bundle's alert rules need them.`,
+    `2. **Kyverno** ${KYVERNO_CHART.appVersion} from its Helm chart, with \`kyverno-values.yaml\` from this folder (replicas, metrics, PolicyExceptions only from \`${KYVERNO_NAMESPACE}\`):`,
+    '',
+    '   ```sh',
+    `   helm repo add kyverno ${KYVERNO_CHART.repository}`,
+    `   helm install kyverno kyverno/${KYVERNO_CHART.chart} --version ${KYVERNO_CHART.version} --namespace ${KYVERNO_NAMESPACE} --create-namespace --values kyverno-values.yaml --wait`,
+    '   ```',
+    '',
+    `3. **The Trivy token Secret.** The in-cluster Trivy server and the rescanner share a token the bundle only refers to (Secret \`${TRIVY_TOKEN_SECRET.name}\`, key \`${TRIVY_TOKEN_SECRET.key}\`, namespace \`${MONITORING_NAMESPACE}\`). Create the namespace from the bundle, then the Secret:`,
+    '',
+    '   ```sh',
+    '   kubectl apply -f kubernetes/monitoring-namespace.yaml',
+    `   kubectl create secret generic ${TRIVY_TOKEN_SECRET.name} --namespace ${MONITORING_NAMESPACE} --from-literal=${TRIVY_TOKEN_SECRET.key}="$(openssl rand -hex 32)"`,
+    '   ```',
+    '',
+    `4. **A Pushgateway** at \`${customer.monitoring.pushgatewayUrl}\` (\`monitoring.pushgatewayUrl\`), scraped by Prometheus with \`honorLabels: true\` (in its ServiceMonitor, or \`honor_labels: true\` in a scrape config): otherwise Prometheus overwrites the \`cluster\` and \`customer\` labels the rescanner pushes and the alerts match nothing.${/\.svc(\.cluster\.local)?$/.test(pushgateway.hostname) ? ' The rescanner\'s network policy lets it reach only that Service\'s namespace.' : ''}`,
+    '5. **The bundle**, in one command: `kustomization.yaml` applies the namespace first, then the admission policies, then the monitoring workloads.',
+    '',
+    '   ```sh',
+    '   kubectl apply -k kubernetes/',
+    '   ```',
+    '',
+    `6. **The deploy gate**, for hosts without Kubernetes: run \`bash deploy-gate/verify.sh ${customer.image}@sha256:<digest>\` before \`docker run\` and deploy only on exit 0 (it needs cosign 3.0.6 or later). In GitHub Actions, commit \`github/.github/workflows/${DEPLOY_GATE_WORKFLOW}\` to \`${customer.github.owner}/${customer.github.repository}\` next to the release workflow and call it from the deploy workflow (its header shows how); make the deploy job \`needs:\` it.`,
+    '',
+  ];
+}
+
 /** First line of every customer README. */
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
 
 /** The cosign commands that check an image by hand exactly as admission does. */
+/**
+ * The cosign commands that check an image by hand exactly as the deploy gate and admission do:
+ * rendered by the deploy gate's own builder (`cosignCheckArguments`), so they carry the same
+ * format flag, the same identity flags (trigger and repository included) and the scan policy.
+ */
 export function cosignVerifyCommands(customer: Customer): { signature: string; sbom: string; vulnerabilityScan: string } {
-  const identity = signingIdentity(customer);
-  const image = `${customer.image}@sha256:DIGEST`;
-  const identityFlags = `--certificate-identity ${shellQuote(identity.subject)} \\\n  --certificate-oidc-issuer ${shellQuote(identity.issuer)}`;
-  const attestation = (type: string) => `cosign verify-attestation --type ${type} \\\n  ${identityFlags} \\\n  ${image}`;
-  return {
-    signature: `cosign verify \\\n  ${identityFlags} \\\n  ${image}`,
-    sbom: attestation(COSIGN_ATTESTATION_TYPES.sbom),
-    vulnerabilityScan: attestation(COSIGN_ATTESTATION_TYPES.vulnerabilityScan),
-  };
+  const parameters = gateParameters(customer);
+  const [signature, sbom, vulnerabilityScan] = GATE_CHECKS.map((check) => {
+    const args = cosignCheckArguments(check, parameters, {
+      image: `${customer.image}@sha256:DIGEST`,
+      identity: (entry) => shellQuote(entry.value),
+      policy: `deploy-gate/${VULN_POLICY_FILE}`,
+    });
+    // One flag and its value per line, as people paste them.
+    const lines: string[] = [args.slice(0, 2).join(' ')];
+    for (let index = 2; index < args.length - 1; index++) {
+      if (args[index].startsWith('--') && !args[index].includes('=') && index + 1 < args.length - 1 && !args[index + 1].startsWith('--')) {
+        lines.push(`${args[index]} ${args[index + 1]}`);
+        index++;
+      } else lines.push(args[index]);
+    }
+    lines.push(args[args.length - 1]);
+    return lines.join(' \\\n  ');
+  });
+  return { signature, sbom, vulnerabilityScan };
 }
 
 /**
@@ -84,6 +148,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     `- Workflow: \`${identity.repository}/${identity.workflowPath}\` on \`${identity.ref}\` (trigger: ${identity.trigger})`,
     `- Certificate identity: \`${identity.subject}\``,
     `- OIDC issuer: \`${identity.issuer}\``,
+    `- Repository ID: ${customer.github.repositoryId !== undefined ? `\`${customer.github.repositoryId}\`` : 'read from GitHub at delivery'}. \`pulumi up\` refuses a repository whose ID or spelling differs; admission cannot check the ID in the certificate (Kyverno 1.19 checks neither OID 1.3.6.1.4.1.57264.1.15 in ClusterPolicy nor any extension in ImageValidatingPolicy), only the owner/name.`,
     '',
     'Renaming the workflow file or the release branch changes this identity: change it in the customer file, never by hand.',
     '',
@@ -91,6 +156,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     '',
     ...allowlist,
     '',
+    ...installSteps(customer),
     '## Verify an image by hand',
     '',
     'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag.',

@@ -12,6 +12,7 @@ import { runRescan, type RescanOptions } from './rescan';
 import type { ImageScanner } from './scanner';
 import { TrivyScanner } from './trivy-client';
 import { TrivyServerClient, type ScannerServer } from './trivy-server';
+import { SignatureVerifier } from './signature-verifier';
 
 /** Exit code for bad flags or configuration (sysexits EX_USAGE). */
 /** Usage errors exit 2, as in every scb subcommand. */
@@ -184,7 +185,17 @@ export async function rescanCommand(argv: string[], io: RescanCommandIo = {}): P
       kubernetes,
       scanner,
       scannerServer,
-      ...(io.verifier ? { verifier: io.verifier } : {}),
+      ...(io.verifier
+        ? { verifier: io.verifier }
+        : config.signingIdentity
+          ? {
+              verifier: new SignatureVerifier({
+                identity: config.signingIdentity,
+                format: config.signatureFormat ?? 'sigstore-bundle',
+                ...(config.trustedRootFile ? { trust: { trustedRootPath: config.trustedRootFile } } : {}),
+              }),
+            }
+          : {}),
       ...(config.productionNamespaces ? { verifyNamespaces: new RegExp(config.productionNamespaces) } : {}),
       registryCredentials,
       ...(config.workloadIdentity ? { workloadIdentityRegistries: WORKLOAD_IDENTITY_REGISTRIES[config.workloadIdentity] } : {}),

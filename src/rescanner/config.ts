@@ -33,10 +33,12 @@ export interface RescannerAcceptedRisk {
   readonly cve: string;
   /** Who accepted it; becomes the `owner` label. */
   readonly owner: string;
-  /** Last day the acceptance holds, `YYYY-MM-DD` (UTC); it lapses at 00:00 UTC that day. */
+  /** Last day the acceptance holds, `YYYY-MM-DD` (UTC); it lapses at 00:00 UTC of the next day. */
   readonly expires: string;
   /** Why (not exported: free text). */
   readonly reason?: string;
+  /** Limits it to one repository, or one digest of it. @default - every image */
+  readonly image?: string;
 }
 
 /** Cloud workload identities whose registries Trivy reaches with the pod's own identity. */
@@ -130,6 +132,31 @@ export interface RescannerConfig {
    * @default undefined (none verified)
    */
   readonly productionNamespaces?: string;
+  /**
+   * The customer's signing identity; with it, every production digest's signature and
+   * attestations are verified each run (the coverage figure).
+   * @default undefined (not verified)
+   */
+  readonly signingIdentity?: RescannerSigningIdentity;
+  /**
+   * The customer's signature format: `sigstore-bundle` (ImageValidatingPolicy engine) or `legacy` (ClusterPolicy).
+   * @default "sigstore-bundle"
+   */
+  readonly signatureFormat?: 'sigstore-bundle' | 'legacy';
+  /**
+   * A `trusted_root.json` of a private Sigstore instance.
+   * @default undefined (the public instance, through TUF)
+   */
+  readonly trustedRootFile?: string;
+}
+
+/** The certificate identity a release signature must carry (from the model's signing identity). */
+export interface RescannerSigningIdentity {
+  readonly issuer: string;
+  readonly subject: string;
+  /** The event that must have started the release run; the release workflow signs only on `push`. */
+  readonly trigger: 'push';
+  readonly repository: string;
 }
 
 /** Raised for an unusable configuration; the message names the field. */
@@ -145,7 +172,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const KNOWN_KEYS = new Set<keyof RescannerConfig>([
   'customer', 'cluster', 'trivyServer', 'pushgateway', 'maxImageAgeDays', 'allowlist', 'trivyTokenFile',
   'trivyTokenHeader', 'trivyPath', 'concurrency', 'scanTimeoutSeconds', 'scanRetries', 'pageLimit', 'maxScanErrorRatio',
-  'acceptedRisks', 'workloadIdentity', 'registryCredentialsFile', 'productionNamespaces',
+  'acceptedRisks', 'workloadIdentity', 'registryCredentialsFile', 'productionNamespaces', 'signingIdentity', 'signatureFormat', 'trustedRootFile',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -204,7 +231,8 @@ function parseAcceptedRisk(value: unknown, index: number): RescannerAcceptedRisk
     throw new RescannerConfigError(`${where}expires: expected a date written as YYYY-MM-DD`);
   }
   const reason = optionalString(value, 'reason', where);
-  return { cve, owner, expires, ...(reason !== undefined ? { reason } : {}) };
+  const image = optionalString(value, 'image', where);
+  return { cve, owner, expires, ...(reason !== undefined ? { reason } : {}), ...(image !== undefined ? { image } : {}) };
 }
 
 /**
@@ -218,7 +246,7 @@ export function parseRescannerConfig(value: unknown): Partial<RescannerConfig> {
     if (!KNOWN_KEYS.has(key as keyof RescannerConfig)) throw new RescannerConfigError(`config: unknown field "${key}"`);
   }
   const out: { -readonly [K in keyof RescannerConfig]?: RescannerConfig[K] } = {};
-  for (const key of ['customer', 'cluster', 'trivyServer', 'pushgateway', 'trivyTokenFile', 'trivyTokenHeader', 'trivyPath', 'registryCredentialsFile'] as const) {
+  for (const key of ['customer', 'cluster', 'trivyServer', 'pushgateway', 'trivyTokenFile', 'trivyTokenHeader', 'trivyPath', 'registryCredentialsFile', 'trustedRootFile'] as const) {
     const v = optionalString(value, key, '');
     if (v !== undefined) out[key] = v;
   }
@@ -247,6 +275,21 @@ export function parseRescannerConfig(value: unknown): Partial<RescannerConfig> {
       throw new RescannerConfigError(`workloadIdentity: expected one of ${Object.keys(WORKLOAD_IDENTITY_REGISTRIES).join(', ')}`);
     }
     out.workloadIdentity = value.workloadIdentity as WorkloadIdentityProvider;
+  }
+  if (value.signingIdentity !== undefined) {
+    const id = value.signingIdentity;
+    if (!isRecord(id)) throw new RescannerConfigError('signingIdentity: expected an object with issuer, subject, trigger and repository');
+    const field = (key: string): string => {
+      const v = optionalString(id, key, 'signingIdentity.');
+      if (!v) throw new RescannerConfigError(`signingIdentity.${key}: required`);
+      return v;
+    };
+    if (field('trigger') !== 'push') throw new RescannerConfigError('signingIdentity.trigger: expected "push" (releases are signed on push only)');
+    out.signingIdentity = { issuer: field('issuer'), subject: field('subject'), trigger: 'push', repository: field('repository') };
+  }
+  if (value.signatureFormat !== undefined) {
+    if (value.signatureFormat !== 'sigstore-bundle' && value.signatureFormat !== 'legacy') throw new RescannerConfigError('signatureFormat: expected "sigstore-bundle" or "legacy"');
+    out.signatureFormat = value.signatureFormat;
   }
   const production = optionalString(value, 'productionNamespaces', '');
   if (production !== undefined) {

@@ -20,3 +20,4 @@ export * from './image-verifier';
 export * from './previous-state';
 export * from './scan-failure';
 export * from './trivy-server';
+export * from './signature-verifier';

@@ -24,8 +24,10 @@ _scb_ky_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# The Kyverno module's directory (the version tools/kyverno pins), from the module cache.
+# The Kyverno module's directory (the version tools/kyverno pins), from the module cache
+# (SCB_KYVERNO_MODULE_DIR when set: `go list -m` may need the network).
 scb_kyverno_module_dir() {
+  if [ -n "${SCB_KYVERNO_MODULE_DIR:-}" ]; then echo "$SCB_KYVERNO_MODULE_DIR"; return; fi
   (cd "$_SCB_KY_REPO/tools/kyverno" && go list -m -f '{{.Dir}}' github.com/kyverno/kyverno)
 }
 

@@ -124,6 +124,8 @@ class Live {
       this.editStackFile(customer, (config) => {
         for (const key of ['supply-chain:githubToken', 'supply-chain:githubApp', 'supply-chain:kubeconfig']) config.delete(key);
         config.set('supply-chain:at', quoted(CLOCK_BEFORE));
+        // No node pulls an image here, so the rescanner's placeholder digest is allowed (as for a dry run).
+        (config.get('supply-chain:customer') as import('yaml').YAMLMap).setIn(['monitoring', 'allowPlaceholderImages'], true);
         config.set('supply-chain:delivery', {
           deliver: 'cluster',
           kubernetes: { kyvernoNamespace: this.env.kyvernoNamespace, kyvernoChart: this.env.kyvernoChart, waitForPods: false },

@@ -113,7 +113,7 @@ describe('delivery switch: kubernetes.waitForPods', () => {
 
 describe('dates in stack files under pulumi up', () => {
   it('reads an unquoted date, which Pulumi hands over as "YYYY-MM-DD 00:00:00 +0000 UTC", as that date (found by the live test)', async () => {
-    const customer = { name: 'acme', github: { owner: 'acme-corp', repository: 'services' }, image: 'ghcr.io/acme-corp/services', enforcement: { onboardedAt: '2026-09-15 00:00:00 +0000 UTC' } };
+    const customer = { name: 'acme', github: { owner: 'acme-corp', repository: 'services' }, image: 'ghcr.io/acme-corp/services', enforcement: { onboardedAt: '2026-09-15 00:00:00 +0000 UTC' }, monitoring: { allowPlaceholderImages: true } };
     const { outputs } = await runWithMocks('acme', { ...stackConfig('acme', { 'supply-chain:at': '2026-10-01', 'supply-chain:customer': customer }), 'supply-chain:githubToken': TOKEN }, ['supply-chain:githubToken'], () => onboardCustomer(readStackInputs('acme', REPO_ROOT)));
     assert.equal(outputs.flipDate, '2026-10-15');
   });

@@ -48,6 +48,26 @@ describe('synth pipeline', () => {
     assert.equal(existsSync(join(outDir, 'good')), false);
   });
 
+  it('refuses the placeholder rescanner digest, naming file, field and fix, unless the customer pins it or opts out for a dry run', () => {
+    const outDir = join(makeTempDir(), 'dist');
+    const [unpinned] = writeStackFiles({ unpinned: validCustomer({ name: 'unpinned' }) });
+    const refused = scb(['synth', '--out', outDir, '--at', '2026-10-01', unpinned]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /Pulumi\.unpinned\.yaml: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
+    assert.match(refused.stderr, /Fix: set monitoring\.rescannerImage to the rescanner image your release workflow pushed, pinned by digest/);
+    assert.match(refused.stderr, /nothing was written/);
+    assert.equal(existsSync(outDir), false);
+
+    const pinnedImage = `registry.example.com/mirror/rescanner@sha256:${'a'.repeat(64)}`;
+    const [pinned] = writeStackFiles({ pinned: validCustomer({ name: 'pinned', monitoring: { rescannerImage: pinnedImage } }) });
+    assert.equal(scb(['synth', '--out', outDir, '--at', '2026-10-01', pinned]).status, 0);
+    assert.match(readTree(outDir)['pinned/kubernetes/rescanner.yaml'] ?? '', new RegExp(`image: ${pinnedImage.replace(/[.]/g, '\\.')}`));
+
+    const [dryRun] = writeStackFiles({ dry: validCustomer({ name: 'dry', monitoring: { allowPlaceholderImages: true } }) });
+    assert.equal(scb(['synth', '--out', outDir, '--at', '2026-10-01', dryRun]).status, 0);
+    assert.match(readTree(outDir)['dry/kubernetes/rescanner.yaml'] ?? '', /image-digest-placeholder: "true"/);
+  });
+
   it('does not create the output folder when input is invalid', () => {
     const outDir = join(makeTempDir(), 'dist');
     const files = writeStackFiles({ bad: validCustomer({ enforcement: { onboardedAt: '2026-02-30' } }) });
@@ -99,19 +119,23 @@ describe('scb command line', () => {
   });
 
   it('validate exits 1 and reports every problem with the file and field', () => {
-    const files = writeStackFiles({ bad: validCustomer({ github: { owner: 'o', repositry: 'x' } }) });
+    const files = writeStackFiles({ example: validCustomer({ github: { owner: 'o', repositry: 'x' } }) });
     const result = scb(['validate', ...files]);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /Pulumi\.bad\.yaml:\d+:\d+: github\.repository: is required but missing/);
-    assert.match(result.stderr, /Pulumi\.bad\.yaml:\d+:\d+: github\.repositry: unknown field; .* did you mean "repository"\?/);
+    // Named as typed: an absolute path outside the working folder stays absolute.
+    assert.ok(result.stderr.includes(`error: ${files[0]}:`), result.stderr);
+    assert.match(result.stderr, /Pulumi\.example\.yaml:\d+:\d+: github\.repository: is required but missing/);
+    assert.match(result.stderr, /Pulumi\.example\.yaml:\d+:\d+: github\.repositry: unknown field; .* did you mean "repository"\?/);
     assert.match(result.stderr, /2 problems found; nothing was written\./);
   });
 
   it('exits 2 on an unknown command, an unknown flag or a malformed --at', () => {
-    assert.equal(scb(['deploy']).status, 2);
-    const flag = scb(['synth', '--outdir', 'x']);
+    const command = scb(['sytnh']);
+    assert.equal(command.status, 2);
+    assert.match(command.stderr, /unknown command "sytnh"\. Did you mean "scb synth"\?/);
+    const flag = scb(['synth', '--otu', 'x']);
     assert.equal(flag.status, 2);
-    assert.match(flag.stderr, /Unknown option '--outdir'[\s\S]*Run "scb synth --help"/);
+    assert.match(flag.stderr, /unknown option --otu\. Did you mean --out\? Options: --out, --at, [\s\S]*Run "scb synth --help"/);
     const clock = scb(['synth', '--at', '2026-02-30']);
     assert.equal(clock.status, 2);
     assert.match(clock.stderr, /--at "2026-02-30" is not a date/);
