@@ -156,7 +156,8 @@ class Live {
     const out = join(this.synthDir, label);
     rmSync(out, { recursive: true, force: true });
     const at = String(parseDocument(readFileSync(this.stackFile(customer), 'utf8')).getIn(['config', 'supply-chain:at']));
-    run(process.execPath, [join(this.env.repoRoot, 'bin/scb.js'), 'synth', this.stackFile(customer), '--out', out, '--at', at], { cwd: this.env.repoRoot });
+    // From the scratch folder, whose stacks/ holds the scratch files (names are unique per stacks/).
+    run(process.execPath, [join(this.env.repoRoot, 'bin/scb.js'), 'synth', this.stackFile(customer), '--out', out, '--at', at], { cwd: this.env.work });
     // The cluster files are those the bundle's kustomization applies (`kubectl apply -k`).
     const dir = join(out, customer, 'kubernetes');
     const kustomization = parseDocument(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')).toJS() as { resources: string[] };
@@ -328,7 +329,7 @@ async function main(): Promise<number> {
   // (5) A broken stack file: that stack fails with the model's error, the other one still runs.
   const globexText = readFileSync(live.stackFile('globex'), 'utf8');
   live.editStackFile('globex', (config) => (config.get('supply-chain:customer') as import('yaml').YAMLMap).set('image', 'ghcr.io/globex/Billing-Platform'));
-  const modelError = run(process.execPath, [join(env.repoRoot, 'bin/scb.js'), 'validate', live.stackFile('globex')], { cwd: env.repoRoot, allowFailure: true });
+  const modelError = run(process.execPath, [join(env.repoRoot, 'bin/scb.js'), 'validate', live.stackFile('globex')], { cwd: env.work, allowFailure: true });
   // The model's message after the file name (validate prints the path relative to its folder).
   const modelLine = modelError.stderr.split('\n').find((line) => line.includes('Pulumi.globex.yaml:')) ?? '';
   const modelMessage = modelLine.slice(modelLine.indexOf('Pulumi.globex.yaml:')).trim() || '(scb validate printed no error)';
@@ -361,7 +362,20 @@ async function main(): Promise<number> {
       await new Promise((done) => setTimeout(done, 2000));
     }
     const leftNamespaces = left.filter((object) => object.startsWith('Namespace ')).map((object) => object.replace('Namespace /', ''));
-    same('6 destroy', `${customer}: objects left behind`, 'none', left.filter((object) => !object.startsWith('Namespace ')).join(', ') || 'none');
+    // What may stay, by design: in a retained namespace, what the control plane puts in every
+    // namespace; and objects the chart marks helm.sh/resource-policy: keep (Kyverno's ConfigMap).
+    const explained: string[] = [];
+    const unexplained: string[] = [];
+    for (const object of left.filter((entry) => !entry.startsWith('Namespace '))) {
+      const [kind, path] = object.split(' ');
+      const [namespace, name] = path.split('/');
+      const inRetained = leftNamespaces.includes(namespace);
+      const automatic = inRetained && ((kind === 'ConfigMap' && name === 'kube-root-ca.crt') || (kind === 'ServiceAccount' && name === 'default'));
+      const kept = live.kubectl(customer, ['get', kind, name, '-n', namespace, '-o', "jsonpath={.metadata.annotations['helm\\.sh/resource-policy']}"], true).stdout === 'keep';
+      (automatic || kept ? explained : unexplained).push(`${object}${kept ? ' (chart: resource-policy keep)' : automatic ? ' (created by the control plane)' : ''}`);
+    }
+    same('6 destroy', `${customer}: objects left behind`, 'none', unexplained.join(', ') || 'none');
+    record('6 destroy', `${customer}: objects kept by design`, 'only chart "keep" objects and namespace defaults', explained.join(', ') || 'none', true);
     record('6 destroy', `${customer}: namespaces retained (retainOnDelete, by design)`, 'only namespaces the stack created', leftNamespaces.join(' ') || 'none', leftNamespaces.every((name) => retained.has(name)));
   }
 
