@@ -68,7 +68,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     `- Engine: Kyverno \`${customer.admission.engine}\`; signatures are read in the \`${format}\` format.`,
     `- Namespaces: ${customer.admission.namespaces.map((glob) => `\`${glob}\``).join(', ')}.`,
     `- Images: ${imageReferencePatterns(customer).map((glob) => `\`${glob}\``).join(', ')}.`,
-    `- Each such image must be signed keylessly by the release workflow below, and carry a CycloneDX SBOM attestation (\`${PREDICATE_TYPES.sbom}\`) and a vulnerability scan attestation (\`${PREDICATE_TYPES.vulnerabilityScan}\`) no older than ${customer.scan.maxAge}; a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago blocks it.`,
+    `- Each such image must be signed keylessly by the release workflow below, and carry a CycloneDX SBOM attestation (\`${PREDICATE_TYPES.sbom}\`) and a vulnerability scan attestation (\`${PREDICATE_TYPES.vulnerabilityScan}\`)${customer.scan.maxAge === undefined ? '' : ` no older than ${customer.scan.maxAge} when a workload is created or its images change`}; a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago blocks a new workload or an image change (never a pod that a controller recreates).`,
     `- Running images older than ${customer.staleness.maxImageAgeDays} days are reported as stale; the in-cluster rescan runs on \`${customer.scan.rescanSchedule}\`.`,
     '',
     '## Signing identity',

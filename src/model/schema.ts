@@ -187,15 +187,21 @@ export const enforcementSchema = z.strictObject({
   softDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(30),
   /** Explicit override of the date-driven mode. */
   mode: z.enum(['audit', 'enforce'], { error: 'expected "audit" or "enforce", or leave it out to follow the soft period' }).optional(),
-}, { error: 'expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays and mode' });
+  /** Days before the flip from which an alert names the workloads the flip would refuse. @default 7 */
+  warnDaysBeforeFlip: z.int({ error: 'expected a whole number of days' }).min(1, { error: 'must be at least 1 day' }).max(365, { error: 'must be at most 365 days' }).default(7),
+}, { error: 'expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays, mode and warnDaysBeforeFlip' });
 
 export const scanSchema = z.strictObject({
-  /** Oldest scan attestation admission accepts, as a Go duration. */
+  /**
+   * Opt-in scan freshness, as a Go duration: when set, admission refuses a CHANGE (a new workload
+   * or bare pod, or an update that adds an image) whose scan attestation is older than this.
+   * Never a pod that a controller recreates: see docs/admission.md. @default - no freshness check
+   */
   maxAge: goDuration
     .refine((value) => !GO_DURATION.test(value) || value === '' || goDurationSeconds(value) >= MIN_SCAN_MAX_AGE_SECONDS, {
-      error: 'is shorter than one hour; admission refuses an image whose newest scan is older than maxAge, so nearly every image would be refused. Fix: write at least "1h"; the default is "168h"',
+      error: 'is shorter than one hour; admission refuses a new workload whose newest scan is older than maxAge, so nearly every release would be refused. Fix: write at least "1h", e.g. "168h", or leave maxAge out (no freshness check)',
     })
-    .default('168h'),
+    .optional(),
   /** Days a CRITICAL vulnerability may have been published before it blocks admission. */
   criticalGraceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(7),
   /** Cron schedule of the in-cluster rescanner. */
