@@ -9,6 +9,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
+import { twinName } from '../admission/flip-gate';
 import { increaseByPolicyAndResult, kyvernoResultSources, type KyvernoResultSource, type ResultFilter } from './kyverno-results';
 import { KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex } from './promql';
@@ -86,23 +87,23 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
       new stat.PanelBuilder()
         .datasource(DATASOURCE)
         .title('Verified share of image checks (range)')
-        .description(`Passes of ${verify.policy} (rules 1-3) against all its passes and failures, over the dashboard range.`)
+        .description(`Passes of ${verify.policy} (rules 1-3, both twins) against all its passes, failures and errors, over the dashboard range.`)
         .unit('percentunit')
         .min(0)
         .max(1)
         .span(6)
         .height(6)
-        .withTarget(query(`sum(${results([verify], { result: 'pass' }, '$__range')})\n/\nsum(${results([verify], { resultRegex: 'pass|fail' }, '$__range')})`, 'verified', 'A', { instant: true })),
+        .withTarget(query(`sum(${results([verify], { result: 'pass' }, '$__range')})\n/\nsum(${results([verify], { resultRegex: 'pass|fail|error' }, '$__range')})`, 'verified', 'A', { instant: true })),
     )
     .withPanel(
       new timeseries.PanelBuilder()
         .datasource(DATASOURCE)
-        .title('Image policies: pass against fail')
-        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4).`)
+        .title('Image policies: pass, fail and error')
+        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4), both twins; an error (e.g. no registry credentials) refuses like a failure once enforcing.`)
         .unit('short')
         .span(18)
         .height(6)
-        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
+        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail|error' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
     )
     .withRow(new dashboard.RowBuilder('Admission'))
     .withPanel(
@@ -120,15 +121,12 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
         .datasource(DATASOURCE)
         .title(`Flip readiness: images that would be refused from ${enforcement.flipDate}`)
         .description(
-          `Failures of ${verify.policy} and ${allowed.policy} recorded in audit mode over the last 24 hours. Zero before the flip date means the flip blocks nothing that ran yesterday.` +
-            (customer.admission.engine === 'ClusterPolicy' && enforcement.mode === 'enforce'
-              ? ` Kyverno labels a verifyImages ClusterPolicy "audit" whatever its failureAction, so after the flip only ${allowed.policy} is counted here.`
-              : ''),
+          `Failures and errors of the never-blocking report twins ${twinName(verify.policy, 'report')} and ${twinName(allowed.policy, 'report')} (active until the flip) over the last 24 hours, admission and background scans. Zero before the flip date means the flip blocks nothing that ran yesterday; the cluster enforces by itself from that date.`,
         )
         .unit('short')
         .span(12)
         .height(8)
-        .withTarget(query(`sum(${results([verify, allowed], { result: 'fail', mode: 'audit' }, '24h')}) or vector(0)`, 'audit failures', 'A', { instant: true })),
+        .withTarget(query(`sum(${results([verify, allowed], { resultRegex: 'fail|error', mode: 'audit' }, '24h')}) or vector(0)`, 'would be refused', 'A', { instant: true })),
     )
     .withRow(new dashboard.RowBuilder('Rescanner health'))
     .withPanel(

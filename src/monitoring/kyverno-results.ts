@@ -1,3 +1,4 @@
+import { policyRoles, twinName } from '../admission/flip-gate';
 import { policyNames } from '../admission/policy-metadata';
 import type { Customer } from '../model/customer';
 import type { EnforcementMode, EnforcementState } from '../model/enforcement';
@@ -13,7 +14,7 @@ export type ExecutionCause = 'admission_request' | 'background_scan';
  * vpol.go, policy_engine.go in kyverno/kyverno v1.19.0).
  */
 export interface KyvernoResultSource {
-  /** The policy's name, exactly (a prefix regex would also match customer `acme-eu` for `acme`). */
+  /** The policy's base name (its twins add `-audit`); series are selected by exact names, since a prefix regex would also match customer `acme-eu` for `acme`. */
   readonly policy: string;
   readonly metric: string;
   /** The matchers that pick this policy's results, without a result or cause matcher. */
@@ -23,66 +24,48 @@ export interface KyvernoResultSource {
   /** `execution_cause` on the CEL policies' counters, `rule_execution_cause` on ClusterPolicy's. */
   readonly causeLabel: 'execution_cause' | 'rule_execution_cause';
   /**
-   * The matcher that keeps results recorded while the policy was in `mode`: `""` when every
-   * result of the policy is in that mode, `undefined` when none can be (the metric cannot tell
-   * and the policy rendered at this clock is in the other mode).
+   * The matcher that keeps the results of the twins in `mode` (audit: the report twins; enforce:
+   * the enforce twins), `undefined` when no such twin is rendered.
    */
   modeMatcher(mode: EnforcementMode): string | undefined;
 }
 
+/** A PromQL matcher for exactly these policy names (an anchored alternation; names are DNS labels). */
+function policyNameMatcher(names: readonly string[]): string {
+  return names.length === 1 ? `policy_name=${quote(names[0])}` : `policy_name=~${quote(names.join('|'))}`;
+}
+
 /**
  * The result series of the customer's image policies on their engine: rules 1 to 3
- * (`verify-images`) and rule 4 (`allowed-images`).
- *
- * - ImageValidatingPolicy / ValidatingPolicy: `policy_validation_mode` is the CEL validation
- *   action, "Deny" when `validationActions` holds Deny, else "Audit" (GetCELPolicyInfos in
- *   pkg/metrics/parsers.go), so the metric tells the mode truthfully.
- * - ClusterPolicy: `policy_validation_mode` is "enforce" only when `Spec.HasValidateEnforce()`
- *   (api/kyverno/v1/spec_types.go), which reads validate rules and the deprecated
- *   `spec.validationFailureAction` only. The allowed-images policy is a validate rule, so its
- *   label is true; the verify-images policy sets `failureAction` per verifyImages entry and is
- *   labelled "audit" even while it enforces. Its mode is taken from the model instead.
+ * (`verify-images`, plus `ephemeral-containers` on the CEL engines) and rule 4 (`allowed-images`), each as two twins (see
+ * admission/flip-gate.ts): the report twin `…-audit` never blocks, the enforce twin refuses from
+ * the flip on. The mode of a result is therefore told by the policy's NAME, on both engines:
+ * `mode: 'audit'` selects the report twins, `mode: 'enforce'` the enforce twins (none when an
+ * `enforcement.mode: audit` override renders no enforce twin).
  */
 export function kyvernoResultSources(customer: Customer, enforcement: EnforcementState): { verify: KyvernoResultSource; allowed: KyvernoResultSource } {
   const names = policyNames(customer.name);
+  const roles = policyRoles(enforcement);
+  const source = (policies: readonly string[], metric: string, extra: string, cel: boolean): KyvernoResultSource => ({
+    policy: policies[0],
+    metric,
+    selector: [policyNameMatcher(roles.flatMap((role) => policies.map((name) => twinName(name, role)))), ...(extra ? [extra] : [])].join(', '),
+    resultLabel: cel ? 'result' : 'rule_result',
+    causeLabel: cel ? 'execution_cause' : 'rule_execution_cause',
+    modeMatcher: (mode) => {
+      const role = mode === 'enforce' ? 'enforce' : 'report';
+      return roles.includes(role) ? policyNameMatcher(policies.map((name) => twinName(name, role))) : undefined;
+    },
+  });
   if (customer.admission.engine === 'ImageValidatingPolicy') {
-    const cel = (mode: EnforcementMode) => `policy_validation_mode="${mode === 'enforce' ? 'Deny' : 'Audit'}"`;
     return {
-      verify: {
-        policy: names.verifyImages,
-        metric: KYVERNO_METRICS.imageValidatingPolicyResults,
-        selector: `policy_name=${quote(names.verifyImages)}`,
-        resultLabel: 'result',
-        causeLabel: 'execution_cause',
-        modeMatcher: cel,
-      },
-      allowed: {
-        policy: names.allowedImages,
-        metric: KYVERNO_METRICS.validatingPolicyResults,
-        selector: `policy_name=${quote(names.allowedImages)}`,
-        resultLabel: 'result',
-        causeLabel: 'execution_cause',
-        modeMatcher: cel,
-      },
+      verify: source([names.verifyImages, names.ephemeralContainers], KYVERNO_METRICS.imageValidatingPolicyResults, '', true),
+      allowed: source([names.allowedImages], KYVERNO_METRICS.validatingPolicyResults, '', true),
     };
   }
   return {
-    verify: {
-      policy: names.verifyImages,
-      metric: KYVERNO_METRICS.policyResults,
-      selector: `policy_name=${quote(names.verifyImages)}, rule_type="imageVerify"`,
-      resultLabel: 'rule_result',
-      causeLabel: 'rule_execution_cause',
-      modeMatcher: (mode) => (mode === enforcement.mode ? '' : undefined),
-    },
-    allowed: {
-      policy: names.allowedImages,
-      metric: KYVERNO_METRICS.policyResults,
-      selector: `policy_name=${quote(names.allowedImages)}, rule_type="validate"`,
-      resultLabel: 'rule_result',
-      causeLabel: 'rule_execution_cause',
-      modeMatcher: (mode) => `policy_validation_mode="${mode}"`,
-    },
+    verify: source([names.verifyImages], KYVERNO_METRICS.policyResults, 'rule_type="imageVerify"', false),
+    allowed: source([names.allowedImages], KYVERNO_METRICS.policyResults, 'rule_type="validate"', false),
   };
 }
 
