@@ -13,10 +13,12 @@
   matrix.py print rows.tsv
       Prints the matrix and the totals; the last line is "PASSED FAILED GAPS UNVERIFIED".
 
-Actual verdicts: a Pod is refused when any row of either policy reports `fail`; in audit mode
-such a Pod is "report" (audited, not refused) only if the generated policies really are
-non-blocking (ClusterPolicy failureAction Audit everywhere; no Deny in validationActions),
-otherwise "refuse". A Pod no policy matched (no row, or only Excluded rows) is admitted.
+Actual verdicts: a resource is refused when a row of a BLOCKING policy reports `fail` (read from
+the policy file: ClusterPolicy failureAction Enforce, or Deny in validationActions: the enforce
+twins); it is "report" (audited, not refused) when only the never-blocking report twins fail it.
+Whether the enforce twin matched at all is decided by Kyverno's own clock (the flip gate), so the
+suites' dates are relative to today. A resource no policy matched (no row, or only Excluded or
+skipped rows) is admitted.
 
 Results: ok / MISMATCH count as passed / failed. "known gap" (the engine's documented deviation,
 e.g. Kyverno 1.19 IVP ignoring additionalExtensions) and "not verified offline" (the CLI cannot
@@ -49,19 +51,23 @@ def expected_results(test: dict) -> dict:
     return want
 
 
-def non_blocking(policies: list) -> bool:
+def blocking_policies(policies: list) -> set:
+    """Names of the policies whose failures refuse a request: ClusterPolicy rules with
+    failureAction Enforce, CEL policies with Deny in validationActions (the enforce twins)."""
+    names = set()
     for policy in policies:
         spec = policy.get("spec") or {}
         if policy.get("kind") == "ClusterPolicy":
+            actions = []
             for rule in spec.get("rules") or []:
-                actions = [v.get("failureAction") for v in rule.get("verifyImages") or []]
+                actions += [v.get("failureAction") for v in rule.get("verifyImages") or []]
                 if "validate" in rule:
                     actions.append(rule["validate"].get("failureAction"))
-                if any(a != "Audit" for a in actions):
-                    return False
+            if any(a == "Enforce" for a in actions):
+                names.add(policy["metadata"]["name"])
         elif "Deny" in (spec.get("validationActions") or []):
-            return False
-    return True
+            names.add(policy["metadata"]["name"])
+    return names
 
 
 def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
@@ -71,7 +77,7 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
     out_file = os.path.join(suite_dir, "out.txt")
     results = rows_from(open(out_file, encoding="utf-8").read()) if os.path.exists(out_file) else []
     want = expected_results(test)
-    got = {}  # resource (ns/name) -> list of reported outcomes
+    got = {}  # resource (ns/name) -> list of (policy, reported outcome)
     for r in results:
         parts = r.get("RESOURCE", "").split("/")
         resource = "/".join(parts[-2:])
@@ -85,24 +91,25 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
             outcome = m.group(1)
         else:
             outcome = f"error({result} {reason})"
-        got.setdefault(resource, []).append(outcome)
+        got.setdefault(resource, []).append((r.get("POLICY"), outcome))
     engine, mode = ENGINE_SHORT[meta["engine"]], meta["mode"]
     trust = f"{meta['format']}, {meta['trust']}"
-    audit_ok = non_blocking(policies)
+    blocking = blocking_policies(policies)
     out = []
     for c in meta["cases"]:
         expected = c["expected"]
-        if mode == "audit" and expected == "refuse":
-            expected = "report"
         if c["notRun"]:
             out.append([c["name"], engine, mode, trust, expected, "-", "not run", c["notRun"]])
             continue
         outcomes = got.get(c["resource"], [])
-        errors = [o for o in outcomes if o.startswith("error")]
+        errors = [o for _, o in outcomes if o.startswith("error")]
+        failed_by = {policy for policy, o in outcomes if o == "fail"}
         if errors:
             actual = "error"
-        elif "fail" in outcomes:
-            actual = "report" if audit_ok else "refuse"
+        elif failed_by & blocking:
+            actual = "refuse"
+        elif failed_by:
+            actual = "report"
         else:
             actual = "admit"
         note = c["description"]
@@ -113,8 +120,6 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
             note = gap["note"] + ("" if status == "known gap" else "; update the known gap")
         elif offline:
             cli = offline["cli"]
-            if mode == "audit" and cli == "refuse":
-                cli = "report"
             status = "not verified offline" if actual == cli else "MISMATCH"
             note = offline["note"]
         else:

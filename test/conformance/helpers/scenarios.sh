@@ -16,6 +16,7 @@
 #   critnew     CRITICAL published 2 days ago (inside the 7-day grace)    -> admit
 #   twoscans    an 8-day-old scan, then a fresh one (a re-scan appends)   -> ClusterPolicy refuses
 #   evilatt     signed by the release identity, attested by another one   -> refuse
+#   noresults   scan of a scratch image: no Results at all                 -> admit
 # The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
 # new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
 # Unsigned images of other repositories (other/allowed is the customer's allowlisted digest,
@@ -36,7 +37,7 @@ _scb_pred() { # out report [vuln-predicate args...]
 # locals work, ca, p, sbom, repo and _emit).
 _scb_cert_cases() {
   local prefix="$1" sign="$2" attest="$3" case ref pred
-  for case in good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt; do
+  for case in good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt noresults; do
     ref="$(scb_image_build "$repo" "$prefix$case" "scb conformance image $prefix$case $RANDOM$RANDOM")"
     case "$case" in
       unsigned) ;;
@@ -49,7 +50,7 @@ _scb_cert_cases() {
         "$sign" "$ca" good "$ref"
         "$attest" "$ca" good "$ref" vuln "$p/clean.json"
         ;;
-      stalescan | critold | critnew)
+      stalescan | critold | critnew | noresults)
         pred="$p/$case.json"
         [ "$case" = stalescan ] && pred="$p/stale.json"
         "$sign" "$ca" good "$ref"
@@ -81,6 +82,7 @@ scb_scenarios_build() {
   _scb_pred "$p/stale.json" alpine-310.json --scan-age 8d
   _scb_pred "$p/critold.json" debian-buster.json --critical-age 30d
   _scb_pred "$p/critnew.json" debian-buster.json --critical-age 2d
+  _scb_pred "$p/noresults.json" alpine-310.json --no-results
   printf "REGISTRY=%s\n" "$SCB_REGISTRY" >"$work/images.env"
   local case ref
   # shellcheck disable=SC2329 # called from _scb_cert_cases
