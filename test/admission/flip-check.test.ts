@@ -181,10 +181,10 @@ describe('scb flip-check against a local API-server stand-in', () => {
     const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 1, run.stderr);
     const lines = run.stdout.trim().split('\n');
-    assert.match(lines[0], /^NAMESPACE\s+KIND\s+NAME\s+POLICY\s+RULE\s+MESSAGE$/);
+    assert.match(lines[0], /^NAMESPACE\s+KIND\s+NAME\s+POLICY\s+RULE\s+RESULT\s+MESSAGE$/);
     assert.equal(lines.length, 3, run.stdout);
-    assert.match(lines[1], /^production-eu\s+Deployment\s+api\s+scb-acme-verify-images\s+-\s+rule 1 \(signature\)/);
-    assert.match(lines[2], /^production-eu\s+Pod\s+side-door\s+scb-acme-allowed-images\s+-\s+rule 4 \(no side door\).*docker\.io\/library\/nginx:1\.27$/);
+    assert.match(lines[1], /^production-eu\s+Deployment\s+api\s+scb-acme-verify-images\s+-\s+fail\s+rule 1 \(signature\)/);
+    assert.match(lines[2], /^production-eu\s+Pod\s+side-door\s+scb-acme-allowed-images\s+-\s+fail\s+rule 4 \(no side door\).*docker\.io\/library\/nginx:1\.27$/);
     assert.doesNotMatch(run.stdout, /globex|staging|CronJob/);
     assert.match(run.stderr, /2 workload results would be refused after the flip/);
     const listed = api.requests.map((request) => request.path);
@@ -218,7 +218,7 @@ describe('scb flip-check against a local API-server stand-in', () => {
     api.clusterPolicyReports = [{ kind: 'ClusterPolicyReport', results: [{ policy: 'scb-acme-allowed-images', result: 'skip' }] }];
     const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images, scb-acme-readonly-root-filesystem \(2 results checked\)/);
+    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images, scb-acme-ephemeral-containers, scb-acme-readonly-root-filesystem \(each with its -audit twin\) \(2 results checked\)/);
   });
 
   it('reads openreports.io Reports when wgpolicyk8s.io is not served', async () => {
@@ -302,8 +302,9 @@ describe('flip-check report reading', () => {
     );
     assert.equal(evaluated, 3);
     assert.deepEqual(refused, [
-      { namespace: 'prod', kind: 'Pod', name: 'a', policy: 'scb-acme-allowed-images', rule: 'allowed-images', message: 'x' },
-      { namespace: 'prod', kind: 'StatefulSet', name: 'db', policy: 'scb-acme-verify-images', rule: 'autogen-verify-signature', message: 'y' },
+      { namespace: '', kind: '?', name: '?', policy: 'scb-acme-verify-images', rule: '-', result: 'error', message: 'registry down' },
+      { namespace: 'prod', kind: 'Pod', name: 'a', policy: 'scb-acme-allowed-images', rule: 'allowed-images', result: 'fail', message: 'x' },
+      { namespace: 'prod', kind: 'StatefulSet', name: 'db', policy: 'scb-acme-verify-images', rule: 'autogen-verify-signature', result: 'fail', message: 'y' },
     ]);
   });
 
