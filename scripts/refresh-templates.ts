@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { loadCustomers } from '../src/model/load';
 import { synthesize } from '../src/synth/synthesize';
-import { REPO_ROOT, TEMPLATE_CLOCK, TEMPLATES_DIR, exampleStackFiles } from '../test/support/synth-helper';
+import { REPO_ROOT, TEMPLATE_CLOCK, TEMPLATES_DIR, exampleStackFiles } from './template-examples';
 
 const customers = loadCustomers(exampleStackFiles(), REPO_ROOT);
 rmSync(TEMPLATES_DIR, { recursive: true, force: true });

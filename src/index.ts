@@ -1,3 +1,7 @@
+export * from './contract';
+export * from './manifest';
+export * from './features';
+export * from './admission/engines';
 export * from './model/schema';
 export * from './model/customer';
 export * from './model/enforcement';

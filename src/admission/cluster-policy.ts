@@ -13,7 +13,9 @@ import {
 } from '../../imports/kyverno.io';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
+import { globMatches } from '../model/globs';
 import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../model/supply-chain-contract';
+import { type AcceptedRisk, jmespathViolationCount, riskScope, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards } from './allowlist';
 import { type PolicyRole, jmespathTwinGate } from './flip-gate';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
@@ -211,18 +213,20 @@ export class LegacyVerifyImagesPolicy extends Construct {
             name: CLUSTER_POLICY_RULES.vulnerabilityScanAge,
             match,
             ...rulePreconditions(enforcement, role, [jmespathTimeJudgedPrecondition()]),
-            verifyImages: [
+            verifyImages: vulnerabilityScanEntries(customer).map(({ imageReferences, skipImageReferences, acceptedRisks }) =>
               entry({
+                imageReferences,
+                ...(skip.length + skipImageReferences.length > 0 ? { skipImageReferences: [...skip, ...skipImageReferences] } : {}),
                 useCache: false,
                 attestations: [
                   {
                     type: PREDICATE_TYPES.vulnerabilityScan,
                     attestors: legacyAttestors(customer),
-                    conditions: [{ all: vulnerabilityScanConditions(customer.scan.maxAge, `-${customer.scan.criticalGraceDays * 24}h`) }],
+                    conditions: [{ all: vulnerabilityScanConditions(customer, acceptedRisks) }],
                   },
                 ],
               }),
-            ],
+            ),
           },
         ],
       },
@@ -230,13 +234,53 @@ export class LegacyVerifyImagesPolicy extends Construct {
   }
 }
 
+/** Image reference globs of an accepted risk's scope (a repository, or one digest of it). */
+function scopeGlobs(image: string): string[] {
+  const scope = riskScope({ image });
+  if (!scope) return [];
+  return scope.digest ? [`${scope.repository}@${scope.digest}`, `${scope.repository}:*@${scope.digest}`] : [`${scope.repository}:*`, `${scope.repository}@*`];
+}
+
+/** Whether an accepted risk applies to every image of a scope entry. */
+function riskCoversScope(risk: AcceptedRisk, image: string): boolean {
+  const theirs = riskScope(risk);
+  const own = riskScope({ image });
+  return !theirs || (theirs.repository === own?.repository && (theirs.digest === undefined || theirs.digest === own.digest));
+}
+
+/**
+ * The verifyImages entries of rule 3. An attestation condition cannot see which image it
+ * verifies, so image-scoped accepted risks get an entry of their own: one per scope that the
+ * customer's references cover, whose conditions accept the unscoped risks plus those covering
+ * the scope; earlier (narrower, digest) scopes and the main entry skip them, so each image is
+ * judged by exactly one entry. A scope outside the customer's references is dropped: rule 4
+ * refuses those images anyway.
+ */
+export function vulnerabilityScanEntries(customer: Customer): Array<{ imageReferences: string[]; skipImageReferences: string[]; acceptedRisks: AcceptedRisk[] }> {
+  const risks = vulnerabilityRule(customer).acceptedRisks;
+  const patterns = imageReferencePatterns(customer);
+  const covered = (image: string) => scopeGlobs(image).some((glob) => patterns.some((pattern) => globMatches(pattern, glob.replace('*', 'x'))));
+  const scopes = [...new Set(risks.flatMap((risk) => (risk.image ? [risk.image] : [])))].filter(covered).sort();
+  const ordered = [...scopes.filter((scope) => scope.includes('@')), ...scopes.filter((scope) => !scope.includes('@'))];
+  return [
+    ...ordered.map((scope, index) => ({
+      imageReferences: scopeGlobs(scope),
+      skipImageReferences: ordered.slice(0, index).flatMap(scopeGlobs),
+      acceptedRisks: risks.filter((risk) => riskCoversScope(risk, scope)),
+    })),
+    { imageReferences: [...patterns], skipImageReferences: ordered.flatMap(scopeGlobs), acceptedRisks: risks.filter((risk) => !risk.image) },
+  ].reverse();
+}
+
 /**
  * JMESPath conditions of rule 3's time-dependent part against the cosign-vuln predicate (seen at
- * the root): no CRITICAL vulnerability was published before now + `grace` (a negative Go
- * duration; a missing PublishedDate counts as 1970: fail closed) and, when the customer opted in
- * (`maxAge`), the scan finished no longer than `maxAge` ago.
+ * the root): when the customer opted in, the scan finished no longer than `scan.maxAge` ago; and
+ * no finding violates the customer's vulnerability rule given these accepted risks (a missing
+ * PublishedDate counts as 1970: fail closed; a scan without Results counts none).
  */
-export function vulnerabilityScanConditions(maxAge: string | undefined, grace: string) {
+export function vulnerabilityScanConditions(customer: Customer, acceptedRisks: readonly AcceptedRisk[]) {
+  const maxAge = customer.scan.maxAge;
+  const rule = vulnerabilityRule(customer);
   return [
     ...(maxAge === undefined
       ? []
@@ -249,25 +293,12 @@ export function vulnerabilityScanConditions(maxAge: string | undefined, grace: s
           },
         ]),
     {
-      key: criticalOutsideGraceQuery(grace),
+      key: jmespathViolationCount(rule, acceptedRisks),
       operator: Operator.EQUALS,
       value: 0,
-      message: `rule 3 (scan): the image has a CRITICAL vulnerability published more than ${grace.replace(/^-/, '')} ago`,
+      message: vulnerabilityRuleMessage(rule),
     },
   ];
-}
-
-/**
- * The JMESPath that counts CRITICAL findings published before now + grace. A scan without
- * `Results` (a scratch image with one static binary: Trivy finds no packages) counts zero, as on
- * the CEL engine: the projection over a missing list is null, which `|| \`[]\`` turns into an
- * empty list before `length`.
- */
-export function criticalOutsideGraceQuery(grace: string): string {
-  return (
-    "{{ length(scanner.result.Results[].Vulnerabilities[] | [?Severity == 'CRITICAL' && " +
-    `time_before(PublishedDate || '1970-01-01T00:00:00Z', time_add(time_now_utc(), '${grace}'))] || \`[]\`) }}`
-  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { PolicyRole } from '../contract';
 import type { EnforcementState } from '../model/enforcement';
 import { celString } from './allowlist';
 
@@ -29,8 +30,8 @@ import { celString } from './allowlist';
  * passed).
  */
 
-/** Which twin a policy is. */
-export type PolicyRole = 'enforce' | 'report';
+/** Which twin a policy is, and the twins' names: part of the contract (src/contract/names.ts). */
+export { type PolicyRole, REPORT_TWIN_SUFFIX, twinName } from '../contract';
 
 /** The enforce twin of a customer in one state: absent, always on, or on from an instant. */
 export type EnforceGate = { readonly kind: 'none' } | { readonly kind: 'always' } | { readonly kind: 'from'; readonly instant: string };
@@ -75,14 +76,6 @@ export function jmespathTwinGate(enforcement: EnforcementState, role: PolicyRole
     message: role === 'enforce' ? `the policies enforce from ${gate.instant}` : `the report twin is replaced by the enforce twin at ${gate.instant}`,
   };
 }
-
-/** Name of one twin: the enforce twin keeps the policy's name, the report twin adds `-audit`. */
-export function twinName(name: string, role: PolicyRole): string {
-  return role === 'report' ? `${name}${REPORT_TWIN_SUFFIX}` : name;
-}
-
-/** Suffix of every report twin's name. */
-export const REPORT_TWIN_SUFFIX = '-audit';
 
 /** Match-condition name of the flip gate on the CEL engines. */
 export const FLIP_CONDITION_NAME = 'flip-reached';

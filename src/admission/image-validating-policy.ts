@@ -11,6 +11,7 @@ import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../model/supply-chain-contract';
 import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
+import { celVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import type { PolicyRole } from './flip-gate';
 import { celAdmittedImage, celImageMatches } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
@@ -84,17 +85,6 @@ export function celScanFresh(predicate: string, maxAge: string): string {
   return `timestamp(${predicate}.metadata.scanFinishedOn) >= time.now() - duration('${maxAge}')`;
 }
 
-/**
- * CEL over a cosign-vuln predicate expression (Trivy's report under `scanner.result`): no CRITICAL
- * vulnerability published more than `graceDays` ago. An unknown publication date counts as 1970.
- */
-export function celNoCriticalOutsideGrace(predicate: string, graceDays: number): string {
-  return (
-    `!${predicate}.scanner.result.?Results.orValue([]).exists(r, r.?Vulnerabilities.orValue([]).exists(v, ` +
-    `v.Severity == 'CRITICAL' && timestamp(v.?PublishedDate.orValue('1970-01-01T00:00:00Z')) < time.now() - duration('${daysAsDuration(graceDays)}')))`
-  );
-}
-
 /** `168h` for 7 days: CEL durations have no day unit. */
 export function daysAsDuration(days: number): string {
   return `${days * 24}h`;
@@ -131,8 +121,9 @@ export function ivpVerifyValidations(customer: Customer): ImageValidatingPolicyS
           },
         ]),
     {
-      expression: `variables.judgedByTime.all(image, ${celNoCriticalOutsideGrace(vuln, customer.scan.criticalGraceDays)})`,
-      message: `rule 3 (scan): the image has a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago`,
+      // The customer's one vulnerability rule (src/vulnerability-rule), judged on changes only.
+      expression: `variables.judgedByTime.all(image, ${celVulnerabilityRule(vulnerabilityRule(customer), vuln, 'image')})`,
+      message: vulnerabilityRuleMessage(vulnerabilityRule(customer)),
     },
   ];
 }
@@ -182,10 +173,10 @@ function ivpCommonSpec(customer: Customer, enforcement: EnforcementState, role: 
  * 1. signed by the customer's release workflow on its branch (this is also the main-branch rule),
  *    with the digest verified and, in the enforce twin, tags rewritten to digests;
  * 2. attested with a CycloneDX SBOM signed by the same identity;
- * 3. attested with a vulnerability scan signed by the same identity listing no CRITICAL
- *    vulnerability published more than `scan.criticalGraceDays` ago (an unknown publication
- *    date counts as old: fail closed) and, when the customer opted in, no older than
- *    `scan.maxAge`. These two judge changes only (request-paths.ts).
+ * 3. attested with a vulnerability scan signed by the same identity that the customer's
+ *    vulnerability rule passes (src/vulnerability-rule: the same rule the release job, the deploy
+ *    gate and the rescanner apply) and, when the customer opted in, no older than `scan.maxAge`.
+ *    These two judge changes only (request-paths.ts).
  * Pods are matched; the engine autogenerates the same checks for their controllers.
  */
 export class VerifyImagesPolicy extends Construct {

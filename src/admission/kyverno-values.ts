@@ -1,3 +1,4 @@
+import { CUSTOMER_LABEL, KYVERNO_NAMESPACE } from '../contract';
 import type { Customer } from '../model/customer';
 
 /** The Kyverno Helm chart the policies are written for (policies.kyverno.io/v1 needs app 1.17+). */
@@ -8,8 +9,7 @@ export const KYVERNO_CHART = {
   appVersion: 'v1.19.0',
 } as const;
 
-/** Namespace Kyverno is installed in; also the only namespace it accepts PolicyExceptions from. */
-export const KYVERNO_NAMESPACE = 'kyverno';
+export { KYVERNO_NAMESPACE };
 
 /**
  * PolicyExceptions (chart value `features.policyExceptions.namespace`) are accepted only from
@@ -67,7 +67,7 @@ export function kyvernoHelmValues(
     serviceMonitor: { enabled: true, additionalLabels: { release: customer.monitoring.prometheusReleaseLabel } },
   });
   return {
-    customLabels: { 'supply-chain-bundle.io/customer': customer.name },
+    customLabels: { [CUSTOMER_LABEL]: customer.name },
     admissionController: controller(3),
     backgroundController: controller(2),
     cleanupController: controller(2),

@@ -1,4 +1,5 @@
 
+import { CLOCK_FORMAT_HINT, parseClockValue } from '../contract';
 import { listStackFiles } from '../model/load';
 import { UsageError } from './main';
 
@@ -31,12 +32,8 @@ export function customerFiles(positionals: string[], stacksDir = 'stacks'): stri
 export function resolveClock(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, now = () => new Date()): Date {
   const raw = flag ?? env.SCB_AT;
   if (raw === undefined || raw === '') return now();
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
-  const parsed = new Date(text);
-  const source = flag !== undefined ? '--at' : 'SCB_AT';
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(text) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== text.slice(0, 10) && text.endsWith('Z')) {
-    throw new UsageError(`${source} "${raw}" is not a date; write YYYY-MM-DD or an ISO 8601 timestamp such as 2026-10-01T00:00:00Z`);
-  }
+  const parsed = parseClockValue(raw);
+  if (parsed === undefined) throw new UsageError(`${flag !== undefined ? '--at' : 'SCB_AT'} "${raw}" is not a date; ${CLOCK_FORMAT_HINT}`);
   return parsed;
 }
 

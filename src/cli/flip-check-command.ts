@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, readKubeconfig } from '../admission/flip-check';
 import { policyNames } from '../admission/policy-metadata';
+import { DNS_LABEL } from '../contract';
 import { withUsageErrors } from './args';
 import { EXIT, UsageError } from './main';
 
@@ -18,12 +19,12 @@ export const FLIP_CHECK_EXIT = {
 export const FLIP_CHECK_HELP = `Usage: scb flip-check --customer NAME [--kubeconfig FILE] [--context NAME]
 
 Lists the workloads that the customer's admission policies would refuse once they enforce:
-every "fail" and "error" result of policies scb-NAME-* (the never-blocking -audit twins and the
-enforcing ones) in the cluster's PolicyReports and ClusterPolicyReports (wgpolicyk8s.io/v1alpha2;
-openreports.io/v1alpha1 Reports when that is what the cluster serves), with namespace, kind,
-name, policy, rule, result and message. An "error" (e.g. a private image Kyverno has no
-registry credentials for) is refused once enforcing, like a "fail". Run it before the flip date
-to gate the flip in CI; the cluster flips by itself at 00:00 UTC of that date.
+every "fail" and "error" result of policies scb-NAME-* (the -audit report twins, which act until
+the flip, and the enforcing ones) in the cluster's PolicyReports and ClusterPolicyReports
+(wgpolicyk8s.io/v1alpha2; openreports.io/v1alpha1 Reports when that is what the cluster serves),
+with namespace, kind, name, policy, rule, result and message. An "error" (e.g. a private image
+Kyverno has no registry credentials for) is refused once enforcing, like a "fail". Run it before
+the flip date to gate the flip in CI; the cluster flips by itself at 00:00 UTC of that date.
 
 Options:
       --customer NAME     the customer (its policies are named scb-NAME-...)
@@ -39,7 +40,6 @@ Exit codes: 0 nothing would be refused, 1 workloads would be refused, 2 usage er
 3 the reports could not be read or hold no result for the customer's policies.
 `;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export async function flipCheckCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values, positionals } = withUsageErrors(() =>

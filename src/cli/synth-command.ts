@@ -87,9 +87,11 @@ export async function synthCommand(argv: string[]): Promise<number> {
   if (gitops.repoURL === PLACEHOLDER_REPO_URL) {
     lines.push('  note: the GitOps repository is a placeholder; pass --gitops-repo (or set SCB_GITOPS_REPO) to the repository DIR is committed to');
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  // Under `cdk8s synth`, leave the summary where cdk8s looks, so it lists a manifest.
+  // `cdk8s synth` swallows the app's stdout, so under it the summary (where the bundles went)
+  // goes to stderr, which cdk8s passes through.
   const cdk8sOut = process.env.CDK8S_OUTDIR;
+  (cdk8sOut ? process.stderr : process.stdout).write(`${lines.join('\n')}\n`);
+  // Also leave the summary where cdk8s looks, so it lists a manifest.
   if (cdk8sOut) {
     mkdirSync(cdk8sOut, { recursive: true });
     writeFileSync(join(cdk8sOut, 'synth-summary.yaml'), `# ${lines.join('\n# ')}\n`);

@@ -1,4 +1,4 @@
-import { KYVERNO_NAMESPACE } from '../admission/kyverno-values';
+import { BRANCH_NAME, DNS_LABEL, KYVERNO_NAMESPACE } from '../contract';
 import { LineCounter, parse, parseDocument } from 'yaml';
 import { configFieldErrors } from '../model/config-errors';
 import { z } from 'zod';
@@ -23,8 +23,7 @@ export const SECRET_CONFIG_KEYS = {
   githubApp: `${PULUMI_PROJECT}:githubApp`,
 } as const;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const BRANCH = BRANCH_NAME;
 /** GitHub Actions variable names: letters, digits, underscores; not starting with a digit or GITHUB_. */
 const VARIABLE_NAME = /^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/i;
 

@@ -7,7 +7,7 @@ import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters } f
 import { vulnPolicyRego } from './vuln-policy';
 
 /** File name of the reusable workflow, next to the release workflow. */
-export const DEPLOY_GATE_WORKFLOW = 'deploy-gate.yml';
+export { DEPLOY_GATE_WORKFLOW } from '../contract';
 
 /** Why the gate job holds each permission (it signs nothing, so the OIDC token is for the registry only). */
 export const GATE_PERMISSION_REASONS: Readonly<Record<string, string>> = {

@@ -1,3 +1,4 @@
+import { shellQuote } from '../contract';
 import type { Customer } from '../model/customer';
 import { MIN_VERIFIER_COSIGN_VERSION } from '../workflow/pins';
 import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateParameters } from './verify-commands';
@@ -5,10 +6,6 @@ import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateParameters } from './verify-comm
 /** File name of the Rego policy beside the script. */
 export const VULN_POLICY_FILE = 'vuln-policy.rego';
 
-/** Single-quotes a value for bash (values come from the validated model, but quoting stays exact). */
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * `deploy-gate/verify.sh`: the check a host without Kubernetes runs before `docker run`. It
@@ -49,12 +46,12 @@ export function verifyScript(customer: Customer): string {
 #   SCB_VULN_POLICY           Rego policy for the scan (default: ${VULN_POLICY_FILE} beside this script)
 set -euo pipefail
 
-readonly CERTIFICATE_IDENTITY=${shellQuote(parameters.certificateIdentity)}
-readonly CERTIFICATE_OIDC_ISSUER=${shellQuote(parameters.certificateOidcIssuer)}
-readonly GITHUB_WORKFLOW_TRIGGER=${shellQuote(parameters.githubWorkflowTrigger)}
-readonly GITHUB_WORKFLOW_REPOSITORY=${shellQuote(parameters.githubWorkflowRepository)}
+readonly CERTIFICATE_IDENTITY=${shellQuote(parameters.certificateIdentity, 'always')}
+readonly CERTIFICATE_OIDC_ISSUER=${shellQuote(parameters.certificateOidcIssuer, 'always')}
+readonly GITHUB_WORKFLOW_TRIGGER=${shellQuote(parameters.githubWorkflowTrigger, 'always')}
+readonly GITHUB_WORKFLOW_REPOSITORY=${shellQuote(parameters.githubWorkflowRepository, 'always')}
 readonly FORMAT_FLAGS=(${parameters.formatFlags.join(' ')})
-readonly MIN_COSIGN_VERSION=${shellQuote(MIN_VERIFIER_COSIGN_VERSION)}
+readonly MIN_COSIGN_VERSION=${shellQuote(MIN_VERIFIER_COSIGN_VERSION, 'always')}
 
 die() {
   echo "deploy-gate: $*" >&2

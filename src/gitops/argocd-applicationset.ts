@@ -1,8 +1,10 @@
 import type { IApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { ARGOCD_NAMESPACE, type GitOpsSettings } from './settings';
 
+import { CUSTOMER_LABEL, MANAGED_BY_LABELS } from '../contract';
+
 /** Label every generated Application carries, naming the customer it deploys. */
-export const CUSTOMER_LABEL = 'supply-chain-bundle.io/customer';
+export { CUSTOMER_LABEL };
 
 /**
  * One Argo CD ApplicationSet for the whole fleet. A Git directory generator finds every
@@ -36,12 +38,12 @@ export function argoCdApplicationSet(settings: GitOpsSettings): IApplicationSet 
       template: {
         metadata: {
           name: `supply-chain-${customer}`,
-          labels: { [CUSTOMER_LABEL]: customer, 'app.kubernetes.io/managed-by': 'supply-chain-bundle' },
+          labels: { [CUSTOMER_LABEL]: customer, ...MANAGED_BY_LABELS },
           annotations: { 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true' },
         },
         spec: {
           project: 'default',
-          source: { repoURL: settings.repoURL, targetRevision: settings.revision, path: '{{ .path.path }}', directory: { include: '*.yaml' } },
+          source: { repoURL: settings.repoURL, targetRevision: settings.revision, path: '{{ .path.path }}', directory: { include: '*.yaml', exclude: 'kustomization.yaml' } },
           destination: { name: customer },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },

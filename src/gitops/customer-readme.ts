@@ -1,3 +1,4 @@
+import { shellQuote } from '../contract';
 import type { Customer } from '../model/customer';
 import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
 import {
@@ -7,16 +8,20 @@ import {
   signatureFormat,
   signingIdentity,
 } from '../model/supply-chain-contract';
+import { type VulnerabilityRule, riskExpiresAt, severityPhrase, vulnerabilityRule } from '../vulnerability-rule';
 
-/** Quotes a value for a POSIX shell, so the printed commands paste safely. */
-function shellQuote(value: string): string {
-  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+/** The accepted risks, one bullet each, with the instant they stop counting. */
+function acceptedRiskLines(rule: VulnerabilityRule): string[] {
+  return rule.acceptedRisks.map(
+    (risk) => `  - Accepted risk \`${risk.cve}\`${risk.image ? ` (only \`${risk.image}\`)` : ''}: ${risk.reason} Owner ${risk.owner}; counts until ${riskExpiresAt(risk)}.`,
+  );
 }
 
-/** The cosign commands that check an image by hand exactly as admission does. */
-/** First line of every customer README; also how synth recognises a folder it generated. */
+
+/** First line of every customer README. */
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
 
+/** The cosign commands that check an image by hand exactly as admission does. */
 export function cosignVerifyCommands(customer: Customer): { signature: string; sbom: string; vulnerabilityScan: string } {
   const identity = signingIdentity(customer);
   const image = `${customer.image}@sha256:DIGEST`;
@@ -38,6 +43,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
   const identity = signingIdentity(customer);
   const commands = cosignVerifyCommands(customer);
   const format = signatureFormat(customer);
+  const rule = vulnerabilityRule(customer);
   const today = at.toISOString().slice(0, 10);
   const modeLine =
     enforcement.source === 'override'
@@ -68,7 +74,9 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     `- Engine: Kyverno \`${customer.admission.engine}\`; signatures are read in the \`${format}\` format.`,
     `- Namespaces: ${customer.admission.namespaces.map((glob) => `\`${glob}\``).join(', ')}.`,
     `- Images: ${imageReferencePatterns(customer).map((glob) => `\`${glob}\``).join(', ')}.`,
-    `- Each such image must be signed keylessly by the release workflow below, and carry a CycloneDX SBOM attestation (\`${PREDICATE_TYPES.sbom}\`) and a vulnerability scan attestation (\`${PREDICATE_TYPES.vulnerabilityScan}\`)${customer.scan.maxAge === undefined ? '' : ` no older than ${customer.scan.maxAge} when a workload is created or its images change`}; a CRITICAL vulnerability published more than ${customer.scan.criticalGraceDays} days ago blocks a new workload or an image change (never a pod that a controller recreates).`,
+    `- Each such image must be signed keylessly by the release workflow below, and carry a CycloneDX SBOM attestation (\`${PREDICATE_TYPES.sbom}\`) and a vulnerability scan attestation (\`${PREDICATE_TYPES.vulnerabilityScan}\`)${customer.scan.maxAge === undefined ? '' : ` no older than ${customer.scan.maxAge} when a workload is created or its images change`}.`,
+    `- The vulnerability rule (the release job, admission, the deploy gate and the rescanner's alerts apply the same one): a ${severityPhrase(rule)} vulnerability${rule.fixableOnly ? ' with a fixed version' : ''} published more than ${rule.graceDays} days ago blocks a new workload or an image change (never a pod that a controller recreates), unless it is an accepted risk below.`,
+    ...acceptedRiskLines(rule),
     `- Running images older than ${customer.staleness.maxImageAgeDays} days are reported as stale; the in-cluster rescan runs on \`${customer.scan.rescanSchedule}\`.`,
     '',
     '## Signing identity',

@@ -1,7 +1,7 @@
 import type { IGitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1';
 import type { IKustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1';
 import type { Customer } from '../model/customer';
-import { CUSTOMER_LABEL } from './argocd-applicationset';
+import { CUSTOMER_LABEL, MANAGED_BY_LABELS } from '../contract';
 import { FLUX_NAMESPACE, type GitOpsSettings } from './settings';
 
 /** Name shared by the GitRepository and the Kustomization of one customer. */
@@ -16,7 +16,7 @@ export function fluxObjectName(customer: Pick<Customer, 'name'>): string {
  */
 export function fluxSync(customer: Customer, settings: GitOpsSettings): [IGitRepository, IKustomization] {
   const name = fluxObjectName(customer);
-  const labels = { [CUSTOMER_LABEL]: customer.name, 'app.kubernetes.io/managed-by': 'supply-chain-bundle' };
+  const labels = { [CUSTOMER_LABEL]: customer.name, ...MANAGED_BY_LABELS };
   const source: IGitRepository = {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'GitRepository',

@@ -1,7 +1,7 @@
 /**
  * The longest gap between two runs of a five-field cron schedule, which the dead man's switch
- * needs ("no success in two intervals"). Computed by walking every minute of a whole
- * (non-leap) year plus a week, so irregular schedules ("0 2 * * 1-5", "0 0 1 * *") get their real worst
+ * needs ("no success in two intervals"). Computed over a whole (non-leap) year plus a
+ * week, so irregular schedules ("0 2 * * 1-5", "0 0 1 * *") get their real worst
  * gap rather than an average.
  */
 
@@ -55,22 +55,28 @@ function computeMaxInterval(schedule: string): number {
   if (weekdays.has(7)) weekdays.add(0);
   // Vixie cron: when both day fields are restricted, a day matches if EITHER matches.
   const dayOr = fields[2] !== '*' && fields[4] !== '*';
+  // Every matching day fires at the same minutes of the day, so the walk is per day (372 steps)
+  // rather than per minute: the longest gap is either inside a day or from one matching day's
+  // last firing to the next matching day's first. Same window and result as a per-minute walk.
+  const minutesOfDay = [...hours].sort((a, b) => a - b).flatMap((hour) => [...minutes].sort((a, b) => a - b).map((minute) => hour * 60 + minute));
+  let longestInDay = 0;
+  for (let index = 1; index < minutesOfDay.length; index++) longestInDay = Math.max(longestInDay, minutesOfDay[index] - minutesOfDay[index - 1]);
   const start = Date.UTC(2027, 0, 1); // a non-leap year that starts on a Friday; any fixed year works
-  const end = start + (365 + 7) * 86_400_000;
-  let previous: number | undefined;
-  let first: number | undefined;
-  let longest = 0;
-  for (let t = start; t < end; t += 60_000) {
-    const date = new Date(t);
-    if (!minutes.has(date.getUTCMinutes()) || !hours.has(date.getUTCHours()) || !months.has(date.getUTCMonth() + 1)) continue;
+  let previousDay: number | undefined;
+  let matchingDays = 0;
+  let longest = 0; // minutes
+  for (let day = 0; day < 365 + 7; day++) {
+    const date = new Date(start + day * 86_400_000);
+    if (!months.has(date.getUTCMonth() + 1)) continue;
     const dayMatch = days.has(date.getUTCDate());
     const weekdayMatch = weekdays.has(date.getUTCDay());
     if (!(dayOr ? dayMatch || weekdayMatch : dayMatch && weekdayMatch)) continue;
-    if (previous !== undefined) longest = Math.max(longest, t - previous);
-    first ??= t;
-    previous = t;
+    if (previousDay !== undefined) longest = Math.max(longest, (day - previousDay) * 1440 + minutesOfDay[0] - minutesOfDay[minutesOfDay.length - 1]);
+    longest = Math.max(longest, longestInDay);
+    previousDay = day;
+    matchingDays++;
   }
-  if (first === undefined) throw new Error('it never fires (no such date)');
-  if (first === previous) return 366 * 86_400; // fires once a year at most
-  return longest / 1000;
+  if (matchingDays === 0) throw new Error('it never fires (no such date)');
+  if (matchingDays === 1 && minutesOfDay.length === 1) return 366 * 86_400; // fires once a year at most
+  return longest * 60;
 }

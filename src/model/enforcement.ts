@@ -1,4 +1,7 @@
+import { addDays, isReviewOverdue, reviewDueDate, startOfDay } from '../contract';
 import type { Customer } from './customer';
+
+export { addDays, isReviewOverdue, reviewDueDate };
 
 export type EnforcementMode = 'audit' | 'enforce';
 
@@ -13,13 +16,6 @@ export interface EnforcementState {
   readonly source: EnforcementSource;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Adds whole days to a YYYY-MM-DD date, in UTC. */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
 /**
  * Decides audit or enforce at the injected clock `at`. The soft period runs from
  * `onboardedAt` for `softDays` days; from `onboardedAt + softDays` (00:00 UTC) on, policies
@@ -28,15 +24,6 @@ export function addDays(date: string, days: number): string {
 export function enforcementState(customer: { readonly enforcement: Pick<Customer['enforcement'], 'onboardedAt' | 'softDays' | 'mode'> }, at: Date): EnforcementState {
   const flipDate = addDays(customer.enforcement.onboardedAt, customer.enforcement.softDays);
   if (customer.enforcement.mode) return { mode: customer.enforcement.mode, flipDate, source: 'override' };
-  const flipped = at.getTime() >= Date.parse(`${flipDate}T00:00:00Z`);
+  const flipped = at.getTime() >= startOfDay(flipDate);
   return { mode: flipped ? 'enforce' : 'audit', flipDate, source: flipped ? 'flipped' : 'soft-period' };
-}
-
-/** Whether an allowlist entry is past its review date at `at`. */
-export function reviewDueDate(lastReviewed: string, reviewIntervalDays: number): string {
-  return addDays(lastReviewed, reviewIntervalDays);
-}
-
-export function isReviewOverdue(entry: { lastReviewed: string; reviewIntervalDays: number }, at: Date): boolean {
-  return at.getTime() >= Date.parse(`${reviewDueDate(entry.lastReviewed, entry.reviewIntervalDays)}T00:00:00Z`);
 }

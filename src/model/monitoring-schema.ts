@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIGEST_PINNED_IMAGE, DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE } from '../contract';
 
 /**
  * The `monitoring` section of a customer description: where the in-cluster rescanner pushes its
@@ -6,13 +7,6 @@ import { z } from 'zod';
  * a default, so existing customer files stay valid.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** A Kubernetes label value (the `release` label kube-prometheus-stack selects rules by). */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-/** A Secret name: a DNS-1123 subdomain. */
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DIGEST_PINNED_IMAGE =
-  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
 
 /** The Pushgateway kube-prometheus-stack users typically install next to Prometheus. */
 export const DEFAULT_PUSHGATEWAY_URL = 'http://prometheus-pushgateway.monitoring.svc:9091';
@@ -103,4 +97,23 @@ export const monitoringSchema = z.strictObject({
    * @default false
    */
   falco: z.boolean({ error: 'expected true or false' }).default(false),
-}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem or falco' });
+  /**
+   * Vulnerability severities whose findings in running production images page the on-call
+   * (`severity: critical`); the other of CRITICAL and HIGH is a `warning`. Accepted risks never page.
+   * @default ["CRITICAL", "HIGH"]
+   */
+  pageSeverities: z
+    .array(z.enum(['CRITICAL', 'HIGH'], { error: 'expected "CRITICAL" or "HIGH"' }), { error: 'expected a list such as ["CRITICAL", "HIGH"]' })
+    .refine((list) => new Set(list).size === list.length, { error: 'lists a severity twice' })
+    .default(['CRITICAL', 'HIGH']),
+  /**
+   * Hours after which the Trivy server's vulnerability DB (its `UpdatedAt`) counts as stale and
+   * alerts: new CVEs are matched only against a fresh DB. Trivy's DB is rebuilt every 6 hours.
+   * @default 48
+   */
+  trivyDbMaxAgeHours: z
+    .int({ error: 'expected a whole number of hours, e.g. 48' })
+    .min(7, { error: 'must be at least 7: the DB is published every 6 hours' })
+    .max(720, { error: 'must be at most 720 (30 days)' })
+    .default(48),
+}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities or trivyDbMaxAgeHours' });

@@ -1,6 +1,17 @@
 import { z } from 'zod';
-import { KYVERNO_NAMESPACE } from '../admission/kyverno-values';
-import { MONITORING_NAMESPACE } from '../monitoring/labels';
+import {
+  ADMISSION_ENGINE_DESCRIPTORS,
+  ADMISSION_ENGINE_NAMES,
+  BRANCH_NAME,
+  DEFAULT_ADMISSION_ENGINE,
+  DEFAULT_REVIEW_INTERVAL_DAYS,
+  DEPLOY_GATE_WORKFLOW,
+  DIGEST_PINNED_IMAGE,
+  DNS_LABEL,
+  GO_DURATION,
+  SYSTEM_NAMESPACES,
+  goDurationSeconds,
+} from '../contract';
 import { maxCronIntervalSeconds } from './cron-schedule';
 import { globMatches } from './globs';
 import { uncoveredReleaseReferences } from './image-references';
@@ -16,7 +27,6 @@ import { monitoringSchema } from './monitoring-schema';
  * that nested defaults apply too.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const GITHUB_REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
 const WORKFLOW_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
@@ -25,7 +35,7 @@ const WORKFLOW_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
  * character set already keeps out what `git check-ref-format` refuses anywhere (control
  * characters, space, `~^:?*[\\`, `@{`); `gitRefProblem` checks the rest.
  */
-const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const BRANCH = BRANCH_NAME;
 
 /** What `git check-ref-format --branch` would refuse in a name that passes BRANCH, if anything. */
 export function gitRefProblem(branch: string): string | undefined {
@@ -39,23 +49,15 @@ export function gitRefProblem(branch: string): string | undefined {
   return undefined;
 }
 
-/**
- * Namespaces that must never be production namespaces: rule 4 would refuse the pods of the
- * control plane, of Kyverno and of this bundle's own rescanner and Trivy server, none of which
- * are the customer's signed images.
- */
-export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE];
+export { SYSTEM_NAMESPACES, DEFAULT_REVIEW_INTERVAL_DAYS };
 /** The shortest scan age admission may demand: shorter, nearly every running image's scan is too old. */
 const MIN_SCAN_MAX_AGE_SECONDS = 3600;
 /** OCI distribution-spec repository: a registry host, then lower-case path components. */
 const IMAGE_REPOSITORY =
   /^(?<registry>[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?)\/(?<path>[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+|__[a-z0-9]+)*)*)$/;
-const DIGEST_PINNED_IMAGE =
-  /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
 /** Kubernetes-style glob: letters, digits, `-`, `.` and `*`/`?` wildcards. */
 const NAMESPACE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/;
 const IMAGE_GLOB = /^[A-Za-z0-9.:/_@*?-]+$/;
-const GO_DURATION = /^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/;
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
 
 /** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
@@ -101,15 +103,24 @@ const cronExpression = z.string({ error: 'expected a five-field cron expression,
   }
 });
 
-function goDurationSeconds(value: string): number {
-  const match = GO_DURATION.exec(value);
-  return match ? (Number(/([0-9]+)h/.exec(value)?.[1] ?? 0) * 60 + Number(/([0-9]+)m/.exec(value)?.[1] ?? 0)) * 60 + Number(/([0-9]+)s/.exec(value)?.[1] ?? 0) : NaN;
-}
-
 const goDuration = z
   .string({ error: 'expected a Go duration such as "168h"' })
   .regex(GO_DURATION, { error: 'is not a Go duration; write hours, minutes and seconds such as "168h" or "90m"' })
   .refine((value) => value !== '', { error: 'is empty; write a duration such as "168h"' });
+
+/**
+ * A field that moved: refused with the new place in the message, so an old customer file gets a
+ * fix instead of "unrecognized key".
+ */
+const movedTo = (to: string) =>
+  z.unknown().optional().check((ctx) => {
+    if (ctx.value === undefined) return;
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `is set here, but the vulnerability rule moved into one block that the release job, admission, the deploy gate and the rescanner share. Fix: write it as ${to} (see docs/release-workflow.md)`,
+    });
+  });
 
 const positiveDays = (what: string) =>
   z.int({ error: `expected a whole number of days for ${what}` }).min(1, { error: `must be at least 1 day` }).max(3650, { error: 'must be at most 3650 days' });
@@ -123,11 +134,18 @@ export const githubSchema = z.strictObject({
   repository: z.string({ error: 'expected the GitHub repository name without the owner' }).regex(GITHUB_REPOSITORY, {
     error: 'is not a GitHub repository name (letters, digits, ".", "_" and "-"; no owner, no slash)',
   }),
+  /**
+   * GitHub's numeric repository ID, pinned in the signing certificate's source-repository-identifier
+   * extension (Fulcio OID 1.3.6.1.4.1.57264.1.15) where the verifier can check it: a repository
+   * deleted and re-created under the same name by someone else has another ID.
+   * @default - read from GitHub at delivery (`pulumi up`); checked nowhere on a plain `scb synth`
+   */
+  repositoryId: z.int({ error: 'expected the numeric repository ID (gh api repos/OWNER/REPO --jq .id)' }).min(1, { error: 'must be a positive number; read it with gh api repos/OWNER/REPO --jq .id' }).optional(),
   /** File name of the release workflow under `.github/workflows`. */
   workflow: z
     .string({ error: 'expected a workflow file name such as "release.yml"' })
     .regex(WORKFLOW_FILE, { error: 'is not a workflow file name; give a bare file name ending in .yml or .yaml, such as "release.yml"' })
-    .refine((value) => value !== 'deploy-gate.yml', { error: 'is the file name of the generated deploy-gate workflow; choose another name, such as "release.yml"' })
+    .refine((value) => value !== DEPLOY_GATE_WORKFLOW, { error: 'is the file name of the generated deploy-gate workflow; choose another name, such as "release.yml"' })
     .default('release.yml'),
   /** Release branch whose pushes are built, signed and admitted. */
   branch: z
@@ -153,8 +171,8 @@ export const admissionSchema = z.strictObject({
    * later; `ClusterPolicy` is for clusters still on an older Kyverno.
    */
   engine: z
-    .enum(['ImageValidatingPolicy', 'ClusterPolicy'], { error: 'expected ImageValidatingPolicy (Kyverno 1.17 or later) or ClusterPolicy (older Kyverno)' })
-    .default('ImageValidatingPolicy'),
+    .enum(ADMISSION_ENGINE_NAMES, { error: `expected ${ADMISSION_ENGINE_NAMES.map((name) => ADMISSION_ENGINE_DESCRIPTORS[name].summary).join(' or ')}` })
+    .default(DEFAULT_ADMISSION_ENGINE),
   /** Image reference globs the customer's own images match; derived from `image` when absent. */
   imageReferences: z
     .array(z.string().regex(IMAGE_GLOB, { error: 'is not an image reference glob such as "ghcr.io/acme/services:*"' }), {
@@ -202,19 +220,17 @@ export const scanSchema = z.strictObject({
       error: 'is shorter than one hour; admission refuses a new workload whose newest scan is older than maxAge, so nearly every release would be refused. Fix: write at least "1h", e.g. "168h", or leave maxAge out (no freshness check)',
     })
     .optional(),
-  /** Days a CRITICAL vulnerability may have been published before it blocks admission. */
-  criticalGraceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(7),
+  /** Moved to `vulnerabilities.graceDays`. */
+  criticalGraceDays: movedTo('vulnerabilities.graceDays'),
   /** Cron schedule of the in-cluster rescanner. */
   rescanSchedule: cronExpression.default('0 */6 * * *'),
-}, { error: 'expected a mapping with maxAge, criticalGraceDays or rescanSchedule' });
+}, { error: 'expected a mapping with maxAge or rescanSchedule' });
 
 export const stalenessSchema = z.strictObject({
   /** Days after its build that a running image counts as stale. */
   maxImageAgeDays: positiveDays('maxImageAgeDays').default(30),
 }, { error: 'expected a mapping with maxImageAgeDays' });
 
-/** Days between reviews of an allowlist entry when the entry does not say. */
-export const DEFAULT_REVIEW_INTERVAL_DAYS = 90;
 
 export const allowlistEntrySchema = z.strictObject({
   /** The pinned image, by digest. */
@@ -322,18 +338,50 @@ export const releaseSchema = z.strictObject({
     })
     .refine((list) => new Set(list).size === list.length, { error: 'repeats a platform; list each once' })
     .default([]),
-  /** Severities that fail the release before anything is signed. @default ["HIGH", "CRITICAL"] */
-  failOnSeverities: z
-    .array(z.enum(['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'], { error: 'expected one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (upper case)' }), {
-      error: 'expected a list of severities such as ["HIGH", "CRITICAL"]',
-    })
-    .min(1, { error: 'must list at least one severity; the release always fails on something' })
-    .default(['HIGH', 'CRITICAL']),
-  /** Fail only on findings that have a fixed version (Trivy `--ignore-unfixed`). @default true */
-  fixableOnly: z.boolean({ error: 'expected true or false' }).default(true),
+  /** Moved to `vulnerabilities.severity` (one lowest blocking severity). */
+  failOnSeverities: movedTo('vulnerabilities.severity (the lowest severity that blocks, e.g. HIGH)'),
+  /** Moved to `vulnerabilities.fixableOnly`. */
+  fixableOnly: movedTo('vulnerabilities.fixableOnly'),
   /** Also publish GitHub artifact attestations (build provenance); adds `attestations: write`. @default false */
   githubAttestations: z.boolean({ error: 'expected true or false' }).default(false),
-}, { error: 'expected a mapping with platforms, failOnSeverities, fixableOnly or githubAttestations' });
+}, { error: 'expected a mapping with platforms or githubAttestations' });
+
+/** A vulnerability ID as Trivy reports it: CVE-2024-1234, GHSA-xxxx-xxxx-xxxx, DLA-1234-1, ... */
+const VULNERABILITY_ID = /^[A-Z][A-Z0-9]*-[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+/** An image repository, or one digest of it, as an accepted risk's scope. */
+const RISK_IMAGE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9._/-]+(@sha256:[a-f0-9]{64})?$/;
+
+export const acceptedRiskSchema = z.strictObject({
+  /** The vulnerability ID exactly as Trivy reports it. */
+  cve: z.string({ error: 'expected a vulnerability ID such as "CVE-2024-12345"' }).regex(VULNERABILITY_ID, {
+    error: 'is not a vulnerability ID as Trivy reports it; write it like "CVE-2024-12345" or "GHSA-xxxx-xxxx-xxxx" (upper-case prefix)',
+  }),
+  /** Why the risk is accepted. */
+  reason: z.string({ error: 'expected a short reason for accepting the risk' }).trim().min(1, { error: 'must not be empty; say why the risk is accepted' }),
+  /** Who answers for it (team or e-mail). */
+  owner: z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' }),
+  /** Last day (UTC) the entry counts; it is ignored everywhere from the next day on. */
+  expires: calendarDate,
+  /** Limit the entry to one image repository, or one digest of it. @default - every image of the customer */
+  image: z.string({ error: 'expected an image repository or repository@sha256:<digest>' }).regex(RISK_IMAGE, {
+    error: 'is not an image repository or repository@sha256:<64 hex digits>; write it like "ghcr.io/acme/services" (no tag)',
+  }).optional(),
+}, { error: 'expected a mapping with cve, reason, owner and expires (and optionally image)' });
+
+/**
+ * The one vulnerability rule: the release job, both admission engines, the deploy gate and the
+ * rescanner's alerts judge with it (src/vulnerability-rule).
+ */
+export const vulnerabilitiesSchema = z.strictObject({
+  /** Lowest severity that blocks; stronger ones block too. @default CRITICAL */
+  severity: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'], { error: 'expected one of LOW, MEDIUM, HIGH, CRITICAL (upper case): the lowest severity that blocks' }).default('CRITICAL'),
+  /** Days after its publication that a blocking finding starts to block. @default 7 */
+  graceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(7),
+  /** Block only findings with a fixed version. @default false */
+  fixableOnly: z.boolean({ error: 'expected true or false' }).default(false),
+  /** Accepted risks, each with an owner and an expiry. @default [] */
+  acceptedRisks: z.array(acceptedRiskSchema, { error: 'expected a list of accepted risks' }).default([]),
+}, { error: 'expected a mapping with severity, graceDays, fixableOnly or acceptedRisks' });
 
 export const customerSchema = z.strictObject({
   /** DNS-1123 label, unique across stacks/. */
@@ -363,8 +411,10 @@ export const customerSchema = z.strictObject({
   monitoring: monitoringSchema.prefault({}),
   /** How the release workflow logs in to the image registry; inferred for ghcr.io images. */
   registry: registrySchema.optional(),
-  /** Release workflow options: platforms, the vulnerability gate, GitHub artifact attestations. */
+  /** Release workflow options: platforms, GitHub artifact attestations. */
   release: releaseSchema.prefault({}),
+  /** The one vulnerability rule, judged by the release job, admission, the deploy gate and the rescanner. */
+  vulnerabilities: vulnerabilitiesSchema.prefault({}),
 }, { error: 'expected a mapping with name, github, image and enforcement' }).check((ctx) => {
   const { image, admission } = ctx.value;
   const globs = admission.imageReferences;

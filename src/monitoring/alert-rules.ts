@@ -1,3 +1,4 @@
+import { PART_OF_LABELS, customerObjectName } from '../contract';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Customer } from '../model/customer';
@@ -24,21 +25,24 @@ export interface AlertRuleGroup {
   readonly rules: readonly AlertRule[];
 }
 
-/** Alert severities, as kube-prometheus-stack's Alertmanager routes them. `page` wakes someone. */
-export type AlertSeverity = 'page' | 'critical' | 'warning';
+/**
+ * Alert severities in the ecosystem's convention (kube-prometheus-stack, the Prometheus
+ * monitoring mixins): `critical` wakes someone, `warning` goes to a ticket or a channel.
+ */
+export type AlertSeverity = 'critical' | 'warning';
 
 /** The rule name of Falco's maintained drift detector. */
 export const FALCO_DRIFT_RULE = 'Drop and execute new binary in container';
 
+/** Admission results are counted over a short window so an alert clears soon after the fix. */
+const ADMISSION_WINDOW = '10m';
+/** Kyverno results that mean "refused": a failed check, or one that could not complete. */
+const REFUSING = 'fail|error';
 /**
  * Kyverno's background controller re-evaluates policies about once an hour; a window of two
  * scans keeps a failing result visible between them.
  */
 const BACKGROUND_WINDOW = '2h';
-/** Admission results are counted over a short window so an alert clears soon after the fix. */
-const ADMISSION_WINDOW = '10m';
-/** Kyverno results that mean "refused": a failed check, or one that could not complete. */
-const REFUSING = 'fail|error';
 
 /** An expression that the report twins, always rendered, must yield. */
 function required(expr: string | undefined, what: string): string {
@@ -80,23 +84,77 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
     .map((selector) => `sum by (policy_name, resource_namespace, resource_kind) (increase(${selector}[${BACKGROUND_WINDOW}]))`)
     .join('\nor\n');
   const policyHints = `${verify.policy} (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; ${allowed.policy} (rule 4): the image is neither the customer's own nor allowlisted.`;
-  const vulnerable = (severity: 'CRITICAL' | 'HIGH', routing: AlertSeverity): AlertRule => ({
+  // Accepted risks (CVE, owner, expiry) are exported by the rescanner; an acceptance holds until
+  // its expiry, evaluated by Prometheus at alert time, so it lapses without a re-deploy.
+  const accepted = `(${SCB_METRICS.acceptedRiskExpiry}{${scb}} > time())`;
+  const vulnerable = (severity: 'CRITICAL' | 'HIGH'): AlertRule => ({
     alert: 'SupplyChainVulnerableRunningImage',
-    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nand on (${joinLabels})\n${runningInProduction}`,
+    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nunless on (cluster, customer, vulnerability_id)\n${accepted}\nand on (${joinLabels})\n${runningInProduction}`,
     for: '5m',
     // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
-    labels: { ...labels(routing), vulnerability_severity: '{{ $labels.severity }}' },
+    labels: { ...labels(customer.monitoring.pageSeverities.includes(severity) ? 'critical' : 'warning'), vulnerability_severity: '{{ $labels.severity }}' },
     annotations: {
       summary: '{{ $labels.severity }} {{ $labels.vulnerability_id }} in running image {{ $labels.image }}',
       description:
-        'Package {{ $labels.package }} in {{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, has {{ $labels.vulnerability_id }} ({{ $labels.severity }}); fixed in "{{ $labels.fixed }}". Rebuild and redeploy the image.',
+        'Package {{ $labels.package }} in {{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, has {{ $labels.vulnerability_id }} ({{ $labels.severity }}); fixed in "{{ $labels.fixed }}". Rebuild and redeploy the image, or record an accepted risk (cve, reason, owner, expires) if it cannot be fixed. The finding holds while scans fail: see SupplyChainImageScanFailing.',
     },
   });
+  const failingDigest = `max by (${joinLabels}) (${SCB_METRICS.imageScanConsecutiveFailures}{${scb}}) >= 2`;
+  const unauthorized = `${SCB_METRICS.imageScanFailure}{${scb}, reason="unauthorized"}`;
+  const dbMaxAge = customer.monitoring.trivyDbMaxAgeHours;
 
   const rules: AlertRule[] = [
-    // Only CRITICAL wakes someone; HIGH goes to the warning route.
-    vulnerable('CRITICAL', 'page'),
-    vulnerable('HIGH', 'warning'),
+    // monitoring.pageSeverities decides which of the two wake someone (both by default).
+    vulnerable('CRITICAL'),
+    vulnerable('HIGH'),
+    {
+      alert: 'SupplyChainImageScanFailing',
+      expr: `(\n  ${failingDigest}\n)\nunless on (${joinLabels})\n${unauthorized}\nand on (${joinLabels})\n${runningInProduction}`,
+      labels: labels('warning'),
+      annotations: {
+        summary: 'Running image {{ $labels.image }} failed to scan {{ $value }} runs in a row',
+        description: `The rescanner could not scan {{ $labels.image }}@{{ $labels.digest }} (production) in the last {{ $value }} runs. Its last known findings are kept and still alert; their age is ${SCB_METRICS.imageLastScan}. See ${SCB_METRICS.imageScanFailure} for the reason and the rescanner's log (event scan_failed) for Trivy's error.`,
+      },
+    },
+    {
+      alert: 'SupplyChainImageUnscannableCredentials',
+      expr: `max by (${joinLabels}, credentials) (${unauthorized})\nand on (${joinLabels})\n(${failingDigest})\nand on (${joinLabels})\n${runningInProduction}`,
+      labels: labels('warning'),
+      annotations: {
+        summary: 'The rescanner is not allowed to pull {{ $labels.image }} (credentials: {{ $labels.credentials }})',
+        description: `The registry refused the rescanner for {{ $labels.image }}@{{ $labels.digest }} in two runs in a row; it used credentials "{{ $labels.credentials }}" (none: no pull secret named by the pods, no registry identity; workload_identity: the cloud role lacks pull rights; pull_secret / registry_secret: the secret is wrong or expired). Give the rescanner an identity in ${customer.sourceFile} (monitoring.registryIdentity: IRSA, GKE Workload Identity, Azure workload identity or a Secret in its namespace). Until then this image's vulnerabilities are unknown.`,
+      },
+    },
+    {
+      alert: 'SupplyChainTrivyDbStale',
+      expr: `time() - max by (cluster, customer) (${SCB_METRICS.trivyDbUpdated}{${scb}}) > ${dbMaxAge * 3600}`,
+      labels: labels('warning'),
+      annotations: {
+        summary: `The Trivy vulnerability DB is older than ${dbMaxAge}h`,
+        description: `The Trivy server's DB was last updated {{ $value | humanizeDuration }} ago (limit ${dbMaxAge}h, monitoring.trivyDbMaxAgeHours): CVEs published since are not matched. Check the trivy-server pod's log for DB download errors and its egress to mirror.gcr.io / ghcr.io (NetworkPolicy, DNS, proxy).`,
+      },
+    },
+    {
+      alert: 'SupplyChainTrivyServerDown',
+      expr: `max by (cluster, customer) (${SCB_METRICS.trivyServerUp}{${scb}}) == 0`,
+      // The gauge changes once per run: holding for an interval means two runs in a row found it down.
+      for: promDuration(interval),
+      labels: labels('warning'),
+      annotations: {
+        summary: 'The Trivy server did not answer the rescanner in two runs',
+        description: `No image was scanned because trivy-server in supply-chain-monitoring did not answer its health check. Every digest keeps its last known findings (pages hold), but new vulnerabilities are not found. Check the trivy-server Deployment, its PVC and its logs.`,
+      },
+    },
+    {
+      alert: 'SupplyChainImageAgeUnknown',
+      expr: `max by (${joinLabels}) (${SCB_METRICS.imageBuildTimeSource}{${scb}, source="first_seen"})\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)\nand on (${joinLabels})\n${runningInProduction}`,
+      for: '1h',
+      labels: labels('warning'),
+      annotations: {
+        summary: 'The build time of running image {{ $labels.image }} is unknown',
+        description: `{{ $labels.image }}@{{ $labels.digest }} carries no usable build time (a reproducible build's 1970 date, and no signature time, attestation scanFinishedOn, SBOM timestamp or OCI created label), so its age is counted from when the rescanner first saw it. Sign and attest it with the release workflow, or set org.opencontainers.image.created.`,
+      },
+    },
     {
       alert: 'SupplyChainStaleImage',
       expr: `time() - (${SCB_METRICS.imageBuildTimestamp}{${scb}} > 86400) > ${maxAge * 86400}\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)\nand on (${joinLabels})\n${runningInProduction}`,
@@ -127,11 +185,16 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
     },
     {
       alert: 'SupplyChainUnverifiedRunningImage',
-      expr: required(failures('background_scan', BACKGROUND_WINDOW), 'background'),
-      labels: labels('warning'),
+      // From what runs: the rescanner verifies each production digest against the customer's
+      // identity every run, so neither background rescans nor UPDATEs nor pods without customer
+      // images skew it, and it does not drift as Kyverno's counters age.
+      expr: `max by (${joinLabels}) (${SCB_METRICS.imageSignatureVerified}{${scb}} == 0)\nunless on (${joinLabels})\n(${SCB_METRICS.imageAllowlisted}{${scb}} == 1)\nand on (${joinLabels})\n${runningInProduction}`,
+      for: '1h',
+      // Once enforcing, an unsigned image in production got past admission: that wakes someone.
+      labels: labels(enforcement.mode === 'enforce' ? 'critical' : 'warning'),
       annotations: {
-        summary: 'Running pods with images not verified under {{ $labels.policy_name }}',
-        description: `Kyverno's background scan found running pods whose images did not pass (fail or error) {{ $labels.policy_name }} in the last ${BACKGROUND_WINDOW}: they were admitted before the policy, during a webhook outage or in the soft period, or Kyverno cannot read their registry (error: check registry.admissionCredentials). ${policyHints} See the PolicyReports in the production namespaces, or run scb flip-check.`,
+        summary: "Running image {{ $labels.image }} is not signed by the customer's release workflow",
+        description: `The rescanner could not verify the signature of {{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, against the customer's identity. It was admitted before the policies, during a webhook outage (failurePolicy Ignore) or in audit mode${enforcement.mode === 'audit' ? ` (the policies enforce from ${enforcement.flipDate})` : ''}. Replace it with a signed digest, or allowlist it with an owner and a reason.`,
       },
     },
     {
@@ -233,8 +296,8 @@ export class SupplyChainAlerts extends Construct {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: {
-        name: `scb-${props.customer.name}-supply-chain`,
-        labels: { release: props.customer.monitoring.prometheusReleaseLabel, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+        name: customerObjectName(props.customer.name, 'supply-chain'),
+        labels: { release: props.customer.monitoring.prometheusReleaseLabel, ...PART_OF_LABELS },
       },
       spec: { groups: this.groups.map((group) => ({ name: group.name, rules: group.rules.map((rule) => ({ ...rule })) })) },
     });

@@ -1,8 +1,9 @@
-import type { BundleContributor } from '../synth/bundle';
+import type { BundleFeature } from '../manifest';
 import { SupplyChainAlerts } from './alert-rules';
 import { SupplyChainDashboards } from './dashboards';
 import { ReadOnlyRootFilesystemPolicy } from './drift-policy';
 import { MONITORING_IMAGES } from './images';
+import { SCB_METRICS } from './metrics';
 import { MONITORING_NAMESPACE } from './labels';
 import { MonitoringNamespace } from './namespace';
 import { MonitoringNetworkPolicies } from './network-policy';
@@ -15,17 +16,20 @@ import { TrivyServer } from './trivy-server';
  * Trivy server, network policies), the alerts, the dashboards and the optional drift controls.
  * Cluster-scoped objects go to charts without a namespace.
  */
-export const monitoringContributor: BundleContributor = ({ customer, enforcement }, parts) => {
-  new MonitoringNamespace(parts.chart('monitoring-namespace.yaml'), 'namespace');
-  new RescannerRbac(parts.chart('rescanner-rbac.yaml'), 'rbac', { customer });
-  const namespaced = (fileName: string) => parts.chart(fileName, { namespace: MONITORING_NAMESPACE });
+export const monitoringContributor: BundleFeature = ({ customer, enforcement }, parts) => {
+  new MonitoringNamespace(parts.chart('monitoring-namespace.yaml', { phase: 'foundation' }), 'namespace');
+  new RescannerRbac(parts.chart('rescanner-rbac.yaml', { phase: 'workloads' }), 'rbac', { customer });
+  const namespaced = (fileName: string) => parts.chart(fileName, { phase: 'workloads', namespace: MONITORING_NAMESPACE });
   new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer });
   new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
   new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', { pushgatewayUrl: customer.monitoring.pushgatewayUrl });
   new SupplyChainAlerts(namespaced('monitoring-alerts.yaml'), 'alerts', { customer, enforcement });
-  new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
+  const dashboards = new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
+  for (const fact of dashboards.dashboards) parts.facts.dashboard(fact);
+  parts.facts.emittedMetrics(Object.values(SCB_METRICS));
   if (customer.monitoring.requireReadOnlyRootFilesystem) {
-    new ReadOnlyRootFilesystemPolicy(parts.chart('drift-policies.yaml'), 'readonly-root', { customer, enforcement });
+    const { policy } = new ReadOnlyRootFilesystemPolicy(parts.chart('drift-policies.yaml', { phase: 'admission' }), 'readonly-root', { customer, enforcement });
+    parts.facts.policy({ name: policy.name, kind: policy.kind, apiVersion: policy.apiVersion, purpose: 'drift' });
   }
   const placeholders = [
     ...(rescannerImage(customer).placeholder ? ['rescanner'] : []),

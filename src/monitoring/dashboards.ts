@@ -1,3 +1,4 @@
+import { PART_OF_LABELS, customerObjectName } from '../contract';
 import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -26,7 +27,7 @@ export const DASHBOARD_VARIABLES = { datasource: 'datasource', cluster: 'cluster
 
 /** A dashboard uid that is stable across runs, unique per customer and at most 40 characters (Grafana's limit). */
 export function dashboardUid(customer: string, name: string): string {
-  const readable = `scb-${customer}-${name}`;
+  const readable = customerObjectName(customer, name);
   if (readable.length <= 40) return readable;
   const hash = createHash('sha256').update(`${customer}/${name}`).digest('hex').slice(0, 12);
   return `${readable.slice(0, 27)}-${hash}`;
@@ -71,6 +72,21 @@ function base(customer: Customer, name: string, title: string, description: stri
     .variables(variables(customer));
 }
 
+/**
+ * Share of the containers running in the production namespaces whose digest passed `verified`
+ * (1), per cluster; 0 when none did and absent while the rescanner verified nothing.
+ */
+export function coverage(customer: Customer, verified: string): string {
+  const running = `${SCB_METRICS.imageWorkloads}{${SCB}, namespace=~"${namespaceRegex(customer.admission.namespaces)}"}`;
+  return `(
+  count by (cluster) (${running} and on (cluster, customer, image, digest) (${verified}{${SCB}} == 1))
+  or
+  0 * count by (cluster) (${running})
+)
+/
+count by (cluster) (${running})`;
+}
+
 /** Admission: signature coverage, denials, flip readiness and the health of the rescanner. */
 export function admissionDashboard(customer: Customer, enforcement: EnforcementState): dashboard.Dashboard {
   const namespaces = `resource_namespace=~"${namespaceRegex(customer.admission.namespaces)}"`;
@@ -86,14 +102,16 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
     .withPanel(
       new stat.PanelBuilder()
         .datasource(DATASOURCE)
-        .title('Verified share of image checks (range)')
-        .description(`Passes of ${verify.policy} (rules 1-3, both twins) against all its passes, failures and errors, over the dashboard range.`)
+        .title('Signature coverage of running production containers')
+        .description(
+          "Share of the containers running in the production namespaces whose image digest the rescanner verified against the customer's signing identity (scb_image_signature_verified), per cluster. Computed from what runs, not from admission events: background rescans, UPDATEs and pods without customer images do not count.",
+        )
         .unit('percentunit')
         .min(0)
         .max(1)
         .span(6)
         .height(6)
-        .withTarget(query(`sum(${results([verify], { result: 'pass' }, '$__range')})\n/\nsum(${results([verify], { resultRegex: 'pass|fail|error' }, '$__range')})`, 'verified', 'A', { instant: true })),
+        .withTarget(query(coverage(customer, SCB_METRICS.imageSignatureVerified), '{{cluster}}', 'A', { instant: true })),
     )
     .withPanel(
       new timeseries.PanelBuilder()
@@ -149,6 +167,25 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
         .withTarget(query(`max by (cluster) (${SCB_METRICS.rescanImagesScanned}{${SCB}})`, 'images scanned {{cluster}}', 'A'))
         .withTarget(query(`max by (cluster) (${SCB_METRICS.rescanPodsListed}{${SCB}})`, 'pods listed {{cluster}}', 'B'))
         .withTarget(query(`max by (cluster) (${SCB_METRICS.rescanScanErrors}{${SCB}})`, 'scan errors {{cluster}}', 'C')),
+    )
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Trivy vulnerability DB age')
+        .description(`Time since the Trivy server's DB was updated (its /version UpdatedAt); alerts above ${customer.monitoring.trivyDbMaxAgeHours}h.`)
+        .unit('s')
+        .span(6)
+        .height(6)
+        .withTarget(query(`time() - max by (cluster) (${SCB_METRICS.trivyDbUpdated}{${SCB}})`, '{{cluster}}', 'A', { instant: true })),
+    )
+    .withPanel(
+      new stat.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Trivy server up (last run)')
+        .unit('bool_yes_no')
+        .span(6)
+        .height(6)
+        .withTarget(query(`max by (cluster) (${SCB_METRICS.trivyServerUp}{${SCB}})`, '{{cluster}}', 'A', { instant: true })),
     )
     .withPanel(
       new stat.PanelBuilder()
@@ -245,6 +282,24 @@ export function vulnerabilityDashboard(customer: Customer): dashboard.Dashboard 
         .withTarget(query(`count(${SCB_METRICS.imageScanErrors}{${SCB}} > 0) or vector(0)`, 'errors', 'A', { instant: true })),
     )
     .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Digests failing to scan: runs in a row, reason, age of the findings kept')
+        .description('A failed scan keeps the last known findings; this shows how many runs in a row failed, why, and how old the kept findings are (seconds).')
+        .span(12)
+        .height(8)
+        .withTarget(query(`max by (image, digest, reason, credentials) (${SCB_METRICS.imageScanFailure}{${SCB}})\n* on (image, digest) group_left\nmax by (image, digest) (${SCB_METRICS.imageScanConsecutiveFailures}{${SCB}})`, '', 'A', { instant: true, table: true }))
+        .withTarget(query(`time() - max by (image, digest) (${SCB_METRICS.imageLastScan}{${SCB}})`, '', 'B', { instant: true, table: true })),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Images whose build time is unknown (age counted from first seen)')
+        .span(12)
+        .height(8)
+        .withTarget(query(`max by (image, digest) (${SCB_METRICS.imageBuildTimeSource}{${SCB}, source="first_seen"})`, '', 'A', { instant: true, table: true })),
+    )
+    .withPanel(
       new timeseries.PanelBuilder()
         .datasource(DATASOURCE)
         .title('Running workloads per image')
@@ -270,18 +325,24 @@ export interface SupplyChainDashboardsProps {
 
 /** One ConfigMap per dashboard, labelled for the Grafana sidecar and annotated with its folder. */
 export class SupplyChainDashboards extends Construct {
+  /** uid and title of every dashboard, in the order of their ConfigMaps. */
+  readonly dashboards: readonly { readonly uid: string; readonly title: string }[];
+
   constructor(scope: Construct, id: string, props: SupplyChainDashboardsProps) {
     super(scope, id);
+    const dashboards: { uid: string; title: string }[] = [];
+    this.dashboards = dashboards;
     for (const [name, model] of Object.entries(customerDashboards(props.customer, props.enforcement))) {
+      dashboards.push({ uid: model.uid ?? '', title: model.title ?? name });
       new ApiObject(this, name, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: {
           name: `scb-dashboard-${name}`,
-          labels: { ...GRAFANA_DASHBOARD_LABEL, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+          labels: { ...GRAFANA_DASHBOARD_LABEL, ...PART_OF_LABELS },
           annotations: { [GRAFANA_FOLDER_ANNOTATION]: GRAFANA_FOLDER },
         },
-        data: { [`scb-${props.customer.name}-${name}.json`]: `${JSON.stringify(model, null, 2)}\n` },
+        data: { [`${customerObjectName(props.customer.name, name)}.json`]: `${JSON.stringify(model, null, 2)}\n` },
       });
     }
   }

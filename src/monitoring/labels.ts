@@ -1,5 +1,6 @@
-/** The namespace every in-cluster monitoring object lives in. */
-export const MONITORING_NAMESPACE = 'supply-chain-monitoring';
+import { MONITORING_NAMESPACE, PART_OF_LABELS } from '../contract';
+
+export { MONITORING_NAMESPACE };
 
 export const RESCANNER_NAME = 'scb-rescanner';
 export const TRIVY_SERVER_NAME = 'trivy-server';
@@ -17,7 +18,7 @@ export function appLabels(name: string, component: string): Record<string, strin
   return {
     'app.kubernetes.io/name': name,
     'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': 'supply-chain-bundle',
+    ...PART_OF_LABELS,
   };
 }
 

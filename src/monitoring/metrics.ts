@@ -27,6 +27,29 @@ export const SCB_METRICS = {
   allowlistReviewOverdue: 'scb_allowlist_review_overdue',
   /** Scan errors for one digest in the last run. */
   imageScanErrors: 'scb_image_scan_errors',
+  /**
+   * When the findings exported for a digest were obtained (its last successful scan). A failed
+   * scan carries the previous findings forward unchanged, so `time() - this` is their age.
+   */
+  imageLastScan: 'scb_image_last_scan_timestamp_seconds',
+  /** Runs in a row whose scan of the digest failed; 0 after a successful scan. */
+  imageScanConsecutiveFailures: 'scb_image_scan_consecutive_failures',
+  /** 1 while the digest's last scan failed: `reason` (unauthorized, not_found, timeout, invalid_report, scanner_unavailable, other) and `credentials` (none, pull_secret, registry_secret, workload_identity). */
+  imageScanFailure: 'scb_image_scan_failure_info',
+  /** When the rescanner first saw the digest running (carried from run to run). */
+  imageFirstSeen: 'scb_image_first_seen_timestamp_seconds',
+  /** 1 per digest: `source` of its build time (image_config, signature, attestation, sbom, oci_created, first_seen). */
+  imageBuildTimeSource: 'scb_image_build_time_source',
+  /** 1 when the digest's signature verified against the customer's identity, 0 when it did not; absent when not checked. */
+  imageSignatureVerified: 'scb_image_signature_verified',
+  /** 1 when the digest's required attestations verified against the customer's identity, 0 when not; absent when not checked. */
+  imageAttestationsVerified: 'scb_image_attestations_verified',
+  /** Accepted risks (`vulnerability_id`, `owner`): when the acceptance expires (seconds since the epoch). */
+  acceptedRiskExpiry: 'scb_accepted_risk_expiry_timestamp_seconds',
+  /** The Trivy server's vulnerability DB `UpdatedAt` (seconds since the epoch), from its /version endpoint. */
+  trivyDbUpdated: 'scb_trivy_db_updated_timestamp_seconds',
+  /** 1 when the Trivy server answered its health check in the last run, 0 when not. */
+  trivyServerUp: 'scb_trivy_server_up',
   /** Unix time of the last run that completed. */
   rescanLastSuccess: 'scb_rescan_last_success_timestamp_seconds',
   /** Unix time of the last run, successful or not. */

@@ -1,3 +1,4 @@
+import { PART_OF_LABELS } from '../contract';
 import { Construct } from 'constructs';
 import { KubeNamespace } from 'cdk8s-plus-30/lib/imports/k8s';
 import { MONITORING_NAMESPACE } from './labels';
@@ -10,7 +11,7 @@ export class MonitoringNamespace extends Construct {
     new KubeNamespace(this, 'Resource', {
       metadata: {
         name: MONITORING_NAMESPACE,
-        labels: { ...RESTRICTED_NAMESPACE_LABELS, 'app.kubernetes.io/part-of': 'supply-chain-bundle' },
+        labels: { ...RESTRICTED_NAMESPACE_LABELS, ...PART_OF_LABELS },
       },
     });
   }

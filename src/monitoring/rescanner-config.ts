@@ -1,5 +1,7 @@
 import type { Customer } from '../model/customer';
 import type { RescannerConfig } from '../rescanner/config';
+import { signatureFormat, signingIdentity } from '../model/supply-chain-contract';
+import { namespaceRegex } from './promql';
 
 export interface RescannerConfigOptions {
   /** URL of the in-cluster Trivy server Service. */
@@ -26,6 +28,10 @@ export function rescannerConfig(customer: Customer, options: RescannerConfigOpti
     pushgateway: customer.monitoring.pushgatewayUrl,
     maxImageAgeDays: customer.staleness.maxImageAgeDays,
     concurrency: customer.monitoring.concurrency,
+    // PromQL regexes are fully anchored; the rescanner's RegExp must be too.
+    productionNamespaces: `^(?:${namespaceRegex(customer.admission.namespaces)})$`,
+    signingIdentity: (({ issuer, subject, trigger, repository }) => ({ issuer, subject, trigger, repository }))(signingIdentity(customer)),
+    signatureFormat: signatureFormat(customer),
     allowlist: customer.allowlist.map((entry) => ({
       image: entry.image,
       owner: entry.owner,

@@ -1,3 +1,4 @@
+import { customerObjectName } from '../contract';
 import { Construct } from 'constructs';
 import { KubeClusterRole, KubeClusterRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-30/lib/imports/k8s';
 import type { Customer } from '../model/customer';
@@ -34,12 +35,12 @@ export class RescannerRbac extends Construct {
       automountServiceAccountToken: false,
     });
     new KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: `scb-${props.customer.name}-rescanner`, labels },
+      metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
       rules: rescannerRules(props.customer),
     });
     new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: `scb-${props.customer.name}-rescanner`, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `scb-${props.customer.name}-rescanner` },
+      metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: customerObjectName(props.customer.name, 'rescanner') },
       subjects: [{ kind: 'ServiceAccount', name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE }],
     });
   }

@@ -19,10 +19,10 @@ export interface ClusterProviderProps {
  * back to whatever cluster the ambient kubeconfig points at. Server-side apply lets Kyverno and
  * Argo CD co-own fields without fighting over them.
  */
-export function clusterProvider(props: ClusterProviderProps): k8s.Provider {
+export function clusterProvider(props: ClusterProviderProps, options: pulumi.CustomResourceOptions = {}): k8s.Provider {
   return new k8s.Provider('cluster', {
     kubeconfig: props.kubeconfig,
     context: props.context,
     enableServerSideApply: true,
-  });
+  }, options);
 }

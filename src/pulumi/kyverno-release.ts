@@ -1,15 +1,20 @@
 import * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import { KYVERNO_CHART, kyvernoHelmValues } from '../admission/kyverno-values';
+import type { AdmissionEngineInstall } from '../admission/engines';
+import { kyvernoHelmValues } from '../admission/kyverno-values';
 import type { Customer } from '../model/customer';
 
 export interface KyvernoReleaseProps {
   readonly customer: Customer;
+  /** The engine's install: the chart its policies are written for. */
+  readonly install: AdmissionEngineInstall;
   readonly provider: k8s.Provider;
   /** Namespace Kyverno is installed into; created beforehand. */
   readonly namespace: string;
   /** The namespaces, so Kyverno and its exceptions namespace exist first. */
   readonly dependsOn: readonly pulumi.Resource[];
+  /** Parent, aliases. */
+  readonly options?: pulumi.CustomResourceOptions;
 }
 
 /**
@@ -19,13 +24,14 @@ export interface KyvernoReleaseProps {
  * therefore depend on this one resource.
  */
 export function kyvernoRelease(props: KyvernoReleaseProps): k8s.helm.v3.Release {
+  const { chart } = props.install;
   return new k8s.helm.v3.Release(
     'kyverno',
     {
       name: 'kyverno',
-      chart: KYVERNO_CHART.chart,
-      version: KYVERNO_CHART.version,
-      repositoryOpts: { repo: KYVERNO_CHART.repository },
+      chart: chart.chart,
+      version: chart.version,
+      repositoryOpts: { repo: chart.repository },
       namespace: props.namespace,
       createNamespace: false,
       values: kyvernoHelmValues(props.customer, props.namespace),
@@ -36,6 +42,6 @@ export function kyvernoRelease(props: KyvernoReleaseProps): k8s.helm.v3.Release 
       timeout: 900,
       maxHistory: 10,
     },
-    { provider: props.provider, dependsOn: [...props.dependsOn] },
+    { ...props.options, provider: props.provider, dependsOn: [...props.dependsOn] },
   );
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { LineCounter, parseDocument } from 'yaml';
+import { CLOCK_FORMAT_HINT, parseClockValue } from '../contract';
 import type { Customer } from '../model/customer';
 import { CUSTOMER_CONFIG_KEY, PULUMI_PROJECT, customerFromDescription, formatFieldError, type FieldError } from '../model/load';
 import { parseDeliverySettings, type DeliverySettings } from '../delivery/settings';
@@ -30,11 +31,8 @@ export const CLOCK_CONFIG_KEY = `${PULUMI_PROJECT}:at`;
 /** Parses `supply-chain:at` (a date, taken as 00:00 UTC, or an ISO 8601 timestamp). */
 export function parseClock(raw: string | undefined, now: () => Date = () => new Date()): { at: Date; source: 'config' | 'now' } {
   if (raw === undefined || raw === '') return { at: now(), source: 'now' };
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
-  const at = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(text) || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== text.slice(0, 10)) {
-    throw new pulumi.RunError(`${CLOCK_CONFIG_KEY}: "${raw}" is not a date. Fix: write YYYY-MM-DD or an ISO 8601 timestamp such as 2026-10-01T00:00:00Z, or remove it to use the current time.`);
-  }
+  const at = parseClockValue(raw);
+  if (at === undefined) throw new pulumi.RunError(`${CLOCK_CONFIG_KEY}: "${raw}" is not a date. Fix: ${CLOCK_FORMAT_HINT}, or remove it to use the current time.`);
   return { at, source: 'config' };
 }
 

@@ -1,10 +1,9 @@
 /**
  * Allowlist membership (by digest) and review bookkeeping. Review dates follow the customer
- * model's own definition (src/model/enforcement.ts) so the rescanner, the admission policies
+ * contract's one definition (src/contract/dates.ts), as the model's, so the rescanner, the admission policies
  * and the alert rules agree on the day an entry becomes overdue.
  */
-import { isReviewOverdue, reviewDueDate } from '../model/enforcement';
-import { DEFAULT_REVIEW_INTERVAL_DAYS } from '../model/schema';
+import { DEFAULT_REVIEW_INTERVAL_DAYS, IMAGE_DIGEST_SUFFIX, isReviewOverdue, reviewDueDate } from '../contract';
 import type { RescannerAllowlistEntry } from './config';
 
 /** The model's default review interval, for entries that leave it out. */
@@ -20,7 +19,7 @@ export interface AllowlistReview {
 
 /** `sha256:...` of a digest-pinned reference, or undefined. */
 export function digestOf(reference: string): string | undefined {
-  return /@(sha256:[0-9a-f]{64})$/.exec(reference)?.[1];
+  return IMAGE_DIGEST_SUFFIX.exec(reference)?.[1];
 }
 
 /** Digests of all allowlisted images. */

@@ -3,12 +3,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadRescannerConfig, requireComplete, RescannerConfigError, type RescannerConfig } from './config';
-import { KubernetesClient } from './kubernetes-client';
+import { loadRescannerConfig, requireComplete, RescannerConfigError, WORKLOAD_IDENTITY_REGISTRIES, type RescannerConfig } from './config';
+import { credentialsByRegistry, type RegistryCredentials } from './credentials';
+import type { ImageVerifier } from './image-verifier';
+import { KubernetesClient, type DockerConfig } from './kubernetes-client';
 import { jsonLogger, type RescanLogger } from './logger';
 import { runRescan, type RescanOptions } from './rescan';
 import type { ImageScanner } from './scanner';
 import { TrivyScanner } from './trivy-client';
+import { TrivyServerClient, type ScannerServer } from './trivy-server';
+import { SignatureVerifier } from './signature-verifier';
 
 /** Exit code for bad flags or configuration (sysexits EX_USAGE). */
 /** Usage errors exit 2, as in every scb subcommand. */
@@ -50,6 +54,10 @@ export interface RescanCommandIo {
   readonly now?: () => Date;
   /** Replaces the Trivy scanner built from the flags. */
   readonly scanner?: ImageScanner;
+  /** Replaces the Trivy server client (health, DB age) built from the flags. */
+  readonly scannerServer?: ScannerServer;
+  /** Verifies signatures and attestations of production digests. @default undefined (not verified) */
+  readonly verifier?: ImageVerifier;
   /** Retry backoff base in ms. @default 2000 */
   readonly backoffMs?: number;
 }
@@ -144,13 +152,31 @@ export async function rescanCommand(argv: string[], io: RescanCommandIo = {}): P
       });
     }
     const scanTimeoutSeconds = config.scanTimeoutSeconds ?? 300;
+    const trivyToken = config.trivyTokenFile ? await readSecretFile(config.trivyTokenFile, 'trivyTokenFile') : undefined;
+    let registryCredentials: Record<string, RegistryCredentials> = {};
+    if (config.registryCredentialsFile) {
+      const text = await readSecretFile(config.registryCredentialsFile, 'registryCredentialsFile');
+      try {
+        registryCredentials = credentialsByRegistry(JSON.parse(text) as DockerConfig);
+      } catch {
+        // Never echo the file: it holds credentials.
+        throw new RescannerConfigError(`registryCredentialsFile ${config.registryCredentialsFile}: not a docker config JSON ({"auths": {...}})`);
+      }
+    }
     const scanner =
       io.scanner ??
       new TrivyScanner({
         server: config.trivyServer,
         binary: config.trivyPath ?? 'trivy',
         timeoutSeconds: Math.max(1, Math.floor(scanTimeoutSeconds)),
-        ...(config.trivyTokenFile ? { token: await readSecretFile(config.trivyTokenFile, 'trivyTokenFile') } : {}),
+        ...(trivyToken ? { token: trivyToken } : {}),
+        ...(config.trivyTokenHeader ? { tokenHeader: config.trivyTokenHeader } : {}),
+      });
+    const scannerServer =
+      io.scannerServer ??
+      new TrivyServerClient({
+        server: config.trivyServer,
+        ...(trivyToken ? { token: trivyToken } : {}),
         ...(config.trivyTokenHeader ? { tokenHeader: config.trivyTokenHeader } : {}),
       });
     options = {
@@ -158,6 +184,22 @@ export async function rescanCommand(argv: string[], io: RescanCommandIo = {}): P
       cluster: config.cluster,
       kubernetes,
       scanner,
+      scannerServer,
+      ...(io.verifier
+        ? { verifier: io.verifier }
+        : config.signingIdentity
+          ? {
+              verifier: new SignatureVerifier({
+                identity: config.signingIdentity,
+                format: config.signatureFormat ?? 'sigstore-bundle',
+                ...(config.trustedRootFile ? { trust: { trustedRootPath: config.trustedRootFile } } : {}),
+              }),
+            }
+          : {}),
+      ...(config.productionNamespaces ? { verifyNamespaces: new RegExp(config.productionNamespaces) } : {}),
+      registryCredentials,
+      ...(config.workloadIdentity ? { workloadIdentityRegistries: WORKLOAD_IDENTITY_REGISTRIES[config.workloadIdentity] } : {}),
+      acceptedRisks: config.acceptedRisks ?? [],
       ...(dryRun ? {} : { pushgateway: config.pushgateway }),
       maxImageAgeDays: config.maxImageAgeDays ?? 30,
       allowlist: config.allowlist ?? [],

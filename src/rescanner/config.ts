@@ -24,6 +24,32 @@ export interface RescannerAllowlistEntry {
   readonly reviewIntervalDays?: number;
 }
 
+/**
+ * A vulnerability the customer accepted (release gate's accepted risks): the CVE alert leaves it
+ * out until `expires`. Same shape as the model's entries.
+ */
+export interface RescannerAcceptedRisk {
+  /** The vulnerability ID, e.g. `CVE-2026-1234` or `GHSA-…`. */
+  readonly cve: string;
+  /** Who accepted it; becomes the `owner` label. */
+  readonly owner: string;
+  /** Last day the acceptance holds, `YYYY-MM-DD` (UTC); it lapses at 00:00 UTC that day. */
+  readonly expires: string;
+  /** Why (not exported: free text). */
+  readonly reason?: string;
+}
+
+/** Cloud workload identities whose registries Trivy reaches with the pod's own identity. */
+export const WORKLOAD_IDENTITY_REGISTRIES = {
+  /** IRSA / EKS Pod Identity → ECR. */
+  aws: /\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/,
+  /** GKE Workload Identity → Artifact Registry and Container Registry. */
+  gcp: /(^|\.)(gcr\.io|pkg\.dev)$/,
+  /** Azure workload identity → ACR. */
+  azure: /\.azurecr\.(io|cn|us)$/,
+} as const;
+export type WorkloadIdentityProvider = keyof typeof WORKLOAD_IDENTITY_REGISTRIES;
+
 /** Contents of `rescanner.json`. Every field may also be given (or overridden) by a flag. */
 export interface RescannerConfig {
   /** Customer name, the `customer` label and grouping key. */
@@ -84,6 +110,51 @@ export interface RescannerConfig {
    * @default 0.1
    */
   readonly maxScanErrorRatio?: number;
+  /**
+   * Accepted risks; exported so alerts leave them out until they expire.
+   * @default []
+   */
+  readonly acceptedRisks?: readonly RescannerAcceptedRisk[];
+  /**
+   * The cloud workload identity the rescanner's ServiceAccount carries, if any.
+   * @default undefined (none)
+   */
+  readonly workloadIdentity?: WorkloadIdentityProvider;
+  /**
+   * A docker config JSON mounted from a Secret in the rescanner's namespace: its own registry credentials.
+   * @default undefined (none)
+   */
+  readonly registryCredentialsFile?: string;
+  /**
+   * Anchored regular expression of the production namespaces; their digests are verified.
+   * @default undefined (none verified)
+   */
+  readonly productionNamespaces?: string;
+  /**
+   * The customer's signing identity; with it, every production digest's signature and
+   * attestations are verified each run (the coverage figure).
+   * @default undefined (not verified)
+   */
+  readonly signingIdentity?: RescannerSigningIdentity;
+  /**
+   * The customer's signature format: `sigstore-bundle` (ImageValidatingPolicy engine) or `legacy` (ClusterPolicy).
+   * @default "sigstore-bundle"
+   */
+  readonly signatureFormat?: 'sigstore-bundle' | 'legacy';
+  /**
+   * A `trusted_root.json` of a private Sigstore instance.
+   * @default undefined (the public instance, through TUF)
+   */
+  readonly trustedRootFile?: string;
+}
+
+/** The certificate identity a release signature must carry (from the model's signing identity). */
+export interface RescannerSigningIdentity {
+  readonly issuer: string;
+  readonly subject: string;
+  /** The event that must have started the release run; the release workflow signs only on `push`. */
+  readonly trigger: 'push';
+  readonly repository: string;
 }
 
 /** Raised for an unusable configuration; the message names the field. */
@@ -99,6 +170,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const KNOWN_KEYS = new Set<keyof RescannerConfig>([
   'customer', 'cluster', 'trivyServer', 'pushgateway', 'maxImageAgeDays', 'allowlist', 'trivyTokenFile',
   'trivyTokenHeader', 'trivyPath', 'concurrency', 'scanTimeoutSeconds', 'scanRetries', 'pageLimit', 'maxScanErrorRatio',
+  'acceptedRisks', 'workloadIdentity', 'registryCredentialsFile', 'productionNamespaces', 'signingIdentity', 'signatureFormat', 'trustedRootFile',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -145,6 +217,21 @@ function parseAllowlistEntry(value: unknown, index: number): RescannerAllowlistE
   };
 }
 
+function parseAcceptedRisk(value: unknown, index: number): RescannerAcceptedRisk {
+  const where = `acceptedRisks[${index}].`;
+  if (!isRecord(value)) throw new RescannerConfigError(`acceptedRisks[${index}]: expected an object`);
+  const cve = optionalString(value, 'cve', where);
+  if (!cve) throw new RescannerConfigError(`${where}cve: required`);
+  const owner = optionalString(value, 'owner', where);
+  if (!owner) throw new RescannerConfigError(`${where}owner: required`);
+  const expires = optionalString(value, 'expires', where);
+  if (!expires || !DATE.test(expires) || Number.isNaN(Date.parse(`${expires}T00:00:00Z`))) {
+    throw new RescannerConfigError(`${where}expires: expected a date written as YYYY-MM-DD`);
+  }
+  const reason = optionalString(value, 'reason', where);
+  return { cve, owner, expires, ...(reason !== undefined ? { reason } : {}) };
+}
+
 /**
  * Validates a parsed `rescanner.json`. Fields may be missing here when flags supply them;
  * {@link requireComplete} checks the merged result.
@@ -156,7 +243,7 @@ export function parseRescannerConfig(value: unknown): Partial<RescannerConfig> {
     if (!KNOWN_KEYS.has(key as keyof RescannerConfig)) throw new RescannerConfigError(`config: unknown field "${key}"`);
   }
   const out: { -readonly [K in keyof RescannerConfig]?: RescannerConfig[K] } = {};
-  for (const key of ['customer', 'cluster', 'trivyServer', 'pushgateway', 'trivyTokenFile', 'trivyTokenHeader', 'trivyPath'] as const) {
+  for (const key of ['customer', 'cluster', 'trivyServer', 'pushgateway', 'trivyTokenFile', 'trivyTokenHeader', 'trivyPath', 'registryCredentialsFile', 'trustedRootFile'] as const) {
     const v = optionalString(value, key, '');
     if (v !== undefined) out[key] = v;
   }
@@ -175,6 +262,40 @@ export function parseRescannerConfig(value: unknown): Partial<RescannerConfig> {
   if (value.allowlist !== undefined) {
     if (!Array.isArray(value.allowlist)) throw new RescannerConfigError('allowlist: expected a list of entries');
     out.allowlist = value.allowlist.map(parseAllowlistEntry);
+  }
+  if (value.acceptedRisks !== undefined) {
+    if (!Array.isArray(value.acceptedRisks)) throw new RescannerConfigError('acceptedRisks: expected a list of entries');
+    out.acceptedRisks = value.acceptedRisks.map(parseAcceptedRisk);
+  }
+  if (value.workloadIdentity !== undefined) {
+    if (typeof value.workloadIdentity !== 'string' || !(value.workloadIdentity in WORKLOAD_IDENTITY_REGISTRIES)) {
+      throw new RescannerConfigError(`workloadIdentity: expected one of ${Object.keys(WORKLOAD_IDENTITY_REGISTRIES).join(', ')}`);
+    }
+    out.workloadIdentity = value.workloadIdentity as WorkloadIdentityProvider;
+  }
+  if (value.signingIdentity !== undefined) {
+    const id = value.signingIdentity;
+    if (!isRecord(id)) throw new RescannerConfigError('signingIdentity: expected an object with issuer, subject, trigger and repository');
+    const field = (key: string): string => {
+      const v = optionalString(id, key, 'signingIdentity.');
+      if (!v) throw new RescannerConfigError(`signingIdentity.${key}: required`);
+      return v;
+    };
+    if (field('trigger') !== 'push') throw new RescannerConfigError('signingIdentity.trigger: expected "push" (releases are signed on push only)');
+    out.signingIdentity = { issuer: field('issuer'), subject: field('subject'), trigger: 'push', repository: field('repository') };
+  }
+  if (value.signatureFormat !== undefined) {
+    if (value.signatureFormat !== 'sigstore-bundle' && value.signatureFormat !== 'legacy') throw new RescannerConfigError('signatureFormat: expected "sigstore-bundle" or "legacy"');
+    out.signatureFormat = value.signatureFormat;
+  }
+  const production = optionalString(value, 'productionNamespaces', '');
+  if (production !== undefined) {
+    try {
+      new RegExp(production);
+    } catch (err) {
+      throw new RescannerConfigError(`productionNamespaces: not a regular expression: ${(err as Error).message}`);
+    }
+    out.productionNamespaces = production;
   }
   return out;
 }

@@ -40,3 +40,18 @@ export function credentialsFor(config: DockerConfig, registry: string): Registry
   }
   return undefined;
 }
+
+/**
+ * Every registry's credentials in a docker config (the rescanner's own Secret), by registry
+ * host as {@link registryOf} spells it (`docker.io` for Docker Hub).
+ */
+export function credentialsByRegistry(config: DockerConfig): Record<string, RegistryCredentials> {
+  const out: Record<string, RegistryCredentials> = {};
+  for (const key of Object.keys(config.auths)) {
+    const host = keyHost(key);
+    const registry = DOCKER_HUB_KEYS.has(key) || DOCKER_HUB_KEYS.has(host) ? 'docker.io' : host;
+    const creds = credentialsFor(config, registry);
+    if (creds && !out[registry]) out[registry] = creds;
+  }
+  return out;
+}

@@ -1,30 +1,44 @@
 /**
- * One rescanner run: inventory → credentials → scan each digest once → metrics → push.
+ * One rescanner run: inventory → previous state → Trivy server health and DB age → credentials →
+ * scan each digest once → signature/attestation checks → metrics → push.
+ *
+ * Telling the truth under faults:
+ * - A digest whose scan fails keeps its last known findings, severity counts and build time,
+ *   read back from the previous push (previous-state.ts), with `scb_image_last_scan_timestamp_seconds`
+ *   saying how old they are, so a flaky registry or a Trivy outage never resolves an open page.
+ * - `scb_image_scan_consecutive_failures` counts the runs in a row a digest failed; the alerts
+ *   fire from two on (one failure is a blip, not a page). Runs during a Trivy server outage do
+ *   not count against the digests: the outage has its own alert.
+ * - A run that cannot read the previous push does not replace it (it would lose what it carries):
+ *   it records only its attempt (POST) and exits 4.
  *
  * Exit codes (also in {@link RESCAN_EXIT}):
  * - 0 `success`: pods listed, metrics pushed, and the failed scans are at most
  *   `maxScanErrorRatio` of the unique images (and at least one scan succeeded when there was
- *   anything to scan). A few unpullable images (a deleted private tag) then do not fail the
- *   CronJob every run; they stay visible as `scb_image_scan_errors`.
+ *   anything to scan). The failing digests stay visible per digest and alert on their own.
  * - 3 `scan-errors`: metrics pushed, but too many scans failed (Trivy server down, broken
- *   credentials). The run is not a success, so `scb_rescan_last_success_timestamp_seconds`
- *   keeps its previous value.
- * - 1 `list-failed`: pods could not be listed. The group is NOT replaced (that would drop the
- *   last good data and resolve alerts); only `scb_rescan_last_run_timestamp_seconds` and
- *   `scb_rescan_duration_seconds` are updated with a POST.
- * - 4 `push-failed`: the Pushgateway did not take the metrics.
+ *   credentials). `scb_rescan_last_success_timestamp_seconds` keeps its previous value.
+ * - 1 `list-failed`: pods could not be listed. The group is NOT replaced; only
+ *   `scb_rescan_last_run_timestamp_seconds` and `scb_rescan_duration_seconds` are updated (POST).
+ * - 4 `push-failed`: the Pushgateway did not take the metrics, or its previous group could not
+ *   be read back.
  */
 import { allowlistedDigests, reviewAllowlist } from './allowlist';
-import type { RescannerAllowlistEntry } from './config';
+import { resolveBuildTime, type BuildTimeSource } from './build-time';
+import type { RescannerAcceptedRisk, RescannerAllowlistEntry } from './config';
 import { credentialsFor, registryOf, type RegistryCredentials } from './credentials';
+import type { ImageVerification, ImageVerifier } from './image-verifier';
 import { InventoryBuilder, type Inventory, type InventoryImage } from './inventory';
 import type { DockerConfig, KubernetesClient } from './kubernetes-client';
 import { KubernetesApiError } from './kubernetes-client';
 import { silentLogger, type RescanLogger } from './logger';
-import { renderExposition, type MetricFamily, type Sample } from './metrics';
-import { pushGroup, readGroupGauge, type GroupingKey } from './pushgateway';
+import { renderExposition, toRegistry, type MetricFamily, type Sample } from './metrics';
+import { EMPTY_STATE, previousStateFrom, type PreviousDigest, type PreviousState } from './previous-state';
+import { pushGroup, readGroup, type GroupingKey } from './pushgateway';
+import { classifyScanFailure, type CredentialSource, type ScanFailureReason } from './scan-failure';
 import { scanAll, type ImageScanner, type ScanOutcome, type ScanTarget } from './scanner';
 import { SEVERITIES, summarizeReport, type Finding, type Severity } from './trivy-report';
+import type { ScannerServer, TrivyDbInfo } from './trivy-server';
 import { SCB_METRICS } from '../monitoring/metrics';
 
 export const RESCAN_EXIT = { success: 0, 'list-failed': 1, 'scan-errors': 3, 'push-failed': 4 } as const;
@@ -41,12 +55,24 @@ export interface RescanOptions {
   readonly kubernetes: KubernetesClient;
   /** Scans one image; {@link TrivyScanner} in production, a stand-in in tests and benchmarks. */
   readonly scanner: ImageScanner;
+  /** The scanner's server (health, DB age); undefined = not checked. @default undefined */
+  readonly scannerServer?: ScannerServer;
+  /** Verifies signatures and attestations of production digests; undefined = not checked. @default undefined */
+  readonly verifier?: ImageVerifier;
+  /** Namespaces whose digests are verified (anchored regex, from `admission.namespaces`). @default undefined (none) */
+  readonly verifyNamespaces?: RegExp;
   /** Pushgateway base URL; undefined = do not push (dry run: the body is in the result). @default undefined */
   readonly pushgateway?: string;
+  /** Registry credentials of the rescanner's own identity (a Secret in its namespace), by registry host. @default {} */
+  readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
+  /** Registry hosts (regex) the rescanner reaches with a cloud workload identity (IRSA, GKE, Azure). @default undefined */
+  readonly workloadIdentityRegistries?: RegExp;
   /** Days after its build that a running image counts as stale. @default 30 */
   readonly maxImageAgeDays?: number;
   /** Allowlist entries. @default [] */
   readonly allowlist?: readonly RescannerAllowlistEntry[];
+  /** Accepted risks (CVE, owner, expiry); exported so the CVE alert can leave them out until they expire. @default [] */
+  readonly acceptedRisks?: readonly RescannerAcceptedRisk[];
   /** Scans in flight at once. @default 4 */
   readonly concurrency?: number;
   /** Milliseconds one scan attempt may take. @default 300000 */
@@ -69,7 +95,7 @@ export interface RescanOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** What the run found for one digest. */
+/** What the run found (or carried) for one digest. */
 export interface ImageResult {
   readonly digest: string;
   readonly image: string;
@@ -77,15 +103,28 @@ export interface ImageResult {
   readonly workloads: InventoryImage['workloads'];
   readonly allowlisted: boolean;
   readonly usedCredentials: boolean;
+  readonly credentialSource: CredentialSource;
   /** Undefined when the scan succeeded. */
   readonly scanError?: string;
-  /** Present only for a successful scan. */
+  readonly failureReason?: ScanFailureReason;
+  /** Runs in a row whose scan failed (0 after a success). */
+  readonly consecutiveFailures: number;
+  /** From this run's scan, or carried from the last successful one; undefined when never scanned. */
   readonly counts?: Readonly<Record<Severity, number>>;
   readonly findings?: readonly Finding[];
-  /** Seconds since the epoch; undefined when unknown or the scan failed. */
+  /** When `counts`/`findings` were obtained. */
+  readonly lastScanSeconds?: number;
+  /** True when the findings are carried from an earlier run. */
+  readonly carried: boolean;
+  readonly firstSeenSeconds: number;
+  /** Seconds since the epoch, and where it came from; undefined only when never scanned. */
   readonly buildTimeSeconds?: number;
+  readonly buildTimeSource?: BuildTimeSource;
   /** Undefined when the build time is unknown. */
   readonly stale?: boolean;
+  /** Undefined when not verified (not in a verified namespace, or no verifier). */
+  readonly signatureVerified?: boolean;
+  readonly attestationsVerified?: boolean;
 }
 
 export interface RescanResult {
@@ -97,11 +136,14 @@ export interface RescanResult {
   readonly images: readonly ImageResult[];
   readonly imagesScanned: number;
   readonly scanErrors: number;
+  /** False when the Trivy server did not answer its health check (no scans were attempted). */
+  readonly scannerHealthy: boolean;
+  readonly trivyDb?: TrivyDbInfo;
   /** The exposition body built (pushed unless dry run or listing failed). */
   readonly exposition: string;
   readonly pushed: boolean;
   readonly durationSeconds: number;
-  /** Listing or push failure. */
+  /** Listing, state or push failure. */
   readonly error?: string;
 }
 
@@ -148,12 +190,20 @@ const IMAGE_FAMILIES = {
   vulnerabilities: SCB_METRICS.imageVulnerabilities,
   vulnerabilityInfo: SCB_METRICS.imageVulnerabilityInfo,
   buildTimestamp: SCB_METRICS.imageBuildTimestamp,
+  buildTimeSource: SCB_METRICS.imageBuildTimeSource,
   stale: SCB_METRICS.imageStale,
   workloads: SCB_METRICS.imageWorkloads,
   allowlisted: SCB_METRICS.imageAllowlisted,
   reviewDue: SCB_METRICS.allowlistReviewDue,
   reviewOverdue: SCB_METRICS.allowlistReviewOverdue,
   scanErrors: SCB_METRICS.imageScanErrors,
+  lastScan: SCB_METRICS.imageLastScan,
+  consecutiveFailures: SCB_METRICS.imageScanConsecutiveFailures,
+  scanFailure: SCB_METRICS.imageScanFailure,
+  firstSeen: SCB_METRICS.imageFirstSeen,
+  signatureVerified: SCB_METRICS.imageSignatureVerified,
+  attestationsVerified: SCB_METRICS.imageAttestationsVerified,
+  acceptedRiskExpiry: SCB_METRICS.acceptedRiskExpiry,
 } as const;
 
 const RUN_FAMILIES = {
@@ -163,6 +213,8 @@ const RUN_FAMILIES = {
   imagesScanned: SCB_METRICS.rescanImagesScanned,
   duration: SCB_METRICS.rescanDuration,
   podsListed: SCB_METRICS.rescanPodsListed,
+  trivyDbUpdated: SCB_METRICS.trivyDbUpdated,
+  trivyServerUp: SCB_METRICS.trivyServerUp,
 } as const;
 
 /** Every metric name the rescanner emits (dashboards and alert rules are written against these). */
@@ -175,6 +227,10 @@ interface RunHealth {
   readonly imagesScanned: number;
   readonly durationSeconds: number;
   readonly podsListed: number;
+  /** Undefined when the server was not checked. */
+  readonly scannerHealthy?: boolean;
+  /** This run's reading, or the previous one when the server could not be asked. */
+  readonly trivyDbUpdatedSeconds?: number;
 }
 
 function gauge(name: string, help: string, samples: Sample[]): MetricFamily {
@@ -188,30 +244,38 @@ export function buildMetricFamilies(
   allowlist: readonly RescannerAllowlistEntry[],
   now: Date,
   health: RunHealth,
+  acceptedRisks: readonly RescannerAcceptedRisk[] = [],
 ): MetricFamily[] {
   const base = { cluster: key.cluster, customer: key.customer };
-  const vulns: Sample[] = [];
-  const info: Sample[] = [];
-  const built: Sample[] = [];
-  const stale: Sample[] = [];
-  const workloads: Sample[] = [];
-  const allowlisted: Sample[] = [];
-  const scanErrors: Sample[] = [];
+  const f = {
+    vulns: [] as Sample[], info: [] as Sample[], built: [] as Sample[], source: [] as Sample[], stale: [] as Sample[],
+    workloads: [] as Sample[], allowlisted: [] as Sample[], scanErrors: [] as Sample[], lastScan: [] as Sample[],
+    streak: [] as Sample[], failure: [] as Sample[], firstSeen: [] as Sample[], signature: [] as Sample[], attestations: [] as Sample[],
+  };
   for (const img of images) {
     const id = { ...base, image: img.image, digest: img.digest };
-    allowlisted.push({ labels: id, value: img.allowlisted ? 1 : 0 });
-    scanErrors.push({ labels: id, value: img.scanError !== undefined ? 1 : 0 });
+    f.allowlisted.push({ labels: id, value: img.allowlisted ? 1 : 0 });
+    f.scanErrors.push({ labels: id, value: img.scanError !== undefined ? 1 : 0 });
+    f.streak.push({ labels: id, value: img.consecutiveFailures });
+    f.firstSeen.push({ labels: id, value: img.firstSeenSeconds });
+    if (img.failureReason !== undefined) f.failure.push({ labels: { ...id, reason: img.failureReason, credentials: img.credentialSource }, value: 1 });
     for (const w of img.workloads) {
-      workloads.push({ labels: { ...id, namespace: w.namespace, workload: w.workload, container: w.container }, value: 1 });
+      f.workloads.push({ labels: { ...id, namespace: w.namespace, workload: w.workload, container: w.container }, value: 1 });
     }
-    // A failed scan says nothing about vulnerabilities: no series rather than zeros.
-    if (img.scanError !== undefined || !img.counts) continue;
-    for (const severity of SEVERITIES) vulns.push({ labels: { ...id, severity }, value: img.counts[severity] });
-    for (const f of img.findings ?? []) {
-      info.push({ labels: { ...id, vulnerability_id: f.id, severity: f.severity, package: f.package, fixed: f.fixed }, value: 1 });
+    if (img.signatureVerified !== undefined) f.signature.push({ labels: id, value: img.signatureVerified ? 1 : 0 });
+    if (img.attestationsVerified !== undefined) f.attestations.push({ labels: id, value: img.attestationsVerified ? 1 : 0 });
+    if (img.buildTimeSeconds !== undefined && img.buildTimeSource !== undefined) {
+      f.built.push({ labels: id, value: img.buildTimeSeconds });
+      f.source.push({ labels: { ...id, source: img.buildTimeSource }, value: 1 });
     }
-    if (img.buildTimeSeconds !== undefined) built.push({ labels: id, value: img.buildTimeSeconds });
-    if (img.stale !== undefined) stale.push({ labels: { ...id, allowlisted: img.allowlisted ? 'true' : 'false' }, value: img.stale ? 1 : 0 });
+    if (img.stale !== undefined) f.stale.push({ labels: { ...id, allowlisted: img.allowlisted ? 'true' : 'false' }, value: img.stale ? 1 : 0 });
+    // Never scanned successfully: no findings rather than zeros.
+    if (!img.counts) continue;
+    if (img.lastScanSeconds !== undefined) f.lastScan.push({ labels: id, value: img.lastScanSeconds });
+    for (const severity of SEVERITIES) f.vulns.push({ labels: { ...id, severity }, value: img.counts[severity] });
+    for (const v of img.findings ?? []) {
+      f.info.push({ labels: { ...id, vulnerability_id: v.id, severity: v.severity, package: v.package, fixed: v.fixed }, value: 1 });
+    }
   }
   // Two entries for the same image and owner would be one series; keep the earlier due date.
   const reviews = new Map<string, ReturnType<typeof reviewAllowlist>[number]>();
@@ -227,33 +291,164 @@ export function buildMetricFamilies(
     due.push({ labels, value: r.dueSeconds });
     overdue.push({ labels, value: r.overdue ? 1 : 0 });
   }
+  // One series per accepted CVE and owner; the later expiry wins when an owner lists a CVE twice.
+  const accepted = new Map<string, Sample>();
+  for (const risk of acceptedRisks) {
+    const expires = Date.parse(`${risk.expires}T00:00:00Z`) / 1000;
+    const k = `${risk.cve}\u0000${risk.owner}`;
+    const prev = accepted.get(k);
+    if (!prev || expires > prev.value) accepted.set(k, { labels: { ...base, vulnerability_id: risk.cve, owner: risk.owner }, value: expires });
+  }
   return [
-    gauge(IMAGE_FAMILIES.vulnerabilities, 'Vulnerabilities in a running image digest by severity (absent when the scan failed).', vulns),
-    gauge(IMAGE_FAMILIES.vulnerabilityInfo, 'One series per HIGH or CRITICAL vulnerability in a running image digest.', info),
-    gauge(IMAGE_FAMILIES.buildTimestamp, 'Build time of a running image (Metadata.ImageConfig.created); absent when unknown.', built),
-    gauge(IMAGE_FAMILIES.stale, '1 when a running image was not rebuilt within maxImageAgeDays; absent when the build time is unknown or the scan failed.', stale),
-    gauge(IMAGE_FAMILIES.workloads, 'Namespace, workload and container running an image digest.', workloads),
-    gauge(IMAGE_FAMILIES.allowlisted, '1 when a running image digest is on the allowlist.', allowlisted),
+    gauge(IMAGE_FAMILIES.vulnerabilities, 'Vulnerabilities in a running image digest by severity, from its last successful scan (absent when it never succeeded).', f.vulns),
+    gauge(IMAGE_FAMILIES.vulnerabilityInfo, 'One series per HIGH or CRITICAL vulnerability in a running image digest, from its last successful scan.', f.info),
+    gauge(IMAGE_FAMILIES.lastScan, 'When the findings exported for a running digest were obtained (its last successful scan).', f.lastScan),
+    gauge(IMAGE_FAMILIES.buildTimestamp, 'Build time of a running image; see scb_image_build_time_source for where it came from.', f.built),
+    gauge(IMAGE_FAMILIES.buildTimeSource, '1 per running digest: where its build time came from (first_seen means the age is unknown).', f.source),
+    gauge(IMAGE_FAMILIES.stale, '1 when a running image was not rebuilt within maxImageAgeDays.', f.stale),
+    gauge(IMAGE_FAMILIES.workloads, 'Namespace, workload and container running an image digest.', f.workloads),
+    gauge(IMAGE_FAMILIES.allowlisted, '1 when a running image digest is on the allowlist.', f.allowlisted),
     gauge(IMAGE_FAMILIES.reviewDue, 'When the allowlist entry is next due for review (seconds since epoch).', due),
     gauge(IMAGE_FAMILIES.reviewOverdue, '1 when the allowlist entry is past its review date.', overdue),
-    gauge(IMAGE_FAMILIES.scanErrors, '1 when the scan of a running image digest failed this run.', scanErrors),
+    gauge(IMAGE_FAMILIES.acceptedRiskExpiry, 'When the acceptance of a vulnerability by its owner expires (seconds since epoch).', [...accepted.values()]),
+    gauge(IMAGE_FAMILIES.scanErrors, '1 when the scan of a running image digest failed this run.', f.scanErrors),
+    gauge(IMAGE_FAMILIES.consecutiveFailures, 'Runs in a row whose scan of a running digest failed (runs during a Trivy server outage do not count).', f.streak),
+    gauge(IMAGE_FAMILIES.scanFailure, '1 while the scan of a running digest fails: why, and which credentials the rescanner had.', f.failure),
+    gauge(IMAGE_FAMILIES.firstSeen, 'When the rescanner first saw a digest running.', f.firstSeen),
+    gauge(IMAGE_FAMILIES.signatureVerified, '1 when the running digest is signed by the customer identity, 0 when not (production namespaces only).', f.signature),
+    gauge(IMAGE_FAMILIES.attestationsVerified, '1 when the running digest carries the required attestations from the customer identity, 0 when not.', f.attestations),
     ...runHealthFamilies(base, health),
   ];
 }
 
 function runHealthFamilies(base: Record<string, string>, h: RunHealth): MetricFamily[] {
+  const one = (value: number | undefined): Sample[] => (value !== undefined ? [{ labels: base, value }] : []);
   return [
-    gauge(RUN_FAMILIES.lastSuccess, 'Time of the last successful rescan run.', h.lastSuccessSeconds !== undefined ? [{ labels: base, value: h.lastSuccessSeconds }] : []),
-    gauge(RUN_FAMILIES.lastRun, 'Time of the last rescan run, successful or not.', [{ labels: base, value: h.lastRunSeconds }]),
-    gauge(RUN_FAMILIES.scanErrorsTotal, 'Images whose scan failed in the last run.', [{ labels: base, value: h.scanErrors }]),
-    gauge(RUN_FAMILIES.imagesScanned, 'Unique image digests scanned successfully in the last run.', [{ labels: base, value: h.imagesScanned }]),
-    gauge(RUN_FAMILIES.duration, 'Duration of the last rescan run.', [{ labels: base, value: h.durationSeconds }]),
-    gauge(RUN_FAMILIES.podsListed, 'Pods listed in the last run.', [{ labels: base, value: h.podsListed }]),
+    gauge(RUN_FAMILIES.lastSuccess, 'Time of the last successful rescan run.', one(h.lastSuccessSeconds)),
+    gauge(RUN_FAMILIES.lastRun, 'Time of the last rescan run, successful or not.', one(h.lastRunSeconds)),
+    gauge(RUN_FAMILIES.scanErrorsTotal, 'Images whose scan failed in the last run.', one(h.scanErrors)),
+    gauge(RUN_FAMILIES.imagesScanned, 'Unique image digests scanned successfully in the last run.', one(h.imagesScanned)),
+    gauge(RUN_FAMILIES.duration, 'Duration of the last rescan run.', one(h.durationSeconds)),
+    gauge(RUN_FAMILIES.podsListed, 'Pods listed in the last run.', one(h.podsListed)),
+    gauge(RUN_FAMILIES.trivyServerUp, '1 when the Trivy server answered its health check in the last run.', one(h.scannerHealthy === undefined ? undefined : h.scannerHealthy ? 1 : 0)),
+    gauge(RUN_FAMILIES.trivyDbUpdated, "UpdatedAt of the Trivy server's vulnerability DB (the last reading when the server could not be asked).", one(h.trivyDbUpdatedSeconds)),
   ];
 }
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Which credentials the run holds for the image's registry, and which (if any) it passes to Trivy. */
+function credentialSourceFor(
+  image: InventoryImage,
+  fromPullSecrets: ReadonlyMap<string, RegistryCredentials>,
+  options: RescanOptions,
+): { source: CredentialSource; credentials?: RegistryCredentials } {
+  const pulled = fromPullSecrets.get(image.digest);
+  if (pulled) return { source: 'pull_secret', credentials: pulled };
+  const registry = registryOf(image.image);
+  const own = options.registryCredentials?.[registry];
+  if (own) return { source: 'registry_secret', credentials: own };
+  // Trivy's ECR, GCR/GAR and ACR keychains use the pod's cloud identity on their own.
+  if (options.workloadIdentityRegistries?.test(registry)) return { source: 'workload_identity' };
+  return { source: 'none' };
+}
+
+interface Verified {
+  readonly verification?: ImageVerification;
+}
+
+/** Verifies every digest running in a verified namespace, `concurrency` at a time. */
+async function verifyAll(
+  verifier: ImageVerifier | undefined,
+  images: readonly InventoryImage[],
+  namespaces: RegExp | undefined,
+  credentials: (image: InventoryImage) => RegistryCredentials | undefined,
+  concurrency: number,
+  timeoutMs: number,
+  log: RescanLogger,
+): Promise<Map<string, Verified>> {
+  const out = new Map<string, Verified>();
+  if (!verifier || !namespaces) return out;
+  const todo = images.filter((img) => img.workloads.some((w) => namespaces.test(w.namespace)));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const img = todo[next++] as InventoryImage;
+      try {
+        const verification = await verifier.verify(img.ref, credentials(img), AbortSignal.timeout(timeoutMs));
+        if (!verification.signature || !verification.attestations) log('warn', 'image_not_verified', { ref: img.ref, signature: verification.signature, attestations: verification.attestations, detail: verification.detail });
+        out.set(img.digest, { verification });
+      } catch (err) {
+        // Could not run at all (registry down): no verdict rather than "unsigned".
+        log('warn', 'image_verification_error', { ref: img.ref, error: errorMessage(err) });
+        out.set(img.digest, {});
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+  return out;
+}
+
+/** The per-digest result: this run's scan, or the previous run's facts carried forward. */
+function imageResult(
+  img: InventoryImage,
+  outcome: ScanOutcome,
+  prev: PreviousDigest | undefined,
+  ctx: {
+    readonly nowSeconds: number;
+    readonly maxAgeSeconds: number;
+    readonly allowlisted: boolean;
+    readonly credentialSource: CredentialSource;
+    readonly scannerHealthy: boolean;
+    readonly verified: Verified | undefined;
+  },
+): ImageResult {
+  const firstSeenSeconds = prev?.firstSeenSeconds ?? ctx.nowSeconds;
+  const v = ctx.verified?.verification;
+  const verdict = {
+    ...(v ? { signatureVerified: v.signature, attestationsVerified: v.attestations } : {}),
+  };
+  const common = {
+    digest: img.digest, image: img.image, ref: img.ref, workloads: img.workloads, allowlisted: ctx.allowlisted,
+    usedCredentials: ctx.credentialSource === 'pull_secret' || ctx.credentialSource === 'registry_secret',
+    credentialSource: ctx.credentialSource, firstSeenSeconds, ...verdict,
+  };
+  const staleness = (built: number | undefined) => (built !== undefined ? { stale: ctx.nowSeconds - built > ctx.maxAgeSeconds } : {});
+  if (outcome.ok) {
+    const summary = summarizeReport(outcome.report);
+    const built = resolveBuildTime(
+      {
+        ...(summary.buildTimeSeconds !== undefined ? { imageConfig: summary.buildTimeSeconds } : {}),
+        ...(v?.signatureTimeSeconds !== undefined ? { signature: v.signatureTimeSeconds } : {}),
+        ...(v?.attestationTimeSeconds !== undefined ? { attestation: v.attestationTimeSeconds } : {}),
+        ...(v?.sbomTimeSeconds !== undefined ? { sbom: v.sbomTimeSeconds } : {}),
+        ...(summary.ociCreatedSeconds !== undefined ? { ociCreated: summary.ociCreatedSeconds } : {}),
+        firstSeen: firstSeenSeconds,
+      },
+      ctx.nowSeconds,
+    );
+    return {
+      ...common, consecutiveFailures: 0, counts: summary.counts, findings: summary.findings, lastScanSeconds: ctx.nowSeconds,
+      carried: false, buildTimeSeconds: built.seconds, buildTimeSource: built.source, ...staleness(built.seconds),
+    };
+  }
+  // A failed scan says nothing new: carry the last known facts, and count the failure unless the
+  // Trivy server itself was down (that outage alerts on its own and is no fault of the image).
+  const failureReason = classifyScanFailure(outcome.error, ctx.scannerHealthy);
+  const previousFailures = prev?.consecutiveFailures ?? 0;
+  const consecutiveFailures = failureReason === 'scanner_unavailable' ? previousFailures : previousFailures + 1;
+  const built =
+    prev?.buildTimeSeconds !== undefined && prev.buildTimeSource !== undefined
+      ? { seconds: prev.buildTimeSeconds, source: prev.buildTimeSource as BuildTimeSource }
+      : undefined;
+  return {
+    ...common, scanError: outcome.error, failureReason, consecutiveFailures,
+    ...(prev?.counts ? { counts: prev.counts, findings: prev.findings, carried: true } : { carried: false }),
+    ...(prev?.counts && prev.lastScanSeconds !== undefined ? { lastScanSeconds: prev.lastScanSeconds } : {}),
+    ...(built ? { buildTimeSeconds: built.seconds, buildTimeSource: built.source, ...staleness(built.seconds) } : {}),
+  };
 }
 
 /** Runs one rescan. Never throws for listing, scanning or pushing failures: see the outcome. */
@@ -263,8 +458,26 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   const started = clock();
   const startedMs = Date.now();
   const key: GroupingKey = { cluster: options.cluster, customer: options.customer };
+  const base = { cluster: key.cluster, customer: key.customer };
   const elapsed = (): number => (Date.now() - startedMs) / 1000;
+  const lastRunSeconds = Math.floor(started.getTime() / 1000);
   log('info', 'rescan_started', { cluster: key.cluster, customer: key.customer });
+
+  /** Records only this attempt (POST), leaving the last good group in place. */
+  const recordAttemptOnly = async (): Promise<{ body: string; pushed: boolean }> => {
+    const families = runHealthFamilies(base, { lastRunSeconds, scanErrors: 0, imagesScanned: 0, durationSeconds: elapsed(), podsListed: 0 }).filter(
+      (f) => f.name === RUN_FAMILIES.lastRun || f.name === RUN_FAMILIES.duration,
+    );
+    const body = await renderExposition(families);
+    if (!options.pushgateway) return { body, pushed: false };
+    try {
+      await pushGroup(options.pushgateway, key, toRegistry(families), { method: 'POST' });
+      return { body, pushed: true };
+    } catch (pushErr) {
+      log('error', 'push_failed', { error: errorMessage(pushErr) });
+      return { body, pushed: false };
+    }
+  };
 
   // 1. Inventory.
   let builder = new InventoryBuilder();
@@ -287,47 +500,71 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   } catch (err) {
     const error = errorMessage(err);
     log('error', 'pod_list_failed', { error });
-    const body = renderExposition(
-      runHealthFamilies({ cluster: key.cluster, customer: key.customer }, {
-        lastRunSeconds: Math.floor(started.getTime() / 1000),
-        scanErrors: 0,
-        imagesScanned: 0,
-        durationSeconds: elapsed(),
-        podsListed: 0,
-      }).filter((f) => f.name === RUN_FAMILIES.lastRun || f.name === RUN_FAMILIES.duration),
-    );
-    let pushed = false;
-    if (options.pushgateway) {
-      try {
-        await pushGroup(options.pushgateway, key, body, { method: 'POST' });
-        pushed = true;
-      } catch (pushErr) {
-        log('error', 'push_failed', { error: errorMessage(pushErr) });
-      }
-    }
+    const { body, pushed } = await recordAttemptOnly();
     return {
-      outcome: 'list-failed', exitCode: RESCAN_EXIT['list-failed'], podsListed: 0, pages, relists, images: [],
-      imagesScanned: 0, scanErrors: 0, exposition: body, pushed, durationSeconds: elapsed(), error,
+      outcome: 'list-failed', exitCode: RESCAN_EXIT['list-failed'], podsListed: 0, pages, relists, images: [], imagesScanned: 0,
+      scanErrors: 0, scannerHealthy: true, exposition: body, pushed, durationSeconds: elapsed(), error,
     };
   }
   log('info', 'pods_listed', { pods: inventory.podsListed, pages, relists, images: inventory.images.length, containersWithoutDigest: inventory.containersWithoutDigest });
 
-  // 2. Credentials and scans (each digest once).
-  const credentials = await resolveCredentials(inventory.images, options.kubernetes, log);
+  // 2. What the previous run knew. Unreadable → do not replace the group (we would drop what it carries).
+  let previous: PreviousState = EMPTY_STATE;
+  if (options.pushgateway) {
+    try {
+      previous = previousStateFrom(await readGroup(options.pushgateway, key));
+    } catch (err) {
+      const error = `previous push unreadable, group left as it was: ${errorMessage(err)}`;
+      log('error', 'previous_state_unreadable', { error: errorMessage(err) });
+      const { body, pushed } = await recordAttemptOnly();
+      return {
+        outcome: 'push-failed', exitCode: RESCAN_EXIT['push-failed'], podsListed: inventory.podsListed, pages, relists, images: [],
+        imagesScanned: 0, scanErrors: 0, scannerHealthy: true, exposition: body, pushed, durationSeconds: elapsed(), error,
+      };
+    }
+  }
+
+  // 3. The scanner's server: up, and how fresh its DB is.
+  let scannerHealthy = true;
+  let trivyDb: TrivyDbInfo | undefined;
+  if (options.scannerServer) {
+    scannerHealthy = await options.scannerServer.healthy();
+    if (scannerHealthy) {
+      try {
+        trivyDb = await options.scannerServer.dbInfo();
+        log('info', 'trivy_db', { updatedAt: new Date(trivyDb.updatedAtSeconds * 1000).toISOString(), version: trivyDb.version });
+      } catch (err) {
+        log('warn', 'trivy_db_unreadable', { error: errorMessage(err) });
+      }
+    } else {
+      log('error', 'trivy_server_unavailable', { digests: inventory.images.length });
+    }
+  }
+
+  // 4. Credentials, scans (each digest once) and verification.
+  const fromPullSecrets = await resolveCredentials(inventory.images, options.kubernetes, log);
+  const creds = new Map(inventory.images.map((img) => [img.digest, credentialSourceFor(img, fromPullSecrets, options)] as const));
   const targets: ScanTarget[] = inventory.images.map((img) => {
-    const c = credentials.get(img.digest);
+    const c = creds.get(img.digest)?.credentials;
     return { key: img.digest, ref: img.ref, ...(c ? { credentials: c } : {}) };
   });
-  const outcomes = await scanAll(options.scanner, targets, {
-    concurrency: options.concurrency ?? 4,
-    timeoutMs: options.scanTimeoutMs ?? 300_000,
-    retries: options.scanRetries ?? 2,
-    backoffMs: options.backoffMs ?? 2_000,
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-    onAttemptFailed: (t, attempt, error) => log('warn', 'scan_attempt_failed', { ref: t.ref, attempt, error }),
-  });
+  const concurrency = options.concurrency ?? 4;
+  const outcomes = scannerHealthy
+    ? await scanAll(options.scanner, targets, {
+        concurrency,
+        timeoutMs: options.scanTimeoutMs ?? 300_000,
+        retries: options.scanRetries ?? 2,
+        backoffMs: options.backoffMs ?? 2_000,
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        onAttemptFailed: (t, attempt, error) => log('warn', 'scan_attempt_failed', { ref: t.ref, attempt, error }),
+      })
+    : new Map<string, ScanOutcome>(targets.map((t) => [t.key, { ok: false, error: 'Trivy server unavailable (health check failed)', attempts: 0 }]));
+  const verified = await verifyAll(
+    options.verifier, inventory.images, options.verifyNamespaces, (img) => creds.get(img.digest)?.credentials,
+    concurrency, options.scanTimeoutMs ?? 300_000, log,
+  );
 
-  // 3. Per-image facts.
+  // 5. Per-image facts, carried forward where this run's scan failed.
   const now = clock();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const maxAgeSeconds = (options.maxImageAgeDays ?? 30) * DAY_SECONDS;
@@ -335,59 +572,48 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   const allowed = allowlistedDigests(allowlist);
   const images: ImageResult[] = inventory.images.map((img) => {
     const outcome: ScanOutcome = outcomes.get(img.digest) ?? { ok: false, error: 'not scanned', attempts: 0 };
-    const common = {
-      digest: img.digest, image: img.image, ref: img.ref, workloads: img.workloads,
-      allowlisted: allowed.has(img.digest), usedCredentials: credentials.has(img.digest),
-    };
-    if (!outcome.ok) {
-      log('error', 'scan_failed', { ref: img.ref, attempts: outcome.attempts, error: outcome.error });
-      return { ...common, scanError: outcome.error };
+    const result = imageResult(img, outcome, previous.digests.get(img.digest), {
+      nowSeconds, maxAgeSeconds, allowlisted: allowed.has(img.digest), credentialSource: creds.get(img.digest)?.source ?? 'none',
+      scannerHealthy, verified: verified.get(img.digest),
+    });
+    if (outcome.ok) {
+      log('info', 'image_scanned', { ref: img.ref, attempts: outcome.attempts, ...result.counts, buildTimeSource: result.buildTimeSource });
+    } else {
+      log('error', 'scan_failed', {
+        ref: img.ref, attempts: outcome.attempts, error: outcome.error, reason: result.failureReason, credentials: result.credentialSource,
+        consecutiveFailures: result.consecutiveFailures, findingsCarried: result.carried,
+      });
     }
-    const summary = summarizeReport(outcome.report);
-    const result: ImageResult = {
-      ...common,
-      counts: summary.counts,
-      findings: summary.findings,
-      ...(summary.buildTimeSeconds !== undefined
-        ? { buildTimeSeconds: summary.buildTimeSeconds, stale: nowSeconds - summary.buildTimeSeconds > maxAgeSeconds }
-        : {}),
-    };
-    log('info', 'image_scanned', { ref: img.ref, attempts: outcome.attempts, ...summary.counts, buildTimeKnown: summary.buildTimeSeconds !== undefined });
     return result;
   });
   const scanErrors = images.filter((i) => i.scanError !== undefined).length;
   const imagesScanned = images.length - scanErrors;
   const ratio = options.maxScanErrorRatio ?? 0.1;
-  const scansOk = images.length === 0 || (imagesScanned > 0 && scanErrors <= ratio * images.length);
+  const scansOk = scannerHealthy && (images.length === 0 || (imagesScanned > 0 && scanErrors <= ratio * images.length));
 
-  // 4. Metrics. A run that is not a success re-pushes the previous last-success time, since
-  // PUT replaces the group and would otherwise erase it.
-  let lastSuccessSeconds: number | undefined = scansOk ? nowSeconds : undefined;
-  if (!scansOk && options.pushgateway) {
-    try {
-      lastSuccessSeconds = await readGroupGauge(options.pushgateway, key, RUN_FAMILIES.lastSuccess);
-    } catch (err) {
-      log('warn', 'previous_last_success_unreadable', { error: errorMessage(err) });
-    }
-  }
+  // 6. Metrics. A run that is not a success re-pushes the previous last-success time, since PUT
+  // replaces the group and would otherwise erase it; likewise the last DB reading.
+  const lastSuccessSeconds = scansOk ? nowSeconds : previous.lastSuccessSeconds;
+  const trivyDbUpdatedSeconds = trivyDb?.updatedAtSeconds ?? previous.trivyDbUpdatedSeconds;
   const durationSeconds = elapsed();
-  const exposition = renderExposition(
-    buildMetricFamilies(key, images, allowlist, now, {
+  const families = buildMetricFamilies(
+    key, images, allowlist, now,
+    {
       ...(lastSuccessSeconds !== undefined ? { lastSuccessSeconds } : {}),
-      lastRunSeconds: Math.floor(started.getTime() / 1000),
-      scanErrors,
-      imagesScanned,
-      durationSeconds,
-      podsListed: inventory.podsListed,
-    }),
+      lastRunSeconds, scanErrors, imagesScanned, durationSeconds, podsListed: inventory.podsListed,
+      ...(options.scannerServer ? { scannerHealthy } : {}),
+      ...(trivyDbUpdatedSeconds !== undefined ? { trivyDbUpdatedSeconds } : {}),
+    },
+    options.acceptedRisks ?? [],
   );
+  const exposition = await renderExposition(families);
 
-  // 5. Push.
+  // 7. Push.
   let pushed = false;
   let error: string | undefined;
   if (options.pushgateway) {
     try {
-      await pushGroup(options.pushgateway, key, exposition, { method: 'PUT' });
+      await pushGroup(options.pushgateway, key, toRegistry(families), { method: 'PUT' });
       pushed = true;
     } catch (err) {
       error = errorMessage(err);
@@ -395,9 +621,9 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
     }
   }
   const outcome: RescanOutcome = options.pushgateway && !pushed ? 'push-failed' : scansOk ? 'success' : 'scan-errors';
-  log(outcome === 'success' ? 'info' : 'error', 'rescan_finished', { outcome, pods: inventory.podsListed, images: images.length, imagesScanned, scanErrors, pushed, durationSeconds });
+  log(outcome === 'success' ? 'info' : 'error', 'rescan_finished', { outcome, pods: inventory.podsListed, images: images.length, imagesScanned, scanErrors, scannerHealthy, pushed, durationSeconds });
   return {
     outcome, exitCode: RESCAN_EXIT[outcome], podsListed: inventory.podsListed, pages, relists, images, imagesScanned, scanErrors,
-    exposition, pushed, durationSeconds, ...(error !== undefined ? { error } : {}),
+    scannerHealthy, ...(trivyDb ? { trivyDb } : {}), exposition, pushed, durationSeconds, ...(error !== undefined ? { error } : {}),
   };
 }

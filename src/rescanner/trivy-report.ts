@@ -3,6 +3,8 @@
  * their reduction to per-image facts.
  */
 
+import { EARLIEST_PLAUSIBLE_BUILD_SECONDS, isoSeconds } from './build-time';
+
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -22,7 +24,7 @@ export interface TrivyReport {
   readonly Metadata?: {
     readonly ImageID?: string;
     readonly RepoDigests?: readonly string[];
-    readonly ImageConfig?: { readonly created?: string };
+    readonly ImageConfig?: { readonly created?: string; readonly config?: { readonly Labels?: Readonly<Record<string, string>> | null } };
   };
   readonly Results?: ReadonlyArray<{
     readonly Target?: string;
@@ -69,8 +71,10 @@ export interface ReportSummary {
   readonly counts: Readonly<Record<Severity, number>>;
   /** HIGH/CRITICAL findings, de-duplicated and sorted. */
   readonly findings: readonly Finding[];
-  /** Build time in seconds since the epoch; undefined when unknown. */
+  /** Build time from the image config in seconds since the epoch; undefined when unknown. */
   readonly buildTimeSeconds?: number;
+  /** The OCI `created` label, in seconds; undefined when absent or a placeholder. */
+  readonly ociCreatedSeconds?: number;
 }
 
 function severityOf(raw: string | undefined): Severity {
@@ -78,20 +82,16 @@ function severityOf(raw: string | undefined): Severity {
   return (SEVERITIES as readonly string[]).includes(upper) ? (upper as Severity) : 'UNKNOWN';
 }
 
-/**
- * Before this instant a `created` time is a placeholder, not a build time: reproducible
- * builds write 1970-01-01T00:00:00Z (and Jib 1970-01-01T00:00:01Z), and no OCI image
- * predates container registries.
- */
-const EARLIEST_PLAUSIBLE_BUILD_MS = Date.UTC(2000, 0, 1);
-
-/** Build time from `Metadata.ImageConfig.created`, or undefined for a placeholder/absent time. */
+/** `Metadata.ImageConfig.created` in seconds, or undefined for a placeholder (1970) or absent time. */
 export function buildTimeSeconds(report: TrivyReport): number | undefined {
-  const created = report.Metadata?.ImageConfig?.created;
-  if (!created) return undefined;
-  const ms = Date.parse(created);
-  if (Number.isNaN(ms) || ms < EARLIEST_PLAUSIBLE_BUILD_MS) return undefined;
-  return Math.floor(ms / 1000);
+  const created = isoSeconds(report.Metadata?.ImageConfig?.created);
+  return created !== undefined && created >= EARLIEST_PLAUSIBLE_BUILD_SECONDS ? created : undefined;
+}
+
+/** The OCI `org.opencontainers.image.created` label of the image config, in seconds. */
+export function ociCreatedSeconds(report: TrivyReport): number | undefined {
+  const created = isoSeconds(report.Metadata?.ImageConfig?.config?.Labels?.['org.opencontainers.image.created']);
+  return created !== undefined && created >= EARLIEST_PLAUSIBLE_BUILD_SECONDS ? created : undefined;
 }
 
 /**
@@ -115,5 +115,6 @@ export function summarizeReport(report: TrivyReport): ReportSummary {
   }
   const sorted = [...findings.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, f]) => f);
   const built = buildTimeSeconds(report);
-  return { counts, findings: sorted, ...(built !== undefined ? { buildTimeSeconds: built } : {}) };
+  const oci = ociCreatedSeconds(report);
+  return { counts, findings: sorted, ...(built !== undefined ? { buildTimeSeconds: built } : {}), ...(oci !== undefined ? { ociCreatedSeconds: oci } : {}) };
 }

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Customer } from '../model/customer';
-import { CUSTOMER_README_HEADING } from '../gitops/customer-readme';
+import { KUSTOMIZATION_HEADING, KUSTOMIZATION_PATH } from '../manifest';
 import { AtomicBundleWriter } from './atomic-writer';
-import { renderBundle, type BundleContributor } from './bundle';
+import { renderBundle, serialiseArtifact, type BundleContributor } from './bundle';
 import { BUNDLE_CONTRIBUTORS } from './contributors';
 import { fluxContributor } from '../gitops/contributor';
-import { fleetFiles } from '../gitops/fleet-files';
+import { fleetArtifacts } from '../gitops/fleet-files';
 import { DEFAULT_GITOPS_SETTINGS, type GitOpsSettings } from '../gitops/settings';
 
 export interface SynthesizeOptions {
@@ -40,10 +40,10 @@ export interface SynthesizeResult {
   readonly removed: readonly string[];
 }
 
-/** A folder scb generated for a customer: it has the bundle's own README heading. */
+/** A folder scb generated for a customer: its Kustomize index carries the manifest's own heading. */
 function isGeneratedBundle(folder: string): boolean {
   try {
-    return readFileSync(join(folder, 'README.md'), 'utf8').startsWith(CUSTOMER_README_HEADING);
+    return readFileSync(join(folder, KUSTOMIZATION_PATH), 'utf8').startsWith(KUSTOMIZATION_HEADING);
   } catch {
     return false;
   }
@@ -69,8 +69,8 @@ export function synthesize(customers: readonly Customer[], options: SynthesizeOp
     });
     // Staged with the customers, so fleet files and bundles are swapped in together or not at all.
     if (gitops) {
-      for (const [folder, files] of fleetFiles(gitops)) {
-        writer.stage(folder, files);
+      for (const [folder, artifacts] of fleetArtifacts(gitops)) {
+        writer.stage(folder, new Map(artifacts.map((artifact) => [artifact.path, serialiseArtifact(artifact)])));
         fleetFolders.push(folder);
       }
     }

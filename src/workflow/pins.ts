@@ -22,6 +22,9 @@ export interface ActionPin {
  *   [2026-07-22], aws-actions/amazon-ecr-login v2.1.7 [2026-08-19], google-github-actions/auth
  *   v3.0.0 [2025-08-28], Azure/login v3.0.1 [2026-08-04], actions/attest-build-provenance v4.1.0
  *   [2026-02-26].
+ * actions/upload-artifact v7.0.0 [2026-02-25] and actions/download-artifact v8.0.1 [2026-03-11]:
+ * `git rev-parse <tag>^{commit}` in snapshots of those repositories read 2026-12-05 (the newest
+ * vX.Y.Z tag of each), for the build-to-sign handover of the release workflow.
  */
 export const ACTION_PINS = {
   checkout: { repository: 'actions/checkout', sha: '3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
@@ -37,6 +40,8 @@ export const ACTION_PINS = {
   googleAuth: { repository: 'google-github-actions/auth', sha: '7c6bc770dae815cd3e89ee6cdf493a5fab2cc093', version: 'v3.0.0' },
   azureLogin: { repository: 'Azure/login', sha: 'f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca', version: 'v3.0.1' },
   attestBuildProvenance: { repository: 'actions/attest-build-provenance', sha: 'a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32', version: 'v4.1.0' },
+  uploadArtifact: { repository: 'actions/upload-artifact', sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', version: 'v7.0.0' },
+  downloadArtifact: { repository: 'actions/download-artifact', sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', version: 'v8.0.1' },
 } as const satisfies Record<string, ActionPin>;
 
 export type ActionName = keyof typeof ACTION_PINS;

@@ -10,8 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { criticalOutsideGraceQuery, vulnerabilityScanConditions } from '../../src/admission/cluster-policy';
-import { celNoCriticalOutsideGrace, celScanFresh } from '../../src/admission/image-validating-policy';
+import { vulnerabilityScanConditions } from '../../src/admission/cluster-policy';
+import { celScanFresh } from '../../src/admission/image-validating-policy';
+import { type VulnerabilityRule, celVulnerabilityRule, jmespathViolationCount } from '../../src/vulnerability-rule';
 import { withTestTrustRoots } from '../../src/admission/test-overlay';
 import { customerFrom, renderAdmission } from '../support/admission-helper';
 import { KYVERNO_CRDS_DIR } from '../support/crd-schema';
@@ -34,6 +35,9 @@ function customer(engine: 'ImageValidatingPolicy' | 'ClusterPolicy') {
     allowlist,
   });
 }
+
+/** The default rule (CRITICAL, not fixable-only, no accepted risks) with the given grace. */
+const ruleWithGrace = (graceDays: number): VulnerabilityRule => ({ severity: 'CRITICAL', graceDays, fixableOnly: false, acceptedRisks: [] });
 
 const fixtures = () => join(KYVERNO_CRDS_DIR, '..', '..', 'fixtures', 'trivy');
 
@@ -154,7 +158,7 @@ describe('rule 3 on real Trivy reports: the IVP CEL, run by Kyverno', () => {
         variables: [{ name: 'p', expression: "json.unmarshal(object.metadata.annotations['scan'])" }],
         validations: [
           { expression: celScanFresh(p, maxAge), message: 'stale' },
-          { expression: celNoCriticalOutsideGrace(p, graceDays), message: 'critical' },
+          { expression: celVulnerabilityRule(ruleWithGrace(graceDays), p, "'x'"), message: 'critical' },
         ],
       },
     };
@@ -185,7 +189,7 @@ describe('rule 3 on real Trivy reports: the ClusterPolicy conditions, run by Kyv
     const count = (predicate: unknown, grace: string) => {
       const file = join(dir, 'predicate.json');
       writeFileSync(file, JSON.stringify(predicate));
-      const query = criticalOutsideGraceQuery(grace).replace(/^\{\{ | \}\}$/g, '');
+      const query = jmespathViolationCount(ruleWithGrace(Number(/^-(\d+)h$/.exec(grace)?.[1]) / 24), []).replace(/^\{\{ | \}\}$/g, '');
       const run = spawnSync(kyvernoBinary(), ['jp', 'query', '-i', file, query], { encoding: 'utf8' });
       assert.equal(run.status, 0, run.stderr);
       return Number(run.stdout.trim().split('\n').pop());
@@ -202,7 +206,7 @@ describe('rule 3 on real Trivy reports: the ClusterPolicy conditions, run by Kyv
 
   it('evaluates the conditions with their operators (durations, counts) in a rule precondition', () => {
     // Attestation conditions see the predicate at the root; here it sits in a context variable `p`.
-    const conditions = vulnerabilityScanConditions('72h', '-168h').map((condition) => ({
+    const conditions = vulnerabilityScanConditions(customerFrom({ name: 'conditions', scan: { maxAge: '72h' } }), []).map((condition) => ({
       ...condition,
       key: condition.key.replace('length(scanner.', 'length(p.scanner.').replace("'{{ metadata.", "'{{ p.metadata."),
     }));

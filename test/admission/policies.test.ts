@@ -95,13 +95,13 @@ describe('admission policies: engines', () => {
   });
 
   it('puts the scan limits of the customer file into rule 3, freshness only when opted in', () => {
-    const customer = ivpCustomer({ scan: { maxAge: '72h', criticalGraceDays: 3 } });
+    const customer = ivpCustomer({ scan: { maxAge: '72h' }, vulnerabilities: { graceDays: 3 } });
     const validations = renderAdmission(customer, DAY_OF).byName('scb-shop-verify-images').spec.validations.map((v: Doc) => v.expression).join('\n');
     assert.match(validations, /variables\.judgedByTime\.all\(image, timestamp\(.*scanFinishedOn\) >= time\.now\(\) - duration\('72h'\)/);
-    assert.match(validations, /v\.Severity == 'CRITICAL' && .* < time\.now\(\) - duration\('72h'\)/);
-    const byDefault = renderAdmission(ivpCustomer({ scan: { criticalGraceDays: 3 } }), DAY_OF).byName('scb-shop-verify-images').spec.validations.map((v: Doc) => v.expression).join('\n');
+    assert.match(validations, /variables\.judgedByTime\.all\(image, .*v\.\?Severity\.orValue\(''\) in \['CRITICAL'\] && .* < time\.now\(\) - duration\('72h'\)/);
+    const byDefault = renderAdmission(ivpCustomer({ vulnerabilities: { graceDays: 3 } }), DAY_OF).byName('scb-shop-verify-images').spec.validations.map((v: Doc) => v.expression).join('\n');
     assert.doesNotMatch(byDefault, /scanFinishedOn/, 'no freshness check without scan.maxAge');
-    const legacy = renderAdmission(legacyCustomer({ scan: { maxAge: '48h', criticalGraceDays: 2 } }), DAY_OF).byName('scb-legacy-verify-images');
+    const legacy = renderAdmission(legacyCustomer({ scan: { maxAge: '48h' }, vulnerabilities: { graceDays: 2 } }), DAY_OF).byName('scb-legacy-verify-images');
     const conditions = legacy.spec.rules[3].verifyImages[0].attestations[0].conditions[0].all;
     assert.equal(conditions[0].value, '48h');
     assert.match(conditions[1].key, /time_add\(time_now_utc\(\), '-48h'\)/);

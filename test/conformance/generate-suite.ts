@@ -223,17 +223,29 @@ function daysBefore(today: Date, days: number): string {
   return new Date(today.getTime() - days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** The conformance customer, validated by the real loader, onboarded `onboardedAt` with 30 soft days and scan freshness opted in. */
-export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, onboardedAt = '2026-01-01'): Customer {
+/** Dates of the conformance customer; the live suite (test/e2e) shifts them relative to now. */
+export interface ConformanceDates {
+  /** @default '2026-01-01' */
+  readonly onboardedAt?: string;
+  /** @default 30 */
+  readonly softDays?: number;
+  /** The allowlist entry's last review. @default '2026-01-01' */
+  readonly lastReviewed?: string;
+}
+
+/** The conformance customer, validated by the real loader, with scan freshness opted in (`scan.maxAge: 168h`). */
+export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}): Customer {
   const description = {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', workflow: 'release.yml', branch: 'main' },
     image: `${registry}/acme/services`,
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['production-*'] },
-    enforcement: { onboardedAt, softDays: 30 },
+    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30 },
     scan: { maxAge: '168h' },
-    allowlist: [{ image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: onboardedAt }],
+    allowlist: [
+      { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
+    ],
   };
   const loaded = customerFromDescription(description, 'conformance (generated)', 'acme');
   if (!loaded.customer) throw new Error(`conformance customer invalid: ${JSON.stringify(loaded.errors)}`);
@@ -333,7 +345,8 @@ function image(inputs: Inputs, key: string): string {
 
 function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): string {
   const registry = image(inputs, 'REGISTRY');
-  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), daysBefore(inputs.today, suite.onboardedDaysAgo));
+  const onboardedAt = daysBefore(inputs.today, suite.onboardedDaysAgo);
+  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), { onboardedAt, lastReviewed: onboardedAt });
   const renderedAt = new Date(Date.parse(`${daysBefore(inputs.today, suite.renderedDaysAgo)}T12:00:00Z`));
   const bundle = renderBundle(customer, renderedAt, BUNDLE_CONTRIBUTORS);
   if (bundle.enforcement.mode !== suite.renderedMode) throw new Error(`clock ${renderedAt.toISOString()} gives ${bundle.enforcement.mode}, not ${suite.renderedMode}`);

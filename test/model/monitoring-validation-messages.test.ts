@@ -23,6 +23,8 @@ describe('customer validation messages: monitoring', () => {
       concurrency: 4,
       requireReadOnlyRootFilesystem: false,
       falco: false,
+      pageSeverities: ['CRITICAL', 'HIGH'],
+      trivyDbMaxAgeHours: 48,
     });
   });
 
@@ -37,6 +39,8 @@ describe('customer validation messages: monitoring', () => {
         concurrency: 8,
         requireReadOnlyRootFilesystem: true,
         falco: true,
+        pageSeverities: ['CRITICAL'],
+        trivyDbMaxAgeHours: 24,
       }),
       [],
     );
@@ -44,14 +48,22 @@ describe('customer validation messages: monitoring', () => {
 
   it('refuses a monitoring section that is not a mapping', () => {
     assert.deepEqual(errorsFor('on'), [
-      `${FILE}:10:5: monitoring: found "on"; expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem or falco.`,
+      `${FILE}:10:5: monitoring: found "on"; expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities or trivyDbMaxAgeHours.`,
     ]);
   });
 
   it('names a misspelled monitoring field and suggests the right one', () => {
     assert.deepEqual(errorsFor({ pushgateway: 'http://x:9091' }), [
-      `${FILE}:11:7: monitoring.pushgateway: unknown field; expected one of cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco. Fix: did you mean "pushgatewayUrl"? Rename the field.`,
+      `${FILE}:11:7: monitoring.pushgateway: unknown field; expected one of cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours. Fix: did you mean "pushgatewayUrl"? Rename the field.`,
     ]);
+  });
+
+  it('refuses an unknown page severity, a repeated one, and a DB age under the 6-hour publishing cycle', () => {
+    assert.deepEqual(errorsFor({ pageSeverities: ['CRITICAL', 'MEDIUM'] }), [
+      `${FILE}:13:11: monitoring.pageSeverities[1]: found "MEDIUM"; expected "CRITICAL" or "HIGH".`,
+    ]);
+    assert.deepEqual(errorsFor({ pageSeverities: ['HIGH', 'HIGH'] }).length, 1);
+    assert.match(errorsFor({ trivyDbMaxAgeHours: 6 })[0] ?? '', /monitoring\.trivyDbMaxAgeHours: .*must be at least 7/);
   });
 
   it('refuses a cluster name that is not a DNS-1123 label', () => {

@@ -23,25 +23,26 @@ describe('customer validation messages', () => {
     assert.equal(customer.admission.engine, 'ImageValidatingPolicy');
     assert.equal(customer.enforcement.softDays, 30);
     // Scan freshness is opt-in (docs/admission.md): no maxAge unless the customer sets one.
-    assert.deepEqual(customer.scan, { criticalGraceDays: 7, rescanSchedule: '0 */6 * * *' });
+    assert.deepEqual(customer.scan, { rescanSchedule: '0 */6 * * *' });
     assert.equal(customer.enforcement.warnDaysBeforeFlip, 7);
+    assert.deepEqual(customer.vulnerabilities, { severity: 'CRITICAL', graceDays: 7, fixableOnly: false, acceptedRisks: [] });
     assert.equal(customer.staleness.maxImageAgeDays, 30);
     assert.deepEqual(customer.allowlist, []);
     assert.equal(customer.stack, 'example');
     assert.deepEqual(customer.registry, { type: 'ghcr' });
-    assert.deepEqual(customer.release, { platforms: [], failOnSeverities: ['HIGH', 'CRITICAL'], fixableOnly: true, githubAttestations: false });
+    assert.deepEqual(customer.release, { platforms: [], githubAttestations: false });
     assert.ok(Object.isFrozen(customer.github), 'the model is frozen');
   });
 
   it('names a misspelled field and suggests the right one', () => {
     assert.deepEqual(errorsFor(validCustomer({ github: { owner: 'example-org', repository: 'shop', branchh: 'main' } })), [
-      'stacks/Pulumi.example.yaml:7:7: github.branchh: unknown field; expected one of owner, repository, workflow, branch. Fix: did you mean "branch"? Rename the field.',
+      'stacks/Pulumi.example.yaml:7:7: github.branchh: unknown field; expected one of owner, repository, repositoryId, workflow, branch. Fix: did you mean "branch"? Rename the field.',
     ]);
   });
 
   it('reports an unknown top-level field that resembles nothing', () => {
     assert.deepEqual(errorsFor(validCustomer({ colour: 'blue' })), [
-      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release. Fix: remove it.',
+      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities. Fix: remove it.',
     ]);
   });
 
@@ -129,10 +130,10 @@ describe('customer validation messages', () => {
   });
 
   it('refuses a duration, a cron schedule and a number of days that are malformed', () => {
-    assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge: '7d', criticalGraceDays: '7', rescanSchedule: 'every 6h' } })), [
+    assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge: '7d', rescanSchedule: 'every 6h' }, vulnerabilities: { graceDays: '7' } })), [
       'stacks/Pulumi.example.yaml:11:7: scan.maxAge: "7d" is not a Go duration; write hours, minutes and seconds such as "168h" or "90m".',
-      'stacks/Pulumi.example.yaml:12:7: scan.criticalGraceDays: found "7"; expected a whole number of days.',
-      'stacks/Pulumi.example.yaml:13:7: scan.rescanSchedule: "every 6h" is not a five-field cron expression (minute hour day-of-month month day-of-week); for every 6 hours write "0 */6 * * *".',
+      'stacks/Pulumi.example.yaml:12:7: scan.rescanSchedule: "every 6h" is not a five-field cron expression (minute hour day-of-month month day-of-week); for every 6 hours write "0 */6 * * *".',
+      'stacks/Pulumi.example.yaml:14:7: vulnerabilities.graceDays: found "7"; expected a whole number of days.',
     ]);
   });
 
@@ -249,20 +250,37 @@ describe('customer validation messages', () => {
     ]);
   });
 
-  it('refuses lower-case or no severities and a non-boolean switch', () => {
-    assert.deepEqual(errorsFor(validCustomer({ release: { failOnSeverities: ['high'], fixableOnly: 'yes', githubAttestations: 1 } })), [
-      'stacks/Pulumi.example.yaml:12:11: release.failOnSeverities[0]: found "high"; expected one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL (upper case).',
-      'stacks/Pulumi.example.yaml:13:7: release.fixableOnly: found "yes"; expected true or false.',
-      'stacks/Pulumi.example.yaml:14:7: release.githubAttestations: found 1; expected true or false.',
-    ]);
-    assert.deepEqual(errorsFor(validCustomer({ release: { failOnSeverities: [] } })), [
-      'stacks/Pulumi.example.yaml:11:7: release.failOnSeverities: a list must list at least one severity; the release always fails on something.',
+  it('refuses a lower-case severity, a non-boolean switch and a malformed accepted risk', () => {
+    assert.deepEqual(
+      errorsFor(
+        validCustomer({
+          release: { githubAttestations: 1 },
+          vulnerabilities: { severity: 'high', fixableOnly: 'yes', acceptedRisks: [{ cve: 'cve-2024-1', reason: ' ', owner: 'platform', expires: '2026-02-30', image: 'ghcr.io/acme/app:v1' }] },
+        }),
+      ),
+      [
+        'stacks/Pulumi.example.yaml:11:7: release.githubAttestations: found 1; expected true or false.',
+        'stacks/Pulumi.example.yaml:13:7: vulnerabilities.severity: found "high"; expected one of LOW, MEDIUM, HIGH, CRITICAL (upper case): the lowest severity that blocks.',
+        'stacks/Pulumi.example.yaml:14:7: vulnerabilities.fixableOnly: found "yes"; expected true or false.',
+        'stacks/Pulumi.example.yaml:16:11: vulnerabilities.acceptedRisks[0].cve: "cve-2024-1" is not a vulnerability ID as Trivy reports it; write it like "CVE-2024-12345" or "GHSA-xxxx-xxxx-xxxx" (upper-case prefix).',
+        'stacks/Pulumi.example.yaml:17:11: vulnerabilities.acceptedRisks[0].reason: " " must not be empty; say why the risk is accepted.',
+        'stacks/Pulumi.example.yaml:19:11: vulnerabilities.acceptedRisks[0].expires: "2026-02-30" is not a real calendar date; check the month and the day.',
+        'stacks/Pulumi.example.yaml:20:11: vulnerabilities.acceptedRisks[0].image: "ghcr.io/acme/app:v1" is not an image repository or repository@sha256:<64 hex digits>; write it like "ghcr.io/acme/services" (no tag).',
+      ],
+    );
+  });
+
+  it('refuses the vulnerability settings of the old release and scan blocks, naming where they moved', () => {
+    assert.deepEqual(errorsFor(validCustomer({ scan: { criticalGraceDays: 3 }, release: { failOnSeverities: ['CRITICAL'], fixableOnly: false } })), [
+      'stacks/Pulumi.example.yaml:11:7: scan.criticalGraceDays: 3 is set here, but the vulnerability rule moved into one block that the release job, admission, the deploy gate and the rescanner share. Fix: write it as vulnerabilities.graceDays (see docs/release-workflow.md).',
+      'stacks/Pulumi.example.yaml:13:7: release.failOnSeverities: a list is set here, but the vulnerability rule moved into one block that the release job, admission, the deploy gate and the rescanner share. Fix: write it as vulnerabilities.severity (the lowest severity that blocks, e.g. HIGH) (see docs/release-workflow.md).',
+      'stacks/Pulumi.example.yaml:15:7: release.fixableOnly: false is set here, but the vulnerability rule moved into one block that the release job, admission, the deploy gate and the rescanner share. Fix: write it as vulnerabilities.fixableOnly (see docs/release-workflow.md).',
     ]);
   });
 
   it('refuses a release option that is not a mapping', () => {
     assert.deepEqual(errorsFor(validCustomer({ release: ['linux/amd64'] })), [
-      'stacks/Pulumi.example.yaml:10:5: release: found a list; expected a mapping with platforms, failOnSeverities, fixableOnly or githubAttestations.',
+      'stacks/Pulumi.example.yaml:10:5: release: found a list; expected a mapping with platforms or githubAttestations.',
     ]);
   });
 

@@ -90,7 +90,7 @@ describe('monitoring dashboards', () => {
   it('show every required view', () => {
     const customer = customers[0];
     const titles = Object.values(customerDashboards(customer, enforcementState(customer, TEMPLATE_CLOCK))).flatMap((model) => panelsOf(model).map((panel) => panel.title as string));
-    for (const required of [/Verified share/, /pass, fail and error/, /Denied admission/, /by severity/, /per image/, /Top vulnerable/, /Stale images/, /Allowlist reviews due/, /Flip readiness/, /rescan/i]) {
+    for (const required of [/Signature coverage of running production containers/, /Trivy vulnerability DB age/, /failing to scan/, /build time is unknown/, /pass, fail and error/, /Denied admission/, /by severity/, /per image/, /Top vulnerable/, /Stale images/, /Allowlist reviews due/, /Flip readiness/, /rescan/i]) {
       assert.ok(titles.some((title) => required.test(title)), `no panel matches ${required}`);
     }
   });
@@ -149,7 +149,7 @@ describe('monitoring dashboards', () => {
     };
     // One sample a minute for 25 hours: increase over 24h is 1440 per counter growing by 1 a minute.
     const growing = (series: readonly string[], step = 1) => series.map((name) => ({ series: name, values: `0+${step}x1500` }));
-    const cases = [
+    const cases: Array<{ name: string; expr: string; series: Array<{ series: string; values: string }>; value: number; labels?: string }> = [
       {
         name: 'IVP: failures and errors of both CEL report twins count; enforce twins and customer example-eu do not',
         expr: panelExpr(ivp, soft, /Flip readiness/),
@@ -168,19 +168,41 @@ describe('monitoring dashboards', () => {
         series: growing([K.cpolVerifyAuditFail, K.cpolAllowedAuditFail, K.cpolAllowedEnforceFail]),
         value: 2880,
       },
+    ];
+    // Coverage from what runs: containers in production whose digest the rescanner verified.
+    const R = 'job="supply_chain_rescanner", cluster="example", customer="example"';
+    const running = (digest: string, namespace: string, pod: string) => ({
+      series: `scb_image_workloads{${R}, image="ghcr.io/example-org/shop", digest="${digest}", namespace="${namespace}", workload="Deployment/${pod}", container="app"}`,
+      values: '1x1500',
+    });
+    const verified = (digest: string, value: 0 | 1) => ({ series: `scb_image_signature_verified{${R}, image="ghcr.io/example-org/shop", digest="${digest}"}`, values: `${value}x1500` });
+    const coverageCases = [
       {
-        name: 'IVP verified share: passes against passes and failures of verify-images only',
-        expr: panelExpr(ivp, late, /Verified share/),
-        series: [...growing([K.ivpDenyPass], 3), ...growing([K.ivpDenyFail, K.vpolDenyFail, K.otherCustomerDenyFail])],
+        name: 'coverage: 3 of 4 production containers verified; an unverified kube-system container does not count',
+        expr: panelExpr(ivp, late, /Signature coverage of running/),
+        series: [
+          running('sha256:a', 'production-a', 'a1'), running('sha256:a', 'production-a', 'a2'), running('sha256:b', 'production-b', 'b'), verified('sha256:a', 1), verified('sha256:b', 1),
+          running('sha256:u', 'production-a', 'u'), verified('sha256:u', 0),
+          running('sha256:k', 'kube-system', 'k'), verified('sha256:k', 0),
+        ],
+        labels: '{cluster="example"}',
         value: 0.75,
       },
+      {
+        name: 'coverage: nothing verified is 0%, not "no data"',
+        expr: panelExpr(legacy, soft, /Signature coverage of running/),
+        series: [running('sha256:u', 'production-a', 'u'), verified('sha256:u', 0)],
+        labels: '{cluster="example"}',
+        value: 0,
+      },
     ];
+    cases.push(...coverageCases);
     const { dir, file } = writeRuleFile([]);
     const tests = cases.map((entry) => ({
       name: entry.name,
       interval: '1m',
       input_series: entry.series,
-      promql_expr_test: [{ expr: entry.expr.replaceAll('1d', '24h'), eval_time: '25h', exp_samples: [{ labels: '{}', value: entry.value }] }],
+      promql_expr_test: [{ expr: entry.expr.replaceAll('1d', '24h'), eval_time: '25h', exp_samples: [{ labels: entry.labels ?? '{}', value: entry.value }] }],
     }));
     writeFileSync(join(dir, 'tests.yaml'), stringify({ rule_files: [file], evaluation_interval: '1m', tests }));
     const result = promtool(['test', 'rules', 'tests.yaml'], dir);

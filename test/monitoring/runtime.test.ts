@@ -45,7 +45,7 @@ describe('monitoring runtime', () => {
 
   it('writes one file per concept', () => {
     assert.deepEqual(
-      Object.keys(documents).filter((file) => file !== 'admission-policies.yaml'),
+      Object.keys(documents).filter((file) => file !== 'admission-policies.yaml' && file !== 'kustomization.yaml'),
       ['monitoring-alerts.yaml', 'monitoring-dashboards.yaml', 'monitoring-namespace.yaml', 'monitoring-network-policies.yaml', 'rescanner-rbac.yaml', 'rescanner.yaml', 'trivy-server.yaml'],
     );
   });
@@ -112,6 +112,14 @@ describe('monitoring runtime', () => {
       trivyTokenFile: '/var/run/secrets/scb/trivy/token',
       pushgateway: 'http://prometheus-pushgateway.monitoring.svc:9091',
       concurrency: 4,
+      productionNamespaces: '^(?:production-.*)$',
+      signingIdentity: {
+        issuer: 'https://token.actions.githubusercontent.com',
+        subject: 'https://github.com/example-org/shop/.github/workflows/release.yml@refs/heads/main',
+        trigger: 'push',
+        repository: 'example-org/shop',
+      },
+      signatureFormat: 'sigstore-bundle',
     });
     // The very parser `scb rescan` runs accepts what the ConfigMap holds.
     assert.doesNotThrow(() => requireComplete(parseRescannerConfig(JSON.parse(configMap.data['rescanner.json']))));

@@ -5,11 +5,15 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { KYVERNO_CHART, POLICY_EXCEPTION_NAMESPACE, kyvernoHelmValues } from '../../src/admission/kyverno-values';
 import { loadCustomers } from '../../src/model/load';
-import { contentTag } from '../../src/pulumi/github-delivery';
+import { APPLY_PHASES, type ClusterArtifact, type RepositoryArtifact } from '../../src/manifest';
+import { filesTag } from '../../src/pulumi/github-delivery';
+import { CUSTOMER_ONBOARDING_TYPE } from '../../src/pulumi/onboard';
 import { onboardCustomer } from '../../src/pulumi/onboard';
 import { readStackInputs } from '../../src/pulumi/stack-config';
 import { configureMocks, resolve, runWithMocks, stackConfig, type RegisteredResource } from '../support/pulumi-mocks';
-import { REPO_ROOT, STACKS_DIR, TEMPLATES_DIR, exampleStackFiles, readTree } from '../support/synth-helper';
+import { REPO_ROOT, STACKS_DIR, TEMPLATES_DIR, TEMPLATE_CLOCK, exampleStackFiles, readTree } from '../support/synth-helper';
+import { BUNDLE_FEATURES } from '../../src/features';
+import { renderManifest } from '../../src/manifest';
 
 /*
  * The Pulumi program under pulumi.runtime.setMocks: no Pulumi CLI, engine or cluster can run
@@ -66,6 +70,7 @@ interface TemplateObject {
 function templateFiles(customer: string): { name: string; objects: TemplateObject[] }[] {
   const dir = join(TEMPLATES_DIR, customer, 'kubernetes');
   return readdirSync(dir)
+    .filter((name) => name !== 'kustomization.yaml') // the Kustomize index, not a cluster object
     .sort()
     .map((name) => ({ name, objects: parseAllDocuments(readFileSync(join(dir, name), 'utf8'), { version: '1.1' }).map((document) => document.toJS() as TemplateObject) }));
 }
@@ -81,6 +86,17 @@ function templateDashboardUids(customer: string): string[] {
 
 const customers = loadCustomers(exampleStackFiles(), REPO_ROOT);
 
+/** The customer's manifest at the template clock, as synth renders it. */
+function manifestOf(name: string) {
+  return renderManifest(customers.find((customer) => customer.name === name)!, TEMPLATE_CLOCK, BUNDLE_FEATURES);
+}
+function repositoryArtifacts(name: string): RepositoryArtifact[] {
+  return manifestOf(name).artifacts.filter((artifact): artifact is RepositoryArtifact => artifact.destination === 'customer-repository');
+}
+function clusterArtifacts(name: string): ClusterArtifact[] {
+  return manifestOf(name).artifacts.filter((artifact): artifact is ClusterArtifact => artifact.destination === 'cluster');
+}
+
 /** globex's customer description as committed, for tests that vary one field. */
 function globexDescription(): Record<string, unknown> {
   return JSON.parse(stackConfig('globex')['supply-chain:customer']);
@@ -88,7 +104,7 @@ function globexDescription(): Record<string, unknown> {
 
 for (const customer of customers) {
   describe(`pulumi program for stack ${customer.name}`, () => {
-    it('builds the cluster in order: namespaces, Kyverno, admission files, then the rest, all through the stack\'s own provider', async () => {
+    it('builds the cluster in order: namespaces, Kyverno, then the cluster artifacts phase by phase, all through the stack\'s own provider', async () => {
       const { resources } = await runStack(customer.name);
       const provider = only(resources, K.provider, 'cluster');
       const kubernetes = resources.filter((resource) => resource.type.startsWith('kubernetes:'));
@@ -106,16 +122,19 @@ for (const customer of customers) {
       for (const namespace of namespaces) assert.ok(kyverno.dependencies.includes(namespace.urn), `Kyverno waits for namespace ${namespace.name}`);
 
       const groups = resources.filter((resource) => resource.type === K.configGroup);
-      const admission = groups.filter((group) => group.inputs.objs.every((object: { apiVersion: string }) => /(^|\.)kyverno\.io\//.test(object.apiVersion)));
+      const phaseOf = new Map(clusterArtifacts(customer.name).map((artifact) => [`bundle-${artifact.path.replace(/^kubernetes\/|\.yaml$/g, '')}`, artifact.phase]));
+      const admission = groups.filter((group) => phaseOf.get(group.name) === 'admission');
       assert.ok(admission.some((group) => group.name === 'bundle-admission-policies'));
       for (const group of groups) {
-        assert.ok(group.dependencies.includes(kyverno.urn), `${group.name} waits for Kyverno's CRDs and webhook`);
+        const phase = phaseOf.get(group.name);
+        assert.ok(phase, `${group.name} is a cluster artifact of the manifest`);
+        if (phase !== 'foundation') assert.ok(group.dependencies.includes(kyverno.urn), `${group.name} waits for Kyverno's CRDs and webhook`);
         assert.ok(namespaces.every((namespace) => group.dependencies.includes(namespace.urn)), `${group.name} waits for the namespaces`);
-        if (!admission.includes(group)) {
-          for (const policy of admission) assert.ok(group.dependencies.includes(policy.urn), `${group.name} waits for ${policy.name}`);
+        for (const earlier of groups.filter((other) => APPLY_PHASES.indexOf(phaseOf.get(other.name)!) < APPLY_PHASES.indexOf(phase!))) {
+          assert.ok(group.dependencies.includes(earlier.urn), `${group.name} (${phase}) waits for ${earlier.name} (${phaseOf.get(earlier.name)})`);
         }
       }
-      assert.ok(groups.length > admission.length, 'the monitoring files arrive through renderBundle too');
+      assert.ok(groups.some((group) => phaseOf.get(group.name) === 'workloads'), 'the monitoring files arrive through the manifest too');
     });
 
     it('installs the pinned Kyverno chart with the HA, exceptions and metrics values', async () => {
@@ -162,6 +181,30 @@ for (const customer of customers) {
       for (const resource of resources.filter((resource) => resource.type.startsWith('github:'))) assert.equal(resource.provider, github.urn);
     });
 
+    it('delivers every customer-repository artifact of the manifest, the deploy gate included, byte for byte as templates/ holds it', async () => {
+      const { resources } = await runStack(customer.name);
+      const wanted = repositoryArtifacts(customer.name);
+      assert.ok(wanted.some((artifact) => artifact.repositoryPath === '.github/workflows/deploy-gate.yml'), 'the deploy gate is a customer-repository artifact');
+      const files = resources.filter((resource) => resource.type === G.file);
+      assert.deepEqual(files.map((file) => file.inputs.file).sort(), wanted.map((artifact) => artifact.repositoryPath).sort());
+      for (const artifact of wanted) {
+        const file = only(resources, G.file, artifact.id);
+        assert.equal(file.inputs.file, artifact.repositoryPath);
+        assert.equal(file.inputs.content, readFileSync(join(TEMPLATES_DIR, customer.name, artifact.path), 'utf8'), artifact.path);
+      }
+    });
+
+    it('is one CustomerOnboarding component whose children alias their old top-level URNs', async () => {
+      const { resources } = await runStack(customer.name);
+      const component = only(resources, CUSTOMER_ONBOARDING_TYPE, customer.name);
+      assert.equal(component.custom, false);
+      for (const resource of resources.filter((resource) => resource !== component && resource.type !== 'pulumi:pulumi:Stack')) {
+        assert.match(resource.urn, new RegExp(`::${CUSTOMER_ONBOARDING_TYPE.replace(/[$]/g, '\\$&')}\\$`), `${resource.type} ${resource.name} is a child of the component`);
+        // `{ parent: pulumi.rootStackResource }` is sent as "no parent": the URN the resource had at the top of the stack.
+        assert.ok(resource.aliases.some((alias) => alias.spec?.noparent === true), `${resource.type} ${resource.name} carries an alias to its old top-level URN`);
+      }
+    });
+
     it('keeps every secret secret: sent to providers as secrets, never in outputs or synthesized files', async () => {
       const { resources, outputs } = await runStack(customer.name);
       const github = only(resources, G.provider, 'github');
@@ -185,26 +228,28 @@ for (const customer of customers) {
 describe('pulumi program: delivery modes', () => {
   it('acme (direct mode) commits to the release branch and opens no pull request', async () => {
     const { resources, outputs } = await runStack('acme');
-    assert.equal(only(resources, G.file).inputs.branch, 'main');
+    for (const file of resources.filter((resource) => resource.type === G.file)) assert.equal(file.inputs.branch, 'main');
     assert.equal(resources.filter((resource) => resource.type === G.pullRequest || resource.type === G.branch).length, 0);
     assert.equal(outputs.workflowUrl, 'https://github.com/acme-corp/services/blob/main/.github/workflows/release.yml');
   });
 
   it('globex (protected main) pushes to a branch and opens a pull request instead', async () => {
     const { resources, outputs } = await runStack('globex');
-    const workflow = readFileSync(join(TEMPLATES_DIR, 'globex', 'github', '.github', 'workflows', 'release.yml'), 'utf8');
-    const expectedBranch = `supply-chain-bundle/globex-${contentTag(workflow)}`;
+    const expectedBranch = `supply-chain-bundle/globex-${filesTag(repositoryArtifacts('globex'))}`;
     assert.match(expectedBranch, /^supply-chain-bundle\/globex-[0-9a-f]{8}$/);
     const branch = only(resources, G.branch);
     assert.deepEqual([branch.inputs.branch, branch.inputs.sourceBranch], [expectedBranch, 'main']);
-    const file = only(resources, G.file);
-    assert.equal(file.inputs.branch, expectedBranch, 'never a direct commit to main');
-    assert.ok(file.dependencies.includes(branch.urn));
+    const files = resources.filter((resource) => resource.type === G.file);
+    assert.equal(files.length, repositoryArtifacts('globex').length);
+    for (const file of files) {
+      assert.equal(file.inputs.branch, expectedBranch, 'never a direct commit to main');
+      assert.ok(file.dependencies.includes(branch.urn));
+    }
     const pullRequest = only(resources, G.pullRequest);
     assert.equal(pullRequest.inputs.baseRef, 'main');
     assert.equal(pullRequest.inputs.headRef, expectedBranch);
     assert.equal(pullRequest.inputs.baseRepository, 'billing-platform');
-    assert.ok(pullRequest.dependencies.includes(file.urn), 'the pull request is opened after the commit');
+    for (const each of files) assert.ok(pullRequest.dependencies.includes(each.urn), 'the pull request is opened after the commits');
     assert.match(pullRequest.inputs.body, /signed as `https:\/\/github\.com\/globex\/billing-platform\/\.github\/workflows\/release\.yml@refs\/heads\/main`/);
     assert.equal(await resolve(outputs.pullRequestUrl as any), 'https://github.com/globex/billing-platform/pull/42');
     assert.equal(outputs.workflowUrl, `https://github.com/globex/billing-platform/blob/${expectedBranch}/.github/workflows/release.yml`);
@@ -240,7 +285,7 @@ describe('pulumi program: delivery modes', () => {
     assert.deepEqual(environment.inputs.reviewers, [{ teams: [4242], users: [] }]);
     const variable = only(resources, G.variable, 'variable-REGISTRY_MIRROR');
     assert.deepEqual([variable.inputs.variableName, variable.inputs.value, variable.inputs.repository], ['REGISTRY_MIRROR', 'mirror.example', 'tps-reports']);
-    assert.equal(only(resources, G.file).inputs.branch, 'release', 'the customer\'s release branch');
+    assert.equal(only(resources, G.file, 'release-workflow').inputs.branch, 'release', 'the customer\'s release branch');
   });
 });
 
@@ -308,7 +353,7 @@ describe('pulumi program: bad stack config', () => {
       // The line is that of the committed stack file, which the program reads beside the config.
       assert.equal(
         error.message,
-        'invalid stack configuration:\n  stacks/Pulumi.acme.yaml:14:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
+        'invalid stack configuration:\n  stacks/Pulumi.acme.yaml:16:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
       );
       return true;
     });

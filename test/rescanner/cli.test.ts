@@ -11,13 +11,15 @@ import { EXIT_USAGE, rescanCommand } from '../../src/rescanner/cli';
 import { parseRescannerConfig, type RescannerConfig } from '../../src/rescanner/config';
 import { jsonLogger, type RescanLogger } from '../../src/rescanner/logger';
 import { clusterPods, clusterSecrets, D, GHCR_PASSWORD, replayPlan } from './cluster';
-import { parseExposition, scrape, startFakeApi, startPushgateway, trivyFixturesDir, type FakeApi, type Pushgateway } from './support';
+import { parseExposition, scrape, startFakeApi, startFakeTrivyServer, startPushgateway, trivyFixturesDir, type FakeApi, type FakeTrivyServer, type Pushgateway } from './support';
 
 let dir: string;
 let gateway: Pushgateway;
 let api: FakeApi;
 let trivyBin: string;
 let recordFile: string;
+let trivyServer: FakeTrivyServer;
+const DB_UPDATED_AT = '2026-11-25T06:00:00Z';
 
 function collecting(): { logger: RescanLogger; lines: string[] } {
   const lines: string[] = [];
@@ -35,6 +37,7 @@ describe('scb rescan command', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'scb-rescan-cli-'));
     gateway = await startPushgateway();
     api = await startFakeApi({ pods: clusterPods(), secrets: clusterSecrets, token: 'sa-token' });
+    trivyServer = await startFakeTrivyServer({ updatedAt: DB_UPDATED_AT, token: 'trivy-server-token' });
     writeFileSync(path.join(dir, 'sa-token'), 'sa-token\n');
     writeFileSync(path.join(dir, 'trivy-token'), 'trivy-server-token\n');
     recordFile = path.join(dir, 'trivy-calls.txt');
@@ -52,6 +55,7 @@ describe('scb rescan command', () => {
   after(async () => {
     await gateway?.stop();
     await api?.close();
+    await trivyServer?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -82,7 +86,7 @@ describe('scb rescan command', () => {
     const config: RescannerConfig = {
       customer: 'acme',
       cluster: 'from-config',
-      trivyServer: 'http://trivy.trivy-system:4954',
+      trivyServer: trivyServer.url,
       pushgateway: gateway.url,
       maxImageAgeDays: 30,
       trivyTokenFile: path.join(dir, 'trivy-token'),
@@ -121,12 +125,17 @@ describe('scb rescan command', () => {
       for (const secret of [GHCR_PASSWORD, 'trivy-server-token', 'sa-token\n', 'Bearer']) assert.ok(!line.includes(secret), line);
     }
     assert.ok(lines.some((l) => l.includes('"event":"rescan_finished"') && l.includes('"outcome":"success"')));
+    // The Trivy server's DB age, read from its /version endpoint with the server token.
+    const run = s.filter((x) => x.labels.cluster === 'prod-eu-1');
+    assert.equal(run.find((x) => x.name === 'scb_trivy_db_updated_timestamp_seconds')?.value, Date.parse(DB_UPDATED_AT) / 1000);
+    assert.equal(run.find((x) => x.name === 'scb_trivy_server_up')?.value, 1);
+    assert.ok(trivyServer.requests.some((r) => r.path === '/version' && r.token === 'trivy-server-token'));
   });
 
   it('given --dry-run, when run, then the exposition goes to stdout and nothing is pushed', async () => {
     const out = sink();
     const code = await rescanCommand(
-      ['--customer', 'acme', '--cluster', 'dry', '--trivy-server', 'http://t:4954', '--trivy-path', trivyBin, '--api-server', api.url,
+      ['--customer', 'acme', '--cluster', 'dry', '--trivy-server', trivyServer.url, '--trivy-path', trivyBin, '--api-server', api.url,
         '--token-file', path.join(dir, 'sa-token'), '--scan-retries', '0', '--max-scan-error-ratio', '0.5', '--dry-run'],
       { logger: collecting().logger, stdout: out },
     );

@@ -10,8 +10,9 @@ import { KubernetesClient } from '../../src/rescanner/kubernetes-client';
 import type { RescanLogger } from '../../src/rescanner/logger';
 import { SCB_METRICS } from '../../src/monitoring/metrics';
 import { runRescan, RESCAN_METRIC_NAMES, type RescanOptions } from '../../src/rescanner/rescan';
+import { TrivyServerClient } from '../../src/rescanner/trivy-server';
 import { clusterPods, clusterSecrets, D, GHCR_PASSWORD, replayPlan } from './cluster';
-import { readFixture, ReplayScanner, scrape, startFakeApi, startPushgateway, type FakeApi, type Pushgateway, type ScrapedSeries } from './support';
+import { readFixture, ReplayScanner, scrape, startFakeApi, startFakeTrivyServer, startPushgateway, type FakeApi, type Pushgateway, type ScrapedSeries } from './support';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const NOW_S = NOW.getTime() / 1000;
@@ -136,9 +137,21 @@ describe('rescanner end to end with a real Pushgateway', () => {
     // Build time: real for alpine, unknown (absent) for the 1970 distroless build.
     const webCreated = (readFixture('alpine-39-high-critical.json') as { Metadata: { ImageConfig: { created: string } } }).Metadata.ImageConfig.created;
     assert.equal(one(s, 'scb_image_build_timestamp_seconds', { digest: D.web }), Math.floor(Date.parse(webCreated) / 1000));
-    assert.equal(one(s, 'scb_image_build_timestamp_seconds', { digest: D.postgres }), undefined);
+    assert.equal(one(s, 'scb_image_build_time_source', { digest: D.web, source: 'image_config' }), 1);
+    // The 1970 distroless build: its age is unknown, so first seen (now) stands in and says so.
+    assert.equal(one(s, 'scb_image_build_timestamp_seconds', { digest: D.postgres }), NOW_S);
+    assert.equal(one(s, 'scb_image_build_time_source', { digest: D.postgres, source: 'first_seen' }), 1);
+    assert.equal(one(s, 'scb_image_first_seen_timestamp_seconds', { digest: D.postgres }), NOW_S);
     assert.equal(one(s, 'scb_image_stale', { digest: D.web, allowlisted: 'false' }), 1);
-    assert.equal(one(s, 'scb_image_stale', { digest: D.postgres }), undefined);
+    assert.equal(one(s, 'scb_image_stale', { digest: D.postgres, allowlisted: 'true' }), 0);
+    // Per-digest scan state: when the findings were obtained, failure streaks and why.
+    assert.equal(one(s, 'scb_image_last_scan_timestamp_seconds', { digest: D.web }), NOW_S);
+    assert.equal(one(s, 'scb_image_last_scan_timestamp_seconds', { digest: D.exporter }), undefined);
+    assert.equal(one(s, 'scb_image_scan_consecutive_failures', { digest: D.web }), 0);
+    assert.equal(one(s, 'scb_image_scan_consecutive_failures', { digest: D.exporter }), 1);
+    assert.equal(one(s, 'scb_image_scan_failure_info', { digest: D.exporter, reason: 'other', credentials: 'none' }), 1);
+    assert.equal(one(s, 'scb_image_scan_failure_info', { digest: D.tools, reason: 'invalid_report', credentials: 'none' }), 1);
+    assert.equal(one(s, 'scb_image_scan_failure_info', { digest: D.web }), undefined);
     // Allowlist membership by digest, and review bookkeeping for every entry.
     assert.equal(one(s, 'scb_image_allowlisted', { digest: D.postgres }), 1);
     assert.equal(one(s, 'scb_image_allowlisted', { digest: D.web }), 0);
@@ -188,25 +201,45 @@ describe('rescanner end to end with a real Pushgateway', () => {
       assert.deepEqual(s.filter((x) => x.labels.digest === gone).map((x) => x.name), [], `series of ${gone} survived`);
     }
     assert.deepEqual(select(s, 'scb_image_vulnerability_info'), []);
-    assert.deepEqual(select(s, 'scb_image_build_timestamp_seconds').map((x) => x.labels.digest), [D.exporter]);
+    assert.deepEqual(select(s, 'scb_image_build_timestamp_seconds').map((x) => x.labels.digest).sort(), [D.exporter, D.postgres].sort());
+    // First seen is carried from run to run: the 1970 image's age keeps growing from the first sighting.
+    assert.equal(one(s, 'scb_image_first_seen_timestamp_seconds', { digest: D.postgres }), NOW_S);
+    assert.equal(one(s, 'scb_image_build_timestamp_seconds', { digest: D.postgres }), NOW_S);
+    // The exporter, failing before, scanned now: its streak is back to 0, its error info gone.
+    assert.equal(one(s, 'scb_image_scan_consecutive_failures', { digest: D.exporter }), 0);
+    assert.equal(one(s, 'scb_image_scan_failure_info', { digest: D.exporter }), undefined);
     assert.equal(one(s, 'scb_image_scan_errors', { digest: D.exporter }), 0);
     assert.equal(one(s, 'scb_image_vulnerabilities', { digest: D.exporter, severity: 'MEDIUM' }), 4);
     assert.equal(one(s, 'scb_rescan_pods_listed'), 5);
     assert.equal(one(s, 'scb_rescan_last_success_timestamp_seconds'), later.getTime() / 1000);
   });
 
-  it('given the Trivy server is down, when every scan fails, then exit 3, no vulnerability series, and last success is carried over', async () => {
+  it('given the Trivy server is down, when a run starts, then no scan is tried, every finding is kept with its age, streaks do not move, and last success is carried over', async () => {
     const previousSuccess = NOW_S + 6 * 3600;
+    const before = await scrape(gateway);
     const evenLater = new Date(NOW.getTime() + 12 * HOUR_MS);
-    const allFail = Object.fromEntries(Object.values(D).map((dg) => [dg, { fail: 'connect ECONNREFUSED trivy:4954' }]));
-
-    const result = await runRescan(baseOptions(api.url, new ReplayScanner(allFail), evenLater, collectingLogger().logger));
-
-    assert.equal(result.outcome, 'scan-errors');
-    assert.equal(result.exitCode, 3);
-    assert.equal(result.pushed, true);
+    const trivy = await startFakeTrivyServer({ healthy: false });
+    const scanner = new ReplayScanner(replayPlan);
+    try {
+      const result = await runRescan({ ...baseOptions(api.url, scanner, evenLater, collectingLogger().logger), scannerServer: new TrivyServerClient({ server: trivy.url, timeoutMs: 2000 }) });
+      assert.equal(result.outcome, 'scan-errors');
+      assert.equal(result.exitCode, 3);
+      assert.equal(result.scannerHealthy, false);
+      assert.equal(scanner.calls.length, 0);
+    } finally {
+      await trivy.close();
+    }
     const s = await scrape(gateway);
-    assert.deepEqual(select(s, 'scb_image_vulnerabilities'), []);
+    // The findings of the last good run are still there, unchanged, so open pages hold.
+    const facts = (xs: typeof s) => select(xs, 'scb_image_vulnerabilities').map((x) => `${x.labels.digest} ${x.labels.severity} ${x.value}`).sort();
+    assert.deepEqual(facts(s), facts(before));
+    assert.ok(facts(s).length > 0);
+    assert.equal(one(s, 'scb_image_vulnerabilities', { digest: D.exporter, severity: 'MEDIUM' }), 4);
+    assert.equal(one(s, 'scb_image_last_scan_timestamp_seconds', { digest: D.exporter }), NOW_S + 6 * 3600);
+    assert.equal(one(s, 'scb_image_scan_failure_info', { digest: D.exporter, reason: 'scanner_unavailable' }), 1);
+    // The outage is the server's fault, not the images': no digest's streak moves.
+    assert.deepEqual(select(s, 'scb_image_scan_consecutive_failures').map((x) => x.value), select(before, 'scb_image_scan_consecutive_failures').map((x) => x.value));
+    assert.equal(one(s, 'scb_trivy_server_up'), 0);
     assert.equal(select(s, 'scb_image_scan_errors').filter((x) => x.value === 1).length, 3);
     assert.equal(one(s, 'scb_rescan_scan_errors_total'), 3);
     assert.equal(one(s, 'scb_rescan_images_scanned'), 0);

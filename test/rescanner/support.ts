@@ -280,3 +280,64 @@ export async function scrape(gateway: Pushgateway): Promise<ScrapedSeries[]> {
   const text = await res.text();
   return parseExposition(text).filter((s) => s.name.startsWith('scb_'));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Trivy server stand-in for its health and version endpoints (no Trivy server or DB runs here).
+// The /version body has the shape Trivy ≥ 0.44 returns (aquasecurity/trivy#4869).
+
+export interface FakeTrivyServerOptions {
+  /** `VulnerabilityDB.UpdatedAt`; undefined = the zero time Trivy reports before its first download. */
+  updatedAt?: string;
+  /** Answer /healthz with 200 (true) or refuse connections (false: the server is stopped). */
+  healthy?: boolean;
+  /** Token the server requires in `Trivy-Token`. */
+  token?: string;
+}
+
+export interface FakeTrivyServer {
+  readonly url: string;
+  readonly options: FakeTrivyServerOptions;
+  readonly requests: Array<{ path: string; token: string | undefined }>;
+  close(): Promise<void>;
+}
+
+export async function startFakeTrivyServer(options: FakeTrivyServerOptions): Promise<FakeTrivyServer> {
+  const requests: FakeTrivyServer['requests'] = [];
+  const state = { ...options };
+  const server = http.createServer((req, res) => {
+    const token = req.headers['trivy-token'] as string | undefined;
+    requests.push({ path: req.url ?? '', token });
+    if (state.healthy === false) {
+      req.socket.destroy();
+      return;
+    }
+    if (req.url === '/healthz') {
+      res.writeHead(200).end('ok');
+      return;
+    }
+    if (req.url === '/version') {
+      if (state.token && token !== state.token) {
+        res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"code":"unauthenticated","msg":"invalid token"}');
+        return;
+      }
+      const updatedAt = state.updatedAt ?? '0001-01-01T00:00:00Z';
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({ Version: '0.69.3', VulnerabilityDB: { Version: 2, NextUpdate: updatedAt, UpdatedAt: updatedAt, DownloadedAt: updatedAt } }),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    options: state,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -18,6 +18,8 @@ export interface RegisteredResource {
   readonly provider?: string;
   /** URNs of the resources it depends on (dependsOn plus input dependencies). */
   readonly dependencies: readonly string[];
+  /** The aliases sent with the registration (structured alias specs, as plain objects). */
+  readonly aliases: readonly Record<string, any>[];
 }
 
 /**
@@ -60,6 +62,7 @@ export async function runWithMocks<T>(
           secretInputs,
           provider: request.getProvider() ? request.getProvider().split('::').slice(0, -1).join('::') : undefined,
           dependencies: request.getDependenciesList(),
+          aliases: request.getAliasesList().map((alias: any) => (typeof alias?.toObject === 'function' ? alias.toObject() : { urn: alias })),
         });
       }
       callback(error, response);

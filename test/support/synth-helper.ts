@@ -4,14 +4,11 @@ import { join, relative, resolve } from 'node:path';
 import { loadCustomers } from '../../src/model/load';
 import { synthesize } from '../../src/synth/synthesize';
 
-/** The repository root (tests run from lib/test/…, compiled). */
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+import { REPO_ROOT, STACKS_DIR, TEMPLATES_DIR, TEMPLATE_CLOCK, exampleStackFiles } from '../../scripts/template-examples';
+
+export { REPO_ROOT, STACKS_DIR, TEMPLATES_DIR, TEMPLATE_CLOCK, exampleStackFiles };
 /** shared/ sits beside the project root, on developer machines and in CI alike; $SCB_SHARED_DIR overrides. */
 export const SHARED_DIR = process.env.SCB_SHARED_DIR ?? resolve(REPO_ROOT, '..', 'shared');
-export const STACKS_DIR = join(REPO_ROOT, 'stacks');
-export const TEMPLATES_DIR = join(REPO_ROOT, 'templates');
-/** The fixed clock the reference bundles in templates/ are rendered at. */
-export const TEMPLATE_CLOCK = new Date('2026-10-01T00:00:00Z');
 
 /** Reads every file below a folder into `{relativePath: content}`, sorted by path. */
 export function readTree(root: string): Record<string, string> {
@@ -43,12 +40,4 @@ export function synthToTree(files: readonly string[], at: Date = TEMPLATE_CLOCK)
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
-}
-
-/** The example customers' stack files. */
-export function exampleStackFiles(): string[] {
-  return readdirSync(STACKS_DIR)
-    .filter((name) => /^Pulumi\..+\.yaml$/.test(name))
-    .sort()
-    .map((name) => join(STACKS_DIR, name));
 }

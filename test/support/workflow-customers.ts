@@ -55,7 +55,7 @@ export function workflowVariants(): Record<string, Customer> {
     dockerhub: customerFrom(validCustomer({ image: 'docker.io/exampleorg/shop', registry: { type: 'dockerhub', username: 'exampleorg' } })),
     'multi-platform': customerFrom(validCustomer({ release: { platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'] } })),
     'github-attestations': customerFrom(
-      validCustomer({ release: { githubAttestations: true, failOnSeverities: ['CRITICAL'], fixableOnly: false } }),
+      validCustomer({ release: { githubAttestations: true }, vulnerabilities: { severity: 'HIGH', fixableOnly: true } }),
     ),
   };
 }

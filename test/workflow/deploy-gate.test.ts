@@ -147,10 +147,10 @@ describe('the reusable deploy-gate workflow', () => {
 });
 
 describe('the vulnerability policy', () => {
-  it('carries scan.maxAge and scan.criticalGraceDays in nanoseconds', () => {
-    const rego = vulnPolicyRego(customerFrom(validCustomer({ scan: { maxAge: '72h', criticalGraceDays: 3 } })));
+  it('carries scan.maxAge and vulnerabilities.graceDays in nanoseconds', () => {
+    const rego = vulnPolicyRego(customerFrom(validCustomer({ scan: { maxAge: '72h' }, vulnerabilities: { graceDays: 3 } })));
     assert.match(rego, /\nmax_scan_age_ns := 259200000000000\n/);
-    assert.match(rego, /\ncritical_grace_ns := 259200000000000\n/);
+    assert.match(rego, /\ngrace_ns := 259200000000000\n/);
     assert.equal(goDurationNanoseconds('1h30m15s'), 5_415_000_000_000n);
     assert.throws(() => goDurationNanoseconds('7d'));
   });

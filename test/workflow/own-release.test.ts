@@ -17,10 +17,10 @@ describe('this repository\'s own release workflow', () => {
   it('releases the rescanner image from the repository root Dockerfile, signed as this repository\'s workflow', () => {
     const customer = loadOwnCustomer(REPO_ROOT);
     assert.equal(customer.image, 'ghcr.io/supply-chain-bundle/supply-chain-bundle/rescanner');
-    const workflow = parse(ownReleaseWorkflow(REPO_ROOT).content) as { jobs: { release: { steps: { id?: string; with?: Record<string, unknown>; env?: Record<string, string> }[] } } };
-    const build = workflow.jobs.release.steps.find((step) => step.id === 'build');
+    const workflow = parse(ownReleaseWorkflow(REPO_ROOT).content) as { jobs: Record<'build' | 'sign', { steps: { id?: string; with?: Record<string, unknown>; env?: Record<string, string> }[] }> };
+    const build = workflow.jobs.build.steps.find((step) => step.id === 'build');
     assert.equal(build?.with?.context, '.');
-    const check = workflow.jobs.release.steps.find((step) => step.env?.CERTIFICATE_IDENTITY);
+    const check = workflow.jobs.sign.steps.find((step) => step.env?.CERTIFICATE_IDENTITY);
     assert.equal(check?.env?.CERTIFICATE_IDENTITY, 'https://github.com/supply-chain-bundle/supply-chain-bundle/.github/workflows/release.yml@refs/heads/main');
   });
 });

@@ -68,6 +68,23 @@ describe('versions written outside TypeScript', () => {
     assert.equal(`v${/^ARG TRIVY_VERSION=(\S+)$/m.exec(dockerfile)?.[1]}`, TOOL_VERSIONS.trivy);
   });
 
+  it('builds the rescanner image on a Node LTS line the package supports, pinned by digest', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const base = /^ARG NODE_IMAGE=docker\.io\/library\/node:(\d+)\.(\d+)\.(\d+)-[a-z]+-slim@sha256:([0-9a-f]{64})$/m.exec(dockerfile);
+    assert.ok(base, 'NODE_IMAGE names an exact node:<x.y.z>-<debian>-slim tag and its digest');
+    const [major, minor] = [Number(base[1]), Number(base[2])];
+    assert.ok([22, 24].includes(major), `Node ${major} is not a current LTS line (22, 24)`);
+    assert.notEqual(base[4], '0'.repeat(64), 'a placeholder digest');
+    // The package's engines field admits the image's Node.
+    const engines: string = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).engines.node;
+    const admitted = engines.split('||').some((range) => {
+      const [, op, rangeMajor, rangeMinor] = /^\s*(\^|>=)(\d+)\.(\d+)\.\d+\s*$/.exec(range) ?? [];
+      if (op === '^') return major === Number(rangeMajor) && minor >= Number(rangeMinor);
+      return op === '>=' && (major > Number(rangeMajor) || (major === Number(rangeMajor) && minor >= Number(rangeMinor)));
+    });
+    assert.ok(admitted, `package.json engines "${engines}" does not admit Node ${major}.${minor}`);
+  });
+
   it('builds the Kyverno CLI of the tests at the app version of the chart the bundle installs', () => {
     const goMod = readFileSync(join(REPO_ROOT, 'tools', 'kyverno', 'go.mod'), 'utf8');
     assert.equal(/^require github\.com\/kyverno\/kyverno (\S+)$/m.exec(goMod)?.[1], KYVERNO_CHART.appVersion);

@@ -23,6 +23,8 @@ interface Step {
 }
 interface Job {
   permissions: Record<string, string>;
+  needs?: string;
+  outputs?: Record<string, string>;
   steps: Step[];
   'timeout-minutes': number;
 }
@@ -107,8 +109,13 @@ describe('the release workflow', () => {
     const build = steps(workflow).find((step) => step.with?.tags !== undefined)!;
     assert.equal(build.with!.tags, 'ghcr.io/example-org/shop:${{ github.sha }}');
     assert.ok(!JSON.stringify(workflow).includes(':latest'));
-    for (const step of steps(workflow).filter((candidate) => /\b(cosign (sign|attest)|trivy image)\b/.test(candidate.run ?? ''))) {
+    assert.deepEqual(workflow.jobs.build.outputs, { digest: '${{ steps.build.outputs.digest }}' });
+    for (const step of workflow.jobs.build.steps.filter((candidate) => /\btrivy image\b/.test(candidate.run ?? ''))) {
       assert.equal(step.env?.DIGEST, '${{ steps.build.outputs.digest }}', step.name);
+      assert.match(step.run!, /"\$\{IMAGE\}@\$\{DIGEST\}"\n?$/, step.name);
+    }
+    for (const step of workflow.jobs.sign.steps.filter((candidate) => /\bcosign (sign|attest)\b/.test(candidate.run ?? ''))) {
+      assert.equal(step.env?.DIGEST, '${{ needs.build.outputs.digest }}', step.name);
       assert.match(step.run!, /"\$\{IMAGE\}@\$\{DIGEST\}"$/, step.name);
     }
     const sbom = steps(workflow).find((step) => step.uses?.startsWith('anchore/sbom-action@'))!;
@@ -118,16 +125,17 @@ describe('the release workflow', () => {
 
   it('fails on the scan before installing cosign, let alone signing', () => {
     const names = steps(release(variants.ghcr)).map((step) => step.name);
-    const gate = names.findIndex((name) => name.startsWith('Fail on fixable HIGH or CRITICAL'));
+    const gate = names.findIndex((name) => name.startsWith('Apply the vulnerability rule'));
     assert.ok(gate >= 0);
     assert.ok(gate < names.indexOf('Install cosign'));
-    assert.match(runOf(release(variants.ghcr), 'Fail on'), /^trivy image --exit-code 1 --ignore-unfixed --severity HIGH,CRITICAL /);
+    assert.match(runOf(release(variants.ghcr), 'Apply the vulnerability rule'), /jq -r --arg image "\$\{IMAGE\}@\$\{DIGEST\}"/);
   });
 
-  it('takes the failing severities and the fixable-only switch from the customer', () => {
-    const run = runOf(release(variants['github-attestations']), 'Fail on');
-    assert.match(run, /--severity CRITICAL /);
-    assert.ok(!run.includes('--ignore-unfixed'));
+  it('takes the blocking severities and the fixable-only switch from the customer\'s one rule', () => {
+    const run = runOf(release(variants['github-attestations']), 'Apply the vulnerability rule');
+    assert.match(run, /def blocking: \["HIGH","CRITICAL"\];/);
+    assert.match(run, /select\(\(\.FixedVersion \/\/ ""\) != ""\)/);
+    assert.doesNotMatch(runOf(release(variants.ghcr), 'Apply the vulnerability rule'), /FixedVersion \/\/ ""\) != ""/);
   });
 
   it('attests the SBOM as cyclonedx and the scan as vuln in cosign-vuln format', () => {
@@ -154,13 +162,49 @@ describe('the release workflow', () => {
     assert.match(gateRun(variants.ghcr), /--type vuln --policy "\$\{RUNNER_TEMP\}\/vuln-policy\.rego"/);
   });
 
-  it('grants packages: write for GHCR only, id-token: write always, attestations: write only when asked', () => {
-    const permissions = (customer: Customer) => Object.values(release(customer).jobs)[0].permissions;
-    assert.deepEqual(permissions(variants.ghcr), { contents: 'read', packages: 'write', 'id-token': 'write' });
-    for (const type of ['ecr', 'gar', 'acr', 'dockerhub', 'generic']) assert.deepEqual(permissions(variants[type]), { contents: 'read', 'id-token': 'write' }, type);
-    assert.deepEqual(permissions(variants['github-attestations']), { contents: 'read', packages: 'write', 'id-token': 'write', attestations: 'write' });
+  it('gives the build job no id-token for any registry: only the signing job can mint the admitted identity', () => {
+    for (const [label, customer] of Object.entries(variants)) {
+      const { build, sign } = release(customer).jobs;
+      assert.equal('id-token' in build.permissions, false, `${label}: the build job holds id-token`);
+      assert.equal(sign.permissions['id-token'], 'write', label);
+      assert.equal(sign.needs, 'build', label);
+    }
+  });
+
+  it('runs nothing but the handover, the registry login and the pinned cosign in the signing job', () => {
+    for (const [label, customer] of Object.entries(variants)) {
+      const sign = release(customer).jobs.sign;
+      for (const step of sign.steps) {
+        const allowed =
+          ['actions/download-artifact', 'sigstore/cosign-installer', 'docker/login-action', 'aws-actions/configure-aws-credentials', 'aws-actions/amazon-ecr-login', 'google-github-actions/auth', 'Azure/login', 'actions/attest-build-provenance'].includes(step.uses?.split('@')[0] ?? '') ||
+          /^(\[\[ "\$\{DIGEST\}"|cosign |az acr login|skopeo )/.test(step.run ?? '');
+        assert.ok(allowed, `${label}: "${step.name}" is not cosign, the login or the handover`);
+      }
+      assert.ok(!sign.steps.some((step) => /anchore|trivy|build-push|checkout/.test(step.uses ?? '')), label);
+    }
+  });
+
+  it('hands the SBOM and the scan (and for OIDC registries the image archive) from build to sign', () => {
+    const upload = (customer: Customer) => release(customer).jobs.build.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    assert.equal(upload(variants.ghcr)?.with?.path, 'sbom.cdx.json\nscan.cosign-vuln.json');
+    assert.equal(upload(variants.ecr)?.with?.path, 'sbom.cdx.json\nscan.cosign-vuln.json\nimage.oci.tar');
+    const ecrBuild = release(variants.ecr).jobs.build;
+    assert.deepEqual(ecrBuild.permissions, { contents: 'read' });
+    assert.ok(!ecrBuild.steps.some((step) => step.uses?.startsWith('aws-actions/')), 'no OIDC login in the build job');
+    assert.match(runOf(release(variants.ecr), 'Push the image archive'), /skopeo copy --all --preserve-digests oci-archive:image\.oci\.tar/);
+  });
+
+  it('grants packages: write for GHCR only, id-token: write to the signing job only, attestations: write only when asked', () => {
+    const permissions = (customer: Customer) => release(customer).jobs;
+    assert.deepEqual(permissions(variants.ghcr).build.permissions, { contents: 'read', packages: 'write' });
+    assert.deepEqual(permissions(variants.ghcr).sign.permissions, { packages: 'write', 'id-token': 'write' });
+    for (const type of ['ecr', 'gar', 'acr', 'dockerhub', 'generic']) {
+      assert.deepEqual(permissions(variants[type]).build.permissions, { contents: 'read' }, type);
+      assert.deepEqual(permissions(variants[type]).sign.permissions, { 'id-token': 'write' }, type);
+    }
+    assert.deepEqual(permissions(variants['github-attestations']).sign.permissions, { packages: 'write', 'id-token': 'write', attestations: 'write' });
     const provenance = steps(release(variants['github-attestations'])).find((step) => step.uses?.startsWith('actions/attest-build-provenance@'));
-    assert.equal(provenance?.with?.['subject-digest'], '${{ steps.build.outputs.digest }}');
+    assert.equal(provenance?.with?.['subject-digest'], '${{ needs.build.outputs.digest }}');
     assert.ok(!steps(release(variants.ghcr)).some((step) => step.uses?.startsWith('actions/attest-build-provenance@')));
   });
 

@@ -6,9 +6,6 @@ import rego.v1
 
 # scan.maxAge is not set: no freshness check (docs/admission.md)
 
-# scan.criticalGraceDays = 7
-critical_grace_ns := 604800000000000
-
 default allow := false
 
 allow if count(deny) == 0
@@ -22,16 +19,60 @@ deny contains "the scan has no metadata.scanFinishedOn" if {
 	not input.predicate.metadata.scanFinishedOn
 }
 
-deny contains msg if {
-	some result in input.predicate.scanner.result.Results
-	some vulnerability in result.Vulnerabilities
-	vulnerability.Severity == "CRITICAL"
-	past_grace(vulnerability)
-	msg := sprintf("%v in %v is CRITICAL and was published more than 7 days ago", [vulnerability.VulnerabilityID, vulnerability.PkgName])
+# vulnerabilities.severity = CRITICAL
+blocking_severities := {"CRITICAL"}
+
+# vulnerabilities.graceDays = 7
+grace_ns := 604800000000000
+
+# vulnerabilities.fixableOnly
+fixable_only := false
+
+# vulnerabilities.acceptedRisks (reason and owner are in the customer file and the OpenVEX document)
+accepted_risks := [
+
+]
+
+violation contains sprintf("%v in %v (%v, fixed in %v, published %v)", [v.VulnerabilityID, v.PkgName, v.Severity, object.get(v, "FixedVersion", ""), object.get(v, "PublishedDate", "unknown")]) if {
+	some result in object.get(input.predicate.scanner.result, "Results", [])
+	some v in object.get(result, "Vulnerabilities", [])
+	v.Severity in blocking_severities
+	fixable(v)
+	time.now_ns() - time.parse_rfc3339_ns(object.get(v, "PublishedDate", "1970-01-01T00:00:00Z")) > grace_ns
+	not accepted(v)
 }
 
-past_grace(vulnerability) if not vulnerability.PublishedDate
+fixable(_) if not fixable_only
 
-past_grace(vulnerability) if {
-	time.now_ns() - time.parse_rfc3339_ns(vulnerability.PublishedDate) > critical_grace_ns
+fixable(v) if {
+	fixable_only
+	object.get(v, "FixedVersion", "") != ""
+}
+
+accepted(v) if {
+	some risk in accepted_risks
+	risk.cve == v.VulnerabilityID
+	time.now_ns() < time.parse_rfc3339_ns(risk.expires_at)
+	in_scope(risk)
+}
+
+in_scope(risk) if risk.repository == ""
+
+in_scope(risk) if {
+	risk.repository != ""
+	risk.digest == ""
+	some subject in input.subject
+	subject.name == risk.repository
+}
+
+in_scope(risk) if {
+	risk.digest != ""
+	some subject in input.subject
+	subject.name == risk.repository
+	concat(":", ["sha256", subject.digest.sha256]) == risk.digest
+}
+
+deny contains msg if {
+	count(violation) > 0
+	msg := sprintf("%v: %v", ["rule 3 (vulnerabilities): the image has a CRITICAL vulnerability published more than 7 days ago that is not an accepted risk of the customer file; rebuild on a fixed base, or accept the risk with an owner and an expiry", concat(", ", sort(violation))])
 }

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// Compiles the TypeScript sources only when one changed since it was last compiled, and only the
+// part a command needs: `cli` (src/ and imports/, what `scb` runs) or `all` (tests, benchmarks and
+// scripts too). A source is stale when its lib/ output is missing or older than it, whoever ran
+// tsc last. Checking costs a few milliseconds, so `npm run synth` on an unchanged tree runs at the
+// speed of `node bin/scb.js synth`. Plain JavaScript on purpose: it runs before anything is compiled.
+'use strict';
+const { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, utimesSync } = require('node:fs');
+const { join, relative } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+
+/** What each target compiles (its tsconfig and incremental record) and the folders it reads. */
+const TARGETS = {
+  cli: { tsconfig: 'tsconfig.build.json', buildInfo: 'lib/.tsbuildinfo-cli', sources: ['src', 'imports'] },
+  all: { tsconfig: 'tsconfig.json', buildInfo: 'lib/.tsbuildinfo', sources: ['src', 'imports', 'test', 'bench', 'scripts'] },
+};
+const SKIP = new Set(['node_modules', 'lib', '.git', 'dist', 'templates', 'testinfra']);
+
+/** Every .ts source (not .d.ts) under the target's folders, with the .js tsc writes for it. */
+function* sourcePairs(target, root) {
+  function* walk(dir) {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP.has(entry.name)) yield* walk(path);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+        yield { source: path, output: join(root, 'lib', relative(root, path).replace(/\.ts$/, '.js')) };
+      }
+    }
+  }
+  for (const folder of TARGETS[target].sources) yield* walk(join(root, folder));
+}
+
+/** Why the target must be compiled, or undefined when every output is at least as new as its source. */
+function staleness(target, root = ROOT) {
+  if (!existsSync(join(root, 'src'))) return undefined; // an installed package: lib/ is all there is
+  for (const { source, output } of sourcePairs(target, root)) {
+    let built;
+    try {
+      built = statSync(output).mtimeMs;
+    } catch {
+      return `${relative(root, output)} is missing`;
+    }
+    if (statSync(source).mtimeMs > built) return `${relative(root, source)} changed`;
+  }
+  return undefined;
+}
+
+const modifiedAt = (path) => {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
+
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Runs `work` holding lib/.build.lock, so parallel commands (a test run) do not compile at once. */
+function withBuildLock(root, work) {
+  const lock = join(root, 'lib', '.build.lock');
+  require('node:fs').mkdirSync(join(root, 'lib'), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      // A lock older than ten minutes was left by a killed build.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { force: true });
+      } catch {}
+      sleep(200);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * Compiles `target` when it is stale. Returns 0 when lib/ is usable, else the exit code to end
+ * with. `force` compiles even when every output looks current.
+ */
+function ensureBuilt(target, { force = false, root = ROOT } = {}) {
+  if (!TARGETS[target]) throw new Error(`unknown build target "${target}"; expected ${Object.keys(TARGETS).join(' or ')}`);
+  if (!force && staleness(target, root) === undefined) return 0;
+  let tsc;
+  try {
+    tsc = require.resolve('typescript/lib/tsc.js', { paths: [root] });
+  } catch {
+    if (existsSync(join(root, 'lib', 'src', 'cli', 'main.js'))) {
+      process.stderr.write('scb: lib/ may be out of date and TypeScript is not installed; running it as it is. Run "npm ci" to rebuild.\n');
+      return 0;
+    }
+    process.stderr.write('scb: lib/ is missing and TypeScript is not installed. Run "npm ci" (with dev dependencies) in the project folder.\n');
+    return 70;
+  }
+  return withBuildLock(root, () => {
+    // Another command may have compiled it while this one waited for the lock.
+    const reason = force ? 'asked to' : staleness(target, root);
+    if (reason === undefined) return 0;
+    process.stderr.write(`scb: compiling ${TARGETS[target].sources.join(', ')} (${reason})…\n`);
+    // Both configurations write the same lib/src files, and tsc's incremental record assumes it
+    // is their only writer. If the other one compiled since this one did (by this script or by
+    // hand), this record may vouch for outputs that were replaced: compile everything instead.
+    const own = join(root, TARGETS[target].buildInfo);
+    const ownTime = modifiedAt(own);
+    for (const { buildInfo } of Object.values(TARGETS)) {
+      if (modifiedAt(join(root, buildInfo)) > ownTime) rmSync(own, { force: true });
+    }
+    const result = require('node:child_process').spawnSync(process.execPath, [tsc, '-p', join(root, TARGETS[target].tsconfig)], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) {
+      process.stderr.write('scb: the TypeScript build failed (above); fix it, then run the command again.\n');
+      return result.status || 70;
+    }
+    // tsc leaves an output alone when its source was touched but not changed (a git checkout):
+    // mark it current, so the next check does not compile again.
+    const now = new Date();
+    for (const { source, output } of sourcePairs(target, root)) {
+      try {
+        if (statSync(source).mtimeMs > statSync(output).mtimeMs) utimesSync(output, now, now);
+      } catch {}
+    }
+    // Likewise, forget the other configuration's record, for a `tsc -p` run by hand next.
+    for (const [other, { buildInfo }] of Object.entries(TARGETS)) {
+      if (other !== target) rmSync(join(root, buildInfo), { force: true });
+    }
+    return 0;
+  });
+}
+
+module.exports = { ensureBuilt, staleness, TARGETS };
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const target = args.find((arg) => !arg.startsWith('-')) ?? 'all';
+  process.exitCode = ensureBuilt(target, { force: args.includes('--force') });
+}

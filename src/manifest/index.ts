@@ -1,0 +1,5 @@
+export * from './artifact';
+export * from './facts';
+export * from './feature';
+export * from './kustomization';
+export * from './render';
