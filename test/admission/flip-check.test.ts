@@ -6,7 +6,7 @@
  * (`kyverno apply --policy-report`) run on the generated policies where possible.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -191,6 +191,41 @@ describe('scb flip-check against a local API-server stand-in', () => {
     assert.ok(listed.includes('/apis/wgpolicyk8s.io/v1alpha2/policyreports?limit=250&continue=1'), listed.join('\n'));
     assert.ok(listed.includes('/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports?limit=250'));
     assert.ok(api.requests.every((request) => request.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it("counts a private image's error (Kyverno has no credentials for its registry) as refused", async () => {
+    // A registry that answers 401 to everything, in its own process: kyvernoApply blocks this one.
+    const registry = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const s=require('node:http').createServer((q,r)=>{r.writeHead(401,{'WWW-Authenticate':'Basic realm=\"private\"'});r.end()});" +
+          "s.listen(0,'127.0.0.1',()=>console.log(s.address().port))",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<string>((resolvePort) => registry.stdout!.once('data', (chunk: Buffer) => resolvePort(chunk.toString().trim())));
+      const image = `127.0.0.1:${port}/acme/services`;
+      // In its soft period (flip far ahead): the report twin acts, and reports instead of refusing.
+      const customer = customerFrom({
+        name: 'acme',
+        image,
+        registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
+        admission: { namespaces: ['production-*'] },
+        enforcement: { onboardedAt: '2099-01-01' },
+      });
+      const results = kyvernoApply(renderAdmission(customer, new Date()).policies, [pod('private', 'production-eu', [`${image}@sha256:${'a'.repeat(64)}`])]);
+      const verdict = results.find((result) => result.policy === 'scb-acme-verify-images-audit');
+      assert.equal(verdict?.result, 'error', JSON.stringify(results));
+      api.policyReports = [{ kind: 'PolicyReport', metadata: { namespace: 'production-eu', name: 'kyverno-cli' }, results }];
+      api.clusterPolicyReports = [];
+      const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stdout, /production-eu\s+Pod\s+private\s+scb-acme-verify-images-audit\s+\S+\s+error\s/);
+    } finally {
+      registry.kill();
+    }
   });
 
   it('reports workloads the drift policy (monitoring.requireReadOnlyRootFilesystem) would refuse after the flip', async () => {
