@@ -1,14 +1,28 @@
 
-import { CLOCK_FORMAT_HINT, parseClockValue } from '../contract';
-import { listStackFiles } from '../model/load';
+import { CLOCK_FORMAT_HINT, closest, parseClockValue } from '../contract';
+import type { Customer } from '../model/customer';
+import { CustomerValidationError, listStackFiles, loadCustomers, misnamedStackFiles, type FieldError } from '../model/load';
 import { UsageError } from './main';
 
-/** Runs a strict `parseArgs` call, turning its errors into UsageError (exit code 2). */
-export function withUsageErrors<T>(parse: () => T): T {
+/**
+ * Runs a strict `parseArgs` call, turning its errors into UsageError (exit code 2). Given the
+ * command's options, an unknown flag gets a did-you-mean (`--otu` → `--out`).
+ */
+export function withUsageErrors<T>(parse: () => T, options?: Readonly<Record<string, object>>): T {
   try {
     return parse();
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const { code, message } = error as NodeJS.ErrnoException;
+    const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown && options) {
+      const flags = Object.keys(options).map((name) => `--${name}`);
+      const suggestion = closest(unknown.replace(/=.*$/, ''), flags);
+      throw new UsageError(`unknown option ${unknown}.${suggestion ? ` Did you mean ${suggestion}?` : ''} Options: ${flags.join(', ')}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new UsageError(`${message.replace(/\.$/, '')}; this command takes no file arguments`);
+    }
+    throw new UsageError(message);
   }
 }
 
@@ -23,6 +37,33 @@ export function customerFiles(positionals: string[], stacksDir = 'stacks'): stri
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot list ${stacksDir}/ (${(error as NodeJS.ErrnoException).code}); run from the project root or name the files`);
   }
+}
+
+/**
+ * Loads the customers a command works on: the named files, or the whole stacks/ folder. Named
+ * files are also checked against the names in stacks/ (a duplicate there would collide in dist/);
+ * the whole folder is also checked for YAML files Pulumi would ignore. Every problem is returned.
+ */
+export function loadCustomerFiles(positionals: string[], at: Date, stacksDir = 'stacks'): { files: string[]; customers: Customer[]; errors: FieldError[] } {
+  const files = customerFiles(positionals, stacksDir);
+  const named = positionals.length > 0;
+  const errors: FieldError[] = named ? [] : misnamedStackFiles(stacksDir);
+  let others: string[] = [];
+  if (named) {
+    try {
+      others = listStackFiles(stacksDir);
+    } catch {
+      others = []; // no stacks/ here: nothing to compare with
+    }
+  }
+  let customers: Customer[] = [];
+  try {
+    customers = loadCustomers(files, process.cwd(), { at, others });
+  } catch (error) {
+    if (!(error instanceof CustomerValidationError)) throw error;
+    errors.push(...error.errors);
+  }
+  return { files, customers, errors };
 }
 
 /**

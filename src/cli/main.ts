@@ -3,7 +3,14 @@
  * cdk8s, Pulumi or the rescanner at start-up.
  */
 
-export const EXIT = { ok: 0, invalidInput: 1, usage: 2 } as const;
+import { closest } from '../contract/suggest';
+import { styleFor } from './ui';
+
+/**
+ * Exit codes of every command. 73 follows sysexits' EX_CANTCREAT: the output could not be written
+ * (a file where a folder should be, no permission, a read-only or full file system).
+ */
+export const EXIT = { ok: 0, invalidInput: 1, usage: 2, cannotWrite: 73 } as const;
 
 /** Raised for wrong flags or arguments: printed with a hint and exit code 2. */
 export class UsageError extends Error {
@@ -44,37 +51,46 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 export const MAIN_HELP = `scb: onboard customers onto a signed, scanned and attested container supply chain.
 
 Usage: scb <command> [options]
+       scb --help | --version
 
 Commands:
 ${Object.entries(SUBCOMMANDS)
   .map(([name, command]) => `  ${name.padEnd(12)}${command.summary}`)
   .join('\n')}
 
-Run "scb <command> --help" for the options of a command.
+Run "scb <command> --help" for the options of a command. Start with "scb validate", then
+"scb synth"; the README explains onboarding a customer step by step.
 
-Exit codes: 0 ok, 1 invalid input, 2 usage error.
+Exit codes: 0 ok, 1 invalid input, 2 usage error, 73 the output could not be written.
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // Like git and kubectl: no arguments, or asking for help, prints help and succeeds.
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? process.stderr : process.stdout).write(MAIN_HELP);
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (name === '--version') {
-    process.stdout.write(`${require('../../../package.json').version}\n`);
+    process.stdout.write(MAIN_HELP);
     return EXIT.ok;
   }
-  const subcommand = SUBCOMMANDS[name];
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`scb ${require('../../../package.json').version} (node ${process.version})\n`);
+    return EXIT.ok;
+  }
+  const style = styleFor(process.stderr);
+  const subcommand = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   if (!subcommand) {
-    process.stderr.write(`scb: unknown command "${name}".\n\n${MAIN_HELP}`);
+    const known = Object.keys(SUBCOMMANDS);
+    const suggestion = closest(name.replace(/^-+/, ''), known);
+    process.stderr.write(
+      `${style.error('scb: unknown command')} "${name}".${suggestion ? ` Did you mean "scb ${suggestion}"?` : ''}\n` +
+        `Commands: ${known.join(', ')}. Run "scb --help" for what each does.\n`,
+    );
     return EXIT.usage;
   }
   try {
     return await subcommand.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`scb ${name}: ${error.message}\nRun "scb ${name} --help" for usage.\n`);
+      process.stderr.write(`${style.error(`scb ${name}:`)} ${error.message}\nRun "scb ${name} --help" for usage.\n`);
       return EXIT.usage;
     }
     throw error;

@@ -1,55 +1,53 @@
-import type { Customer } from '../model/customer';
-import { CustomerValidationError, formatFieldError, loadCustomers, type FieldError } from '../model/load';
+import { formatFieldError } from '../model/load';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deliverySettingsProblems } from '../delivery/settings';
-import { customerFiles, withUsageErrors } from './args';
+import { loadCustomerFiles, resolveClock, withUsageErrors } from './args';
 import { EXIT } from './main';
+import { styleFor } from './ui';
 
-export const VALIDATE_HELP = `Usage: scb validate [files...]
+export const VALIDATE_HELP = `Usage: scb validate [files...] [--at DATE]
 
 Checks customer files (default: every stacks/Pulumi.<customer>.yaml) and reports every problem
 in every file, with file, line, field and fix: the customer description and the Pulumi-only
-supply-chain:delivery settings. Writes nothing.
+supply-chain:delivery settings. Named files are also checked against the other customers in
+stacks/ (names must be unique). Writes nothing.
 
 Options:
-  -h, --help   show this help
+      --at DATE   the clock (YYYY-MM-DD or ISO 8601; default: $SCB_AT, else now): an
+                  onboardedAt more than a year after it is refused as a typo
+  -h, --help      show this help
 
 Exit codes: 0 all valid, 1 invalid input, 2 usage error.
 `;
 
+const OPTIONS = { at: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' } } }),
-  );
+  const { values, positionals } = withUsageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS }), OPTIONS);
   if (values.help) {
     process.stdout.write(VALIDATE_HELP);
     return EXIT.ok;
   }
-  const files = customerFiles(positionals);
+  const at = resolveClock(values.at);
+  const { files, customers, errors } = loadCustomerFiles(positionals, at);
   // Pulumi-only delivery settings are checked too, so `scb validate` catches them before `pulumi up`.
-  const deliveryProblems = files.flatMap((file) => {
+  for (const file of files) {
     try {
-      return deliverySettingsProblems(relative(process.cwd(), file) || file, readFileSync(file, 'utf8'));
+      errors.push(...deliverySettingsProblems(relative(process.cwd(), file) || file, readFileSync(file, 'utf8')));
     } catch {
-      return []; // unreadable: loadCustomers reports it
+      // unreadable: loading the customers reported it
     }
-  });
-  let customers: Customer[] = [];
-  const errors: FieldError[] = [];
-  try {
-    customers = loadCustomers(files);
-  } catch (error) {
-    if (!(error instanceof CustomerValidationError)) throw error;
-    errors.push(...error.errors);
   }
-  errors.push(...deliveryProblems);
   if (errors.length > 0) {
-    for (const problem of errors) process.stderr.write(`error: ${formatFieldError(problem)}\n`);
+    const style = styleFor(process.stderr);
+    for (const problem of errors) process.stderr.write(`${style.error('error:')} ${formatFieldError(problem)}\n`);
     process.stderr.write(`${errors.length} problem${errors.length === 1 ? '' : 's'} found; nothing was written.\n`);
     return EXIT.invalidInput;
   }
-  for (const customer of customers) process.stdout.write(`ok  ${customer.sourceFile} (${customer.name})\n`);
+  const style = styleFor(process.stdout);
+  for (const customer of customers) process.stdout.write(`${style.ok('ok')}  ${customer.sourceFile} (${customer.name})\n`);
+  process.stdout.write(`next: scb synth${positionals.length > 0 ? ` ${positionals.join(' ')}` : ''} writes the bundle${customers.length === 1 ? '' : 's'}\n`);
   return EXIT.ok;
 }

@@ -12,3 +12,4 @@ export * from './shell';
 export * from './serialisation';
 export * from './engines';
 export * from './identity';
+export * from './suggest';

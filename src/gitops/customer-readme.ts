@@ -1,4 +1,7 @@
-import { shellQuote } from '../contract';
+import { DEPLOY_GATE_WORKFLOW, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, shellQuote } from '../contract';
+import { KYVERNO_CHART } from '../admission/kyverno-values';
+import { MONITORING_IMAGES } from '../monitoring/images';
+import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
 import type { Customer } from '../model/customer';
 import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
 import {
@@ -17,6 +20,51 @@ function acceptedRiskLines(rule: VulnerabilityRule): string[] {
   );
 }
 
+
+/**
+ * How to install the bundle on a cluster by hand, in an order that works: what the bundle
+ * needs but does not contain first (prometheus-operator CRDs, Kyverno, the Trivy token, a
+ * Pushgateway), then the bundle in one `kubectl apply -k`. Pulumi and GitOps do the same.
+ */
+export function installSteps(customer: Customer): string[] {
+  const pushgateway = new URL(customer.monitoring.pushgatewayUrl);
+  const placeholderRescanner = !customer.monitoring.rescannerImage && MONITORING_IMAGES.rescanner.placeholder;
+  return [
+    '## Install on the cluster',
+    '',
+    'Run these from this folder, with `kubectl` 1.27 or later and Helm 3, in this order. Argo CD and Flux (`flux/sync.yaml`) apply the same `kubernetes/` folder in place of step 5 and need steps 1 to 4 first; `pulumi up` does steps 2 and 5 itself.',
+    '',
+    ...(placeholderRescanner
+      ? [
+          `0. **Pin the rescanner image first.** This bundle still runs the placeholder digest of \`${MONITORING_IMAGES.rescanner.repository}\` (the objects carry the annotation \`supply-chain-bundle.io/image-digest-placeholder\`); set \`monitoring.rescannerImage\` in the customer file to a published digest and regenerate.`,
+        ]
+      : []),
+    `1. **prometheus-operator CRDs** (PrometheusRule, ServiceMonitor): present wherever kube-prometheus-stack runs; otherwise \`helm install prometheus-operator-crds prometheus-community/prometheus-operator-crds\` (repository https://prometheus-community.github.io/helm-charts). Kyverno's ServiceMonitors and the bundle's alert rules need them.`,
+    `2. **Kyverno** ${KYVERNO_CHART.appVersion} from its Helm chart, with \`kyverno-values.yaml\` from this folder (replicas, metrics, PolicyExceptions only from \`${KYVERNO_NAMESPACE}\`):`,
+    '',
+    '   ```sh',
+    `   helm repo add kyverno ${KYVERNO_CHART.repository}`,
+    `   helm install kyverno kyverno/${KYVERNO_CHART.chart} --version ${KYVERNO_CHART.version} --namespace ${KYVERNO_NAMESPACE} --create-namespace --values kyverno-values.yaml --wait`,
+    '   ```',
+    '',
+    `3. **The Trivy token Secret.** The in-cluster Trivy server and the rescanner share a token the bundle only refers to (Secret \`${TRIVY_TOKEN_SECRET.name}\`, key \`${TRIVY_TOKEN_SECRET.key}\`, namespace \`${MONITORING_NAMESPACE}\`). Create the namespace from the bundle, then the Secret:`,
+    '',
+    '   ```sh',
+    '   kubectl apply -f kubernetes/monitoring-namespace.yaml',
+    `   kubectl create secret generic ${TRIVY_TOKEN_SECRET.name} --namespace ${MONITORING_NAMESPACE} --from-literal=${TRIVY_TOKEN_SECRET.key}="$(openssl rand -hex 32)"`,
+    '   ```',
+    '',
+    `4. **A Pushgateway** at \`${customer.monitoring.pushgatewayUrl}\` (\`monitoring.pushgatewayUrl\`), scraped by Prometheus with \`honorLabels: true\` (in its ServiceMonitor, or \`honor_labels: true\` in a scrape config): otherwise Prometheus overwrites the \`cluster\` and \`customer\` labels the rescanner pushes and the alerts match nothing.${/\.svc(\.cluster\.local)?$/.test(pushgateway.hostname) ? ' The rescanner\'s network policy lets it reach only that Service\'s namespace.' : ''}`,
+    '5. **The bundle**, in one command: `kustomization.yaml` applies the namespace first, then the admission policies, then the monitoring workloads.',
+    '',
+    '   ```sh',
+    '   kubectl apply -k kubernetes/',
+    '   ```',
+    '',
+    `6. **The deploy gate**, for hosts without Kubernetes: run \`bash deploy-gate/verify.sh ${customer.image}@sha256:<digest>\` before \`docker run\` and deploy only on exit 0 (it needs cosign 3.0.6 or later). In GitHub Actions, commit \`github/.github/workflows/${DEPLOY_GATE_WORKFLOW}\` to \`${customer.github.owner}/${customer.github.repository}\` next to the release workflow and call it from the deploy workflow (its header shows how); make the deploy job \`needs:\` it.`,
+    '',
+  ];
+}
 
 /** First line of every customer README. */
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
@@ -91,6 +139,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     '',
     ...allowlist,
     '',
+    ...installSteps(customer),
     '## Verify an image by hand',
     '',
     'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag.',

@@ -24,6 +24,8 @@ export function fluxSync(customer: Customer, settings: GitOpsSettings): [IGitRep
     spec: {
       url: settings.repoURL,
       ref: refOf(settings.revision),
+      // A private fleet repository: the Secret (in Flux's namespace) with its credentials.
+      ...(settings.secretRef ? { secretRef: { name: settings.secretRef } } : {}),
       interval: '5m',
       // Only this customer's manifests: a change for another customer does not trigger a sync here.
       ignore: onlyFolder(`${settings.path}/${customer.name}/kubernetes`),

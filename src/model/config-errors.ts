@@ -1,5 +1,8 @@
 import { isMap, isScalar, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { closest } from '../contract';
+
+export { closest };
 
 /**
  * Turns zod issues on a stack-file config block into messages that name the file, line, field,
@@ -74,31 +77,6 @@ export function allowedKeysAt(schema: z.ZodType, path: readonly PathSegment[], i
   return Object.keys(current?._zod?.def?.shape ?? {});
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
-
-/** The allowed key a misspelling most likely meant, if any is close enough. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
-
 /** Line and column of the deepest node on `path` that exists under `config.<configKey>`; for a missing field, its parent. */
 export function locate(document: Document, lineCounter: LineCounter, configKey: string, path: readonly PathSegment[]): { line?: number; column?: number } {
   for (let depth = path.length; depth >= 0; depth--) {
@@ -157,7 +135,45 @@ export function configFieldErrors(issues: readonly z.core.$ZodIssue[], options: 
       continue;
     }
     // Messages either describe the value ("is not…", "has…") or say what is expected.
-    push(path, issue.message.startsWith('expected') ? `found ${describeFound(found)}; ${issue.message}.` : `${describeFound(found)} ${issue.message}.`);
+    const text = issue.message.startsWith('expected') ? `found ${describeFound(found)}; ${issue.message}.` : `${describeFound(found)} ${issue.message}.`;
+    push(path, `${text}${quotingHint(issue, path, found) ?? caseHint(issue, found) ?? ''}`);
   }
   return errors;
+}
+
+/**
+ * A number or boolean written in quotes is text to YAML: `softDays: "30"`. Say so, with the
+ * line to write instead.
+ */
+function quotingHint(issue: z.core.$ZodIssue, path: readonly PathSegment[], found: unknown): string | undefined {
+  if (issue.code !== 'invalid_type' || typeof found !== 'string') return undefined;
+  const key = path[path.length - 1];
+  const expected = (issue as { expected?: string }).expected;
+  if ((expected === 'number' || expected === 'int') && /^-?\d+(\.\d+)?$/.test(found.trim())) {
+    return ` Fix: remove the quotes (${typeof key === 'string' ? `${key}: ${found.trim()}` : found.trim()}); in quotes YAML reads a number as text.`;
+  }
+  if (expected === 'boolean' && /^(true|false)$/i.test(found.trim())) {
+    return ` Fix: remove the quotes (${typeof key === 'string' ? `${key}: ${found.trim().toLowerCase()}` : found.trim().toLowerCase()}); in quotes YAML reads true and false as text.`;
+  }
+  return undefined;
+}
+
+/** `type: ECR` where `ecr` is meant: the allowed values are case-sensitive. */
+function caseHint(issue: z.core.$ZodIssue, found: unknown): string | undefined {
+  if (typeof found !== 'string' || found === found.toLowerCase()) return undefined;
+  const allowed = [...((issue as { values?: unknown[] }).values ?? []), ...(issue.message.match(/\b[a-z][a-z0-9]*\b/g) ?? [])].filter((value): value is string => typeof value === 'string');
+  const match = allowed.find((value) => value === found.toLowerCase());
+  return match ? ` Fix: write it in lower case: "${match}".` : undefined;
+}
+
+/**
+ * A plain (unquoted) YAML value cannot contain ": " (`reason: Pinned: upstream bug`): YAML reads
+ * a second mapping. The parser's own message does not say so; this hint does, with the line to
+ * write instead. `message` is the parser's message, `lineText` the line it points at.
+ */
+export function yamlSyntaxHint(message: string, lineText: string | undefined): string | undefined {
+  if (!lineText || !/compact mapping|implicit (map )?key/i.test(message)) return undefined;
+  const plain = /^\s*(-\s+)?([A-Za-z0-9_.-]+):\s+([^'"#\s[{|>][^#]*?:\s.*?)\s*$/.exec(lineText);
+  if (!plain) return undefined;
+  return `a plain value cannot contain ": ". Fix: quote the value: ${plain[2]}: "${plain[3].replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

@@ -93,7 +93,9 @@ export const monitoringSchema = z.strictObject({
   requireReadOnlyRootFilesystem: z.boolean({ error: 'expected true or false' }).default(false),
   /**
    * Adds an alert on Falco's "Drop and execute new binary in container" rule, read from
-   * falcosidekick's `falco_events` metric. Needs Falco and falcosidekick installed by the customer.
+   * falcosidekick's events counter: `falcosecurity_falcosidekick_falco_events_total` (falcosidekick
+   * 2.30.0 and later) or `falco_events` (before 2.30.0). Needs Falco and falcosidekick installed
+   * by the customer, with falcosidekick's /metrics scraped.
    * @default false
    */
   falco: z.boolean({ error: 'expected true or false' }).default(false),
@@ -111,9 +113,54 @@ export const monitoringSchema = z.strictObject({
    * alerts: new CVEs are matched only against a fresh DB. Trivy's DB is rebuilt every 6 hours.
    * @default 48
    */
+  /**
+   * The rescanner's own registry identity, for images the nodes pull with their cloud identity
+   * (ECR, Artifact Registry, ACR), which no pod pull secret covers: one cloud workload identity
+   * (`aws.roleArn` for IRSA, `gcp.serviceAccount` for GKE Workload Identity, `azure.clientId` for
+   * Azure workload identity) and/or `secret.name`, a `kubernetes.io/dockerconfigjson` Secret in
+   * the supply-chain-monitoring namespace.
+   * @default - pod pull secrets only (`monitoring.pullSecrets`)
+   */
+  registryIdentity: z
+    .strictObject(
+      {
+        aws: z.strictObject({
+          roleArn: z.string({ error: 'expected an IAM role ARN such as "arn:aws:iam::123456789012:role/scb-rescanner"' }).regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, {
+            error: 'is not an IAM role ARN; write it like "arn:aws:iam::123456789012:role/scb-rescanner"',
+          }),
+        }, { error: 'expected a mapping with roleArn' }).optional(),
+        gcp: z.strictObject({
+          serviceAccount: z.string({ error: 'expected a Google service account e-mail' }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9-]+\.iam\.gserviceaccount\.com$/, {
+            error: 'is not a Google service account e-mail; write it like "scb-rescanner@my-project.iam.gserviceaccount.com"',
+          }),
+        }, { error: 'expected a mapping with serviceAccount' }).optional(),
+        azure: z.strictObject({
+          clientId: z.string({ error: 'expected the managed identity client ID (a UUID)' }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+            error: 'is not a client ID; write the managed identity\'s UUID, e.g. "00000000-0000-0000-0000-000000000000"',
+          }),
+        }, { error: 'expected a mapping with clientId' }).optional(),
+        secret: z.strictObject({
+          name: z.string({ error: 'expected a Secret name' }).regex(DNS_SUBDOMAIN, { error: 'is not a Secret name (lower-case letters, digits, "-" and ".")' }),
+        }, { error: 'expected a mapping with name' }).optional(),
+      },
+      { error: 'expected a mapping with aws, gcp, azure or secret' },
+    )
+    .refine((id) => [id.aws, id.gcp, id.azure].filter(Boolean).length <= 1, { error: 'names more than one cloud identity; a pod has one: keep aws, gcp or azure' })
+    .refine((id) => Object.values(id).some(Boolean), { error: 'is empty; give aws.roleArn, gcp.serviceAccount, azure.clientId or secret.name' })
+    .optional(),
+  /**
+   * The address NodeLocal DNSCache listens on (usually "169.254.20.10"), when the cluster runs it:
+   * pods then send DNS to that link-local address, which the kube-dns NetworkPolicy peer does not
+   * cover, so the rescanner and the Trivy server (its DB download) would lose DNS.
+   * @default - no NodeLocal DNSCache
+   */
+  nodeLocalDns: z
+    .string({ error: 'expected the NodeLocal DNSCache address, e.g. "169.254.20.10"' })
+    .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { error: 'is not an IPv4 address; write the node-local DNS address, e.g. "169.254.20.10"' })
+    .optional(),
   trivyDbMaxAgeHours: z
     .int({ error: 'expected a whole number of hours, e.g. 48' })
     .min(7, { error: 'must be at least 7: the DB is published every 6 hours' })
     .max(720, { error: 'must be at most 720 (30 days)' })
     .default(48),
-}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities or trivyDbMaxAgeHours' });
+}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, registryIdentity or nodeLocalDns' });

@@ -165,6 +165,29 @@ export const githubSchema = z.strictObject({
     .default('main'),
 }, { error: 'expected a mapping with owner and repository (and optionally workflow and branch)' });
 
+/** Namespaces the GitOps controllers run in (Flux, Argo CD): never production namespaces either. */
+const GITOPS_NAMESPACES = [
+  { name: 'flux-system', controller: 'Flux' },
+  { name: 'argocd', controller: 'Argo CD' },
+] as const;
+
+/**
+ * The namespace of an in-cluster Service URL (`http://<svc>.<namespace>.svc[.cluster.local]:port`),
+ * or undefined for any other host.
+ */
+export function serviceNamespaceOf(url: string): string | undefined {
+  try {
+    return /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(new URL(url).hostname)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Indexes of namespace globs that match `namespace` (a namespace the bundle or its peers run in). */
+export function globsMatching(globs: readonly string[], namespace: string): number[] {
+  return globs.flatMap((glob, index) => (NAMESPACE_GLOB.test(glob) && globMatches(glob, namespace) ? [index] : []));
+}
+
 export const admissionSchema = z.strictObject({
   /**
    * Which Kyverno policy family verifies images. `ImageValidatingPolicy` needs Kyverno 1.17 or
@@ -189,6 +212,14 @@ export const admissionSchema = z.strictObject({
           code: 'custom',
           input: ctx.value,
           message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*"`,
+        });
+      }
+      const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_NAMESPACES.filter(({ name }) => globMatches(ctx.value, name)) : [];
+      if (gitops.length > 0) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: `matches ${gitops.map(({ name, controller }) => `${name} (${controller})`).join(' and ')}; rule 4 would refuse the GitOps controller's own pods, and with them every later sync. Fix: list only the customer's production namespaces, e.g. "production-*"`,
         });
       }
     }), {
@@ -234,8 +265,19 @@ export const stalenessSchema = z.strictObject({
 
 export const allowlistEntrySchema = z.strictObject({
   /** The pinned image, by digest. */
-  image: z.string({ error: 'expected an image reference pinned by digest' }).regex(DIGEST_PINNED_IMAGE, {
-    error: 'is not pinned by digest; write it as registry/repository@sha256:<64 hex digits> (a tag alone can be moved)',
+  image: z.string({ error: 'expected an image reference pinned by digest' }).check((ctx) => {
+    const value = ctx.value;
+    if (DIGEST_PINNED_IMAGE.test(value)) return;
+    const [name] = value.split('@');
+    const pinned = /@sha256:[a-f0-9]{64}$/.test(value);
+    // A pod may write `postgres@sha256:…`, but the allowlist matches references in full.
+    const message =
+      pinned && !name.includes('/')
+        ? `has no registry host; write it in full, e.g. "docker.io/library/${value}" for a Docker Hub official image`
+        : pinned && !/^[^/]*[.:]/.test(name) && name.includes('/')
+          ? `has no registry host; write it in full, e.g. "docker.io/${value}" for a Docker Hub image`
+          : 'is not pinned by digest; write it as registry/repository@sha256:<64 hex digits> (a tag alone can be moved)';
+    ctx.issues.push({ code: 'custom', input: value, message });
   }),
   /** Why the image is exempt. */
   reason: z.string({ error: 'expected a short reason for the exemption' }).trim().min(1, { error: 'must not be empty; say why the image is exempt' }),
@@ -416,6 +458,17 @@ export const customerSchema = z.strictObject({
   /** The one vulnerability rule, judged by the release job, admission, the deploy gate and the rescanner. */
   vulnerabilities: vulnerabilitiesSchema.prefault({}),
 }, { error: 'expected a mapping with name, github, image and enforcement' }).check((ctx) => {
+  const pushgatewayNamespace = serviceNamespaceOf(ctx.value.monitoring.pushgatewayUrl);
+  if (!pushgatewayNamespace) return;
+  for (const index of globsMatching(ctx.value.admission.namespaces, pushgatewayNamespace)) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['admission', 'namespaces', index],
+      input: ctx.value.admission.namespaces[index],
+      message: `matches ${pushgatewayNamespace}, the namespace of the Pushgateway (monitoring.pushgatewayUrl); rule 4 would refuse the Pushgateway and Prometheus pods there, and the rescanner's metrics would stop. Fix: list only the customer's production namespaces, e.g. "production-*"`,
+    });
+  }
+}).check((ctx) => {
   const { image, admission } = ctx.value;
   const globs = admission.imageReferences;
   if (globs === undefined || !IMAGE_REPOSITORY.test(image) || !globs.every((glob) => IMAGE_GLOB.test(glob))) return;
@@ -437,21 +490,28 @@ export const customerSchema = z.strictObject({
         code: 'custom',
         path: ['registry'],
         input: undefined,
-        message: `expected a registry login for ${host}: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr, dockerhub or generic (see README)`,
+        message: `expected a registry login for ${host}: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr, dockerhub or generic (see docs/customer-file.md#registry-types)`,
       });
     }
     return;
   }
-  const expected = REGISTRY_HOSTS[registry.type];
-  if (!expected.pattern.test(host)) {
-    ctx.issues.push({
-      code: 'custom',
-      path: ['registry', 'type'],
-      input: registry.type,
-      message: `does not match the image host ${host}; registry type ${registry.type} serves ${expected.example}. Fix: correct image or registry.type`,
-    });
-  }
+  const mismatch = registryTypeMismatch(image, registry.type);
+  if (mismatch) ctx.issues.push({ code: 'custom', path: ['registry', 'type'], input: registry.type, message: mismatch });
 });
+
+/**
+ * Why a registry type cannot log in to the image's host, or undefined when it can. Also run on
+ * the raw input when other fields fail, so a wrong type is reported with them (the type decides
+ * which fields are allowed, so it is the first thing to fix).
+ */
+export function registryTypeMismatch(image: string, type: string): string | undefined {
+  if (!Object.hasOwn(REGISTRY_HOSTS, type)) return undefined;
+  const host = image.split('/')[0];
+  const expected = REGISTRY_HOSTS[type as keyof typeof REGISTRY_HOSTS];
+  if (expected.pattern.test(host)) return undefined;
+  const fitting = (Object.keys(REGISTRY_HOSTS) as (keyof typeof REGISTRY_HOSTS)[]).find((candidate) => candidate !== 'generic' && REGISTRY_HOSTS[candidate].pattern.test(host));
+  return `does not match the image host ${host}; registry type ${type} serves ${expected.example}. Fix: correct image or registry.type${fitting ? ` (${host} is served by type ${fitting})` : ''}`;
+}
 
 export type CustomerInput = z.input<typeof customerSchema>;
 export type CustomerParsed = z.output<typeof customerSchema>;

@@ -89,7 +89,7 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
   const accepted = `(${SCB_METRICS.acceptedRiskExpiry}{${scb}} > time())`;
   const vulnerable = (severity: 'CRITICAL' | 'HIGH'): AlertRule => ({
     alert: 'SupplyChainVulnerableRunningImage',
-    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nunless on (cluster, customer, vulnerability_id)\n${accepted}\nand on (${joinLabels})\n${runningInProduction}`,
+    expr: `max by (${joinLabels}, vulnerability_id, severity, package, fixed) (${SCB_METRICS.imageVulnerabilityInfo}{${scb}, severity="${severity}"})\nunless on (${joinLabels}, vulnerability_id)\n${accepted}\nand on (${joinLabels})\n${runningInProduction}`,
     for: '5m',
     // The vulnerability's own severity label is overwritten by the routing severity, so keep it.
     labels: { ...labels(customer.monitoring.pageSeverities.includes(severity) ? 'critical' : 'warning'), vulnerability_severity: '{{ $labels.severity }}' },
@@ -265,9 +265,11 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
     });
   }
   if (customer.monitoring.falco) {
+    const falcoSelector = `rule=${quote(FALCO_DRIFT_RULE)}, k8s_ns_name=~${quote(namespaceRegex(customer.admission.namespaces))}`;
     rules.push({
       alert: 'SupplyChainDriftNewBinaryExecuted',
-      expr: `sum by (k8s_ns_name, k8s_pod_name) (increase(${FALCO_METRICS.events}{rule=${quote(FALCO_DRIFT_RULE)}, k8s_ns_name=~${quote(namespaceRegex(customer.admission.namespaces))}}[${ADMISSION_WINDOW}])) > 0`,
+      // Both falcosidekick names (2.30.0 renamed the counter); `or` keeps one when both exist.
+      expr: `sum by (k8s_ns_name, k8s_pod_name) (\n  increase(${FALCO_METRICS.events}{${falcoSelector}}[${ADMISSION_WINDOW}])\n  or\n  increase(${FALCO_METRICS.legacyEvents}{${falcoSelector}}[${ADMISSION_WINDOW}])\n) > 0`,
       labels: labels('critical'),
       annotations: {
         summary: 'A container in {{ $labels.k8s_ns_name }}/{{ $labels.k8s_pod_name }} executed a binary that was not in its image',

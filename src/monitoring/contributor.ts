@@ -22,7 +22,11 @@ export const monitoringContributor: BundleFeature = ({ customer, enforcement }, 
   const namespaced = (fileName: string) => parts.chart(fileName, { phase: 'workloads', namespace: MONITORING_NAMESPACE });
   new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer });
   new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
-  new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', { pushgatewayUrl: customer.monitoring.pushgatewayUrl });
+  new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', {
+    pushgatewayUrl: customer.monitoring.pushgatewayUrl,
+    ...(customer.monitoring.nodeLocalDns ? { nodeLocalDns: customer.monitoring.nodeLocalDns } : {}),
+    ...(customer.monitoring.registryIdentity?.gcp ? { gkeMetadata: true } : {}),
+  });
   new SupplyChainAlerts(namespaced('monitoring-alerts.yaml'), 'alerts', { customer, enforcement });
   const dashboards = new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
   for (const fact of dashboards.dashboards) parts.facts.dashboard(fact);

@@ -44,7 +44,7 @@ export const SCB_METRICS = {
   imageSignatureVerified: 'scb_image_signature_verified',
   /** 1 when the digest's required attestations verified against the customer's identity, 0 when not; absent when not checked. */
   imageAttestationsVerified: 'scb_image_attestations_verified',
-  /** Accepted risks (`vulnerability_id`, `owner`): when the acceptance expires (seconds since the epoch). */
+  /** A finding of a running digest covered by an accepted risk (`image, digest, vulnerability_id, owner`): when the acceptance lapses. */
   acceptedRiskExpiry: 'scb_accepted_risk_expiry_timestamp_seconds',
   /** The Trivy server's vulnerability DB `UpdatedAt` (seconds since the epoch), from its /version endpoint. */
   trivyDbUpdated: 'scb_trivy_db_updated_timestamp_seconds',
@@ -81,12 +81,18 @@ export const KYVERNO_METRICS = {
 } as const;
 
 /**
- * falcosidekick's Prometheus output: counter `falco_events{rule, priority, k8s_ns_name, k8s_pod_name, ...}`.
+ * falcosidekick's Prometheus output, counter of Falco events with `rule`, `priority`,
+ * `k8s_ns_name`, `k8s_pod_name`, ... Its name changed in falcosidekick 2.30.0
+ * (falcosecurity/falcosidekick#995): `falcosecurity_falcosidekick_falco_events_total` from 2.30.0
+ * on, `falco_events` before (2.20–2.29). The drift alert reads both, so either version works.
  * An assumption: falcosidekick is installed with its Prometheus endpoint scraped. Falco's own
- * `falcosecurity_falco_rules_matches_total` would need a different rule.
+ * `falcosecurity_falco_rules_matches_total` carries no pod labels and is not used.
  */
 export const FALCO_METRICS = {
-  events: 'falco_events',
+  /** falcosidekick ≥ 2.30.0. */
+  events: 'falcosecurity_falcosidekick_falco_events_total',
+  /** falcosidekick < 2.30.0. */
+  legacyEvents: 'falco_events',
 } as const;
 
 /** Every metric name a rule or a dashboard panel of this bundle may read. */

@@ -5,6 +5,14 @@ import { RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, appLabels, select
 export interface MonitoringNetworkPolicyProps {
   /** The Pushgateway URL the rescanner pushes to (`monitoring.pushgatewayUrl`). */
   readonly pushgatewayUrl: string;
+  /** NodeLocal DNSCache address (`monitoring.nodeLocalDns`). @default undefined (kube-dns only) */
+  readonly nodeLocalDns?: string;
+  /**
+   * The rescanner uses GKE Workload Identity: its tokens come from the GKE metadata server
+   * (169.254.169.254, port 80, and 988 on Dataplane V2).
+   * @default false
+   */
+  readonly gkeMetadata?: boolean;
 }
 
 /** Anywhere on IPv4: NetworkPolicy has no way to name a DNS host or the API server. */
@@ -12,19 +20,27 @@ const ANYWHERE: NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0' } };
 
 const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
 
-/** DNS to the cluster resolver (kube-dns / CoreDNS keep the `k8s-app: kube-dns` label). */
-export const DNS_EGRESS: NetworkPolicyEgressRule = {
-  to: [
-    {
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-    },
-  ],
-  ports: [
-    { protocol: 'UDP', port: IntOrString.fromNumber(53) },
-    { protocol: 'TCP', port: IntOrString.fromNumber(53) },
-  ],
+const DNS_PORTS = [
+  { protocol: 'UDP', port: IntOrString.fromNumber(53) },
+  { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+];
+
+/** The cluster resolver (kube-dns / CoreDNS keep the `k8s-app: kube-dns` label). */
+const KUBE_DNS: NetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
+
+/**
+ * DNS to the cluster resolver and, when the cluster runs NodeLocal DNSCache
+ * (`monitoring.nodeLocalDns`), to its link-local address on every node, which no pod selector covers.
+ */
+export function dnsEgress(nodeLocalDns?: string): NetworkPolicyEgressRule {
+  return { to: [KUBE_DNS, ...(nodeLocalDns ? [{ ipBlock: { cidr: `${nodeLocalDns}/32` } }] : [])], ports: DNS_PORTS };
+}
+
+/** DNS to the cluster resolver only. */
+export const DNS_EGRESS: NetworkPolicyEgressRule = dnsEgress();
 
 /**
  * Where the Pushgateway is. An in-cluster Service URL (`<svc>.<namespace>.svc[.cluster.local]`)
@@ -63,10 +79,11 @@ export class MonitoringNetworkPolicies extends Construct {
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
         egress: [
-          DNS_EGRESS,
+          dnsEgress(props.nodeLocalDns),
           { to: [{ podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] },
           pushgatewayEgress(props.pushgatewayUrl),
           { to: [ANYWHERE], ports: [tcp(443), tcp(6443)] },
+          ...(props.gkeMetadata ? [{ to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [tcp(80), tcp(988)] }] : []),
         ],
       },
     });
@@ -76,7 +93,7 @@ export class MonitoringNetworkPolicies extends Construct {
         podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] }],
-        egress: [DNS_EGRESS, { to: [ANYWHERE], ports: [tcp(443)] }],
+        egress: [dnsEgress(props.nodeLocalDns), { to: [ANYWHERE], ports: [tcp(443)] }],
       },
     });
   }

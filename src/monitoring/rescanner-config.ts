@@ -8,11 +8,19 @@ export interface RescannerConfigOptions {
   readonly trivyServerUrl: string;
   /** Path where the Trivy server token Secret is mounted into the rescanner pod. */
   readonly trivyTokenFile: string;
+  /** Path of the docker config mounted from `monitoring.registryIdentity.secret`. @default undefined */
+  readonly registryCredentialsFile?: string;
 }
 
 /** The cluster name the metrics carry: `monitoring.cluster`, or the customer name. */
 export function clusterName(customer: Pick<Customer, 'name' | 'monitoring'>): string {
   return customer.monitoring.cluster ?? customer.name;
+}
+
+/** Which cloud workload identity the rescanner's ServiceAccount carries, if any. */
+export function workloadIdentity(customer: Pick<Customer, 'monitoring'>): 'aws' | 'gcp' | 'azure' | undefined {
+  const id = customer.monitoring.registryIdentity;
+  return id?.aws ? 'aws' : id?.gcp ? 'gcp' : id?.azure ? 'azure' : undefined;
 }
 
 /**
@@ -32,6 +40,15 @@ export function rescannerConfig(customer: Customer, options: RescannerConfigOpti
     productionNamespaces: `^(?:${namespaceRegex(customer.admission.namespaces)})$`,
     signingIdentity: (({ issuer, subject, trigger, repository }) => ({ issuer, subject, trigger, repository }))(signingIdentity(customer)),
     signatureFormat: signatureFormat(customer),
+    ...(workloadIdentity(customer) ? { workloadIdentity: workloadIdentity(customer) } : {}),
+    ...(customer.monitoring.registryIdentity?.secret && options.registryCredentialsFile ? { registryCredentialsFile: options.registryCredentialsFile } : {}),
+    acceptedRisks: customer.vulnerabilities.acceptedRisks.map((risk) => ({
+      cve: risk.cve,
+      owner: risk.owner,
+      expires: risk.expires,
+      reason: risk.reason,
+      ...(risk.image !== undefined ? { image: risk.image } : {}),
+    })),
     allowlist: customer.allowlist.map((entry) => ({
       image: entry.image,
       owner: entry.owner,

@@ -21,6 +21,18 @@ export function rescannerRules(customer: Pick<Customer, 'monitoring'>): PolicyRu
 }
 
 /**
+ * Annotations that give the rescanner's ServiceAccount its cloud workload identity: Trivy's ECR,
+ * Google and Azure keychains then pull with the pod's own identity, as the nodes do.
+ */
+export function workloadIdentityAnnotations(customer: Pick<Customer, 'monitoring'>): Record<string, string> | undefined {
+  const id = customer.monitoring.registryIdentity;
+  if (id?.aws) return { 'eks.amazonaws.com/role-arn': id.aws.roleArn };
+  if (id?.gcp) return { 'iam.gke.io/gcp-service-account': id.gcp.serviceAccount };
+  if (id?.azure) return { 'azure.workload.identity/client-id': id.azure.clientId };
+  return undefined;
+}
+
+/**
  * The rescanner's identity: a ServiceAccount in the monitoring namespace, bound cluster-wide to
  * a ClusterRole that lists pods (to read `status.containerStatuses[].imageID`, the digests
  * that really run) and, optionally, reads named pull secrets. Cluster-scoped objects, so this
@@ -31,7 +43,7 @@ export class RescannerRbac extends Construct {
     super(scope, id);
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
     new KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE, labels },
+      metadata: { name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE, labels, annotations: workloadIdentityAnnotations(props.customer) },
       automountServiceAccountToken: false,
     });
     new KubeClusterRole(this, 'ClusterRole', {

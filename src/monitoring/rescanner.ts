@@ -15,6 +15,10 @@ export const RESCANNER_ARGS = ['rescan', '--config', `${RESCANNER_CONFIG_DIR}/${
 export const TRIVY_TOKEN_DIR = '/var/run/secrets/scb/trivy';
 export const TRIVY_TOKEN_FILE = `${TRIVY_TOKEN_DIR}/${TRIVY_TOKEN_SECRET.key}`;
 
+/** Where `monitoring.registryIdentity.secret` (a dockerconfigjson Secret) is mounted. */
+export const REGISTRY_CREDENTIALS_DIR = '/var/run/secrets/scb/registry';
+export const REGISTRY_CREDENTIALS_FILE = `${REGISTRY_CREDENTIALS_DIR}/config.json`;
+
 /** In-cluster URL of the Trivy server Service. */
 export const TRIVY_SERVER_URL = `http://${TRIVY_SERVER_NAME}.${MONITORING_NAMESPACE}.svc:${TRIVY_SERVER_PORT}`;
 
@@ -53,7 +57,10 @@ export class Rescanner extends Construct {
     const { customer } = props;
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
     const image = rescannerImage(customer);
-    const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL, trivyTokenFile: TRIVY_TOKEN_FILE });
+    const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL, trivyTokenFile: TRIVY_TOKEN_FILE, registryCredentialsFile: REGISTRY_CREDENTIALS_FILE });
+    const registrySecret = customer.monitoring.registryIdentity?.secret?.name;
+    // Azure workload identity injects its token only into pods that carry this label.
+    const podLabels = customer.monitoring.registryIdentity?.azure ? { ...labels, 'azure.workload.identity/use': 'true' } : labels;
     const configMap = new KubeConfigMap(this, 'Config', {
       metadata: { name: `${RESCANNER_NAME}-config`, labels },
       data: { [RESCANNER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` },
@@ -78,7 +85,7 @@ export class Rescanner extends Construct {
             activeDeadlineSeconds: deadlines.activeDeadlineSeconds,
             backoffLimit: 1,
             template: {
-              metadata: { labels },
+              metadata: { labels: podLabels },
               spec: {
                 serviceAccountName: RESCANNER_NAME,
                 // The ServiceAccount opts out; only this pod, which needs the API, mounts a token.
@@ -103,6 +110,7 @@ export class Rescanner extends Construct {
                       { name: 'config', mountPath: RESCANNER_CONFIG_DIR, readOnly: true },
                       { name: 'trivy-token', mountPath: TRIVY_TOKEN_DIR, readOnly: true },
                       { name: 'tmp', mountPath: '/tmp' },
+                      ...(registrySecret ? [{ name: 'registry-credentials', mountPath: REGISTRY_CREDENTIALS_DIR, readOnly: true }] : []),
                     ],
                   },
                 ],
@@ -110,6 +118,9 @@ export class Rescanner extends Construct {
                   { name: 'config', configMap: { name: configMap.name } },
                   { name: 'trivy-token', secret: { secretName: TRIVY_TOKEN_SECRET.name, items: [{ key: TRIVY_TOKEN_SECRET.key, path: TRIVY_TOKEN_SECRET.key }], defaultMode: 0o440 } },
                   { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('1Gi') } },
+                  ...(registrySecret
+                    ? [{ name: 'registry-credentials', secret: { secretName: registrySecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 } }]
+                    : []),
                 ],
               },
             },

@@ -33,10 +33,12 @@ export interface RescannerAcceptedRisk {
   readonly cve: string;
   /** Who accepted it; becomes the `owner` label. */
   readonly owner: string;
-  /** Last day the acceptance holds, `YYYY-MM-DD` (UTC); it lapses at 00:00 UTC that day. */
+  /** Last day the acceptance holds, `YYYY-MM-DD` (UTC); it lapses at 00:00 UTC of the next day. */
   readonly expires: string;
   /** Why (not exported: free text). */
   readonly reason?: string;
+  /** Limits it to one repository, or one digest of it. @default - every image */
+  readonly image?: string;
 }
 
 /** Cloud workload identities whose registries Trivy reaches with the pod's own identity. */
@@ -229,7 +231,8 @@ function parseAcceptedRisk(value: unknown, index: number): RescannerAcceptedRisk
     throw new RescannerConfigError(`${where}expires: expected a date written as YYYY-MM-DD`);
   }
   const reason = optionalString(value, 'reason', where);
-  return { cve, owner, expires, ...(reason !== undefined ? { reason } : {}) };
+  const image = optionalString(value, 'image', where);
+  return { cve, owner, expires, ...(reason !== undefined ? { reason } : {}), ...(image !== undefined ? { image } : {}) };
 }
 
 /**

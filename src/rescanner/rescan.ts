@@ -40,6 +40,7 @@ import { scanAll, type ImageScanner, type ScanOutcome, type ScanTarget } from '.
 import { SEVERITIES, summarizeReport, type Finding, type Severity } from './trivy-report';
 import type { ScannerServer, TrivyDbInfo } from './trivy-server';
 import { SCB_METRICS } from '../monitoring/metrics';
+import { riskAppliesTo, riskExpiresAt } from '../vulnerability-rule/rule';
 
 export const RESCAN_EXIT = { success: 0, 'list-failed': 1, 'scan-errors': 3, 'push-failed': 4 } as const;
 export type RescanOutcome = keyof typeof RESCAN_EXIT;
@@ -291,13 +292,21 @@ export function buildMetricFamilies(
     due.push({ labels, value: r.dueSeconds });
     overdue.push({ labels, value: r.overdue ? 1 : 0 });
   }
-  // One series per accepted CVE and owner; the later expiry wins when an owner lists a CVE twice.
+  // Accepted risks, resolved here per running digest and finding (the entry's image scope
+  // applied), with the instant the acceptance lapses; Prometheus compares it with time() at
+  // alert time, so an acceptance expires without a re-deploy or a rescan.
   const accepted = new Map<string, Sample>();
-  for (const risk of acceptedRisks) {
-    const expires = Date.parse(`${risk.expires}T00:00:00Z`) / 1000;
-    const k = `${risk.cve}\u0000${risk.owner}`;
-    const prev = accepted.get(k);
-    if (!prev || expires > prev.value) accepted.set(k, { labels: { ...base, vulnerability_id: risk.cve, owner: risk.owner }, value: expires });
+  for (const img of images) {
+    for (const finding of img.findings ?? []) {
+      for (const risk of acceptedRisks) {
+        if (risk.cve !== finding.id || !riskAppliesTo(risk, img.ref)) continue;
+        const expires = Date.parse(riskExpiresAt(risk)) / 1000;
+        const labels = { ...base, image: img.image, digest: img.digest, vulnerability_id: risk.cve, owner: risk.owner };
+        const k = JSON.stringify(labels);
+        const prev = accepted.get(k);
+        if (!prev || expires > prev.value) accepted.set(k, { labels, value: expires });
+      }
+    }
   }
   return [
     gauge(IMAGE_FAMILIES.vulnerabilities, 'Vulnerabilities in a running image digest by severity, from its last successful scan (absent when it never succeeded).', f.vulns),
@@ -310,7 +319,7 @@ export function buildMetricFamilies(
     gauge(IMAGE_FAMILIES.allowlisted, '1 when a running image digest is on the allowlist.', f.allowlisted),
     gauge(IMAGE_FAMILIES.reviewDue, 'When the allowlist entry is next due for review (seconds since epoch).', due),
     gauge(IMAGE_FAMILIES.reviewOverdue, '1 when the allowlist entry is past its review date.', overdue),
-    gauge(IMAGE_FAMILIES.acceptedRiskExpiry, 'When the acceptance of a vulnerability by its owner expires (seconds since epoch).', [...accepted.values()]),
+    gauge(IMAGE_FAMILIES.acceptedRiskExpiry, 'A finding of a running digest covered by an accepted risk: when the acceptance lapses (seconds since epoch).', [...accepted.values()]),
     gauge(IMAGE_FAMILIES.scanErrors, '1 when the scan of a running image digest failed this run.', f.scanErrors),
     gauge(IMAGE_FAMILIES.consecutiveFailures, 'Runs in a row whose scan of a running digest failed (runs during a Trivy server outage do not count).', f.streak),
     gauge(IMAGE_FAMILIES.scanFailure, '1 while the scan of a running digest fails: why, and which credentials the rescanner had.', f.failure),

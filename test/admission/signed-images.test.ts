@@ -124,7 +124,7 @@ describe('signed images, ImageValidatingPolicy engine (cosign v3 bundles, test k
     assert.deepEqual(outcomes(results, 'good').map((outcome) => outcome.result), ['pass']);
     assert.match(outcomes(results, 'unsigned')[0].message, /^rule 1 \(signature\)/);
     assert.match(outcomes(results, 'stale')[0].message, /^rule 3 \(scan\): the vulnerability scan is older than 168h/);
-    assert.match(outcomes(results, 'critical')[0].message, /^rule 3 \(scan\): the image has a CRITICAL vulnerability/);
+    assert.match(outcomes(results, 'critical')[0].message, /^rule 3 \(vulnerabilities\): the image has a CRITICAL vulnerability/);
     // The allowlisted image does not exempt the pod: its unsigned customer image is refused.
     assert.deepEqual(outcomes(results, 'mixed').map((outcome) => [outcome.result, outcome.message.slice(0, 20)]), [['fail', 'rule 1 (signature): ']]);
   });

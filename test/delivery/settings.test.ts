@@ -49,7 +49,7 @@ describe('delivery settings (supply-chain:delivery)', () => {
 
   it('refuses a namespace that is not a DNS label', () => {
     assert.deepEqual(errorsFor('kubernetes:\n  kyvernoNamespace: Kyverno'), [
-      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.kubernetes.kyvernoNamespace: "Kyverno" is not a namespace name (a DNS-1123 label such as "kyverno").',
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.kubernetes.kyvernoNamespace: "Kyverno" is not a namespace name (a DNS-1123 label such as "kyverno"). Fix: write it in lower case: "kyverno".',
     ]);
   });
 

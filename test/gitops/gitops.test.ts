@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { argoCdApplicationSet } from '../../src/gitops/argocd-applicationset';
 import { cosignVerifyCommands } from '../../src/gitops/customer-readme';
 import { fluxSync } from '../../src/gitops/flux-sync';
-import { DEFAULT_GITOPS_SETTINGS } from '../../src/gitops/settings';
+import { DEFAULT_GITOPS_SETTINGS, normaliseRepoURL } from '../../src/gitops/settings';
 import { loadCustomers } from '../../src/model/load';
 import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { synthesize } from '../../src/synth/synthesize';
@@ -105,6 +105,28 @@ describe('customer README', () => {
     assert.match(tree['acme/README.md'], /None: every matching image must pass\./);
   });
 
+  it('given a bundle, when the customer README is read, then it installs the prerequisites first and the bundle in one command', () => {
+    const tree = synthToTree(exampleStackFiles());
+    const readme = tree['acme/README.md'];
+    const install = readme.slice(readme.indexOf('## Install on the cluster'), readme.indexOf('## Verify an image by hand'));
+    const steps = [
+      'prometheus-operator CRDs',
+      'helm install kyverno kyverno/kyverno --version 3.9.0 --namespace kyverno --create-namespace --values kyverno-values.yaml',
+      'kubectl apply -f kubernetes/monitoring-namespace.yaml',
+      'kubectl create secret generic trivy-server-token --namespace supply-chain-monitoring --from-literal=token=',
+      'honorLabels: true',
+      'kubectl apply -k kubernetes/',
+      'bash deploy-gate/verify.sh ghcr.io/acme-corp/services@sha256:<digest>',
+    ];
+    const positions = steps.map((step) => install.indexOf(step));
+    assert.ok(positions.every((position) => position >= 0), `missing: ${steps.filter((_, index) => positions[index] < 0).join(', ')}`);
+    assert.deepEqual([...positions].sort((a, b) => a - b), positions, 'in install order');
+    // The files it names are in the bundle.
+    for (const file of ['acme/kyverno-values.yaml', 'acme/kubernetes/monitoring-namespace.yaml', 'acme/kubernetes/kustomization.yaml', 'acme/deploy-gate/verify.sh', 'acme/github/.github/workflows/deploy-gate.yml']) {
+      assert.ok(file in tree, file);
+    }
+  });
+
   it('prints cosign commands the real cosign accepts (flags and arguments; the registry is unreachable on purpose)', () => {
     const cosign = requireTool('cosign');
     const acme = customers.find((customer) => customer.name === 'acme')!;
@@ -145,7 +167,23 @@ describe('synth with GitOps fan-out', () => {
     assert.doesNotMatch(ok.stdout, /GitOps repository is a placeholder/);
     const bad = scb(['synth', '--out', makeTempDir(), '--gitops-repo', 'not a url', '--gitops-path', '../x']);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /GitOps settings: repo URL "not a url" is not a Git clone URL; .*; path "\.\.\/x" is not a relative folder/);
+    assert.match(bad.stderr, /GitOps settings: repo URL "not a url" is not a Git clone URL Flux accepts; .*; path "\.\.\/x" is not a relative folder/);
+  });
+
+  it('given an scp-style fleet repository and a Secret name, when synthesized, then Flux gets an ssh:// URL and the secretRef', () => {
+    const outDir = makeTempDir();
+    const result = scb(['synth', '--out', outDir, '--at', '2026-10-01', '--gitops-repo', 'git@github.com:org/fleet.git', '--gitops-secret', 'fleet-repo-auth']);
+    assert.equal(result.status, 0, result.stderr);
+    const sync = readTree(outDir)['acme/flux/sync.yaml'];
+    assert.match(sync, /url: ssh:\/\/git@github\.com\/org\/fleet\.git\n/);
+    assert.match(sync, /secretRef:\n\s+name: fleet-repo-auth\n/);
+    assert.match(readTree(outDir)['argocd/applicationset.yaml'], /repoURL: ssh:\/\/git@github\.com\/org\/fleet\.git\n/);
+    assert.match(result.stdout, /note: --gitops-repo git@github\.com:org\/fleet\.git is written as ssh:\/\/git@github\.com\/org\/fleet\.git: Flux accepts only http\(s\):\/\/ and ssh:\/\/ URLs/);
+    assert.equal(normaliseRepoURL('https://github.com/org/fleet.git'), 'https://github.com/org/fleet.git');
+    assert.equal(normaliseRepoURL('deploy@git.example:/srv/fleet.git'), 'ssh://deploy@git.example/srv/fleet.git');
+    const badSecret = scb(['synth', '--out', makeTempDir(), '--gitops-secret', 'Fleet_Auth']);
+    assert.equal(badSecret.status, 2);
+    assert.match(badSecret.stderr, /secret "Fleet_Auth" is not a Kubernetes Secret name/);
   });
 
   it('says in the summary when the repository is still the placeholder', () => {

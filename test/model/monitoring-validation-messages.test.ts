@@ -48,13 +48,13 @@ describe('customer validation messages: monitoring', () => {
 
   it('refuses a monitoring section that is not a mapping', () => {
     assert.deepEqual(errorsFor('on'), [
-      `${FILE}:10:5: monitoring: found "on"; expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities or trivyDbMaxAgeHours.`,
+      `${FILE}:10:5: monitoring: found "on"; expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, registryIdentity or nodeLocalDns.`,
     ]);
   });
 
   it('names a misspelled monitoring field and suggests the right one', () => {
     assert.deepEqual(errorsFor({ pushgateway: 'http://x:9091' }), [
-      `${FILE}:11:7: monitoring.pushgateway: unknown field; expected one of cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours. Fix: did you mean "pushgatewayUrl"? Rename the field.`,
+      `${FILE}:11:7: monitoring.pushgateway: unknown field; expected one of cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, registryIdentity, nodeLocalDns, trivyDbMaxAgeHours. Fix: did you mean "pushgatewayUrl"? Rename the field.`,
     ]);
   });
 
@@ -64,6 +64,14 @@ describe('customer validation messages: monitoring', () => {
     ]);
     assert.deepEqual(errorsFor({ pageSeverities: ['HIGH', 'HIGH'] }).length, 1);
     assert.match(errorsFor({ trivyDbMaxAgeHours: 6 })[0] ?? '', /monitoring\.trivyDbMaxAgeHours: .*must be at least 7/);
+  });
+
+  it('refuses two cloud identities at once, an empty identity, a malformed role ARN and a NodeLocal DNS address that is not IPv4', () => {
+    assert.match(errorsFor({ registryIdentity: { aws: { roleArn: 'arn:aws:iam::123456789012:role/x' }, gcp: { serviceAccount: 'scb-rescanner@p-1.iam.gserviceaccount.com' } } }).join('\n'), /monitoring\.registryIdentity: .*more than one cloud identity/);
+    assert.match(errorsFor({ registryIdentity: {} }).join('\n'), /monitoring\.registryIdentity: .*is empty/);
+    assert.match(errorsFor({ registryIdentity: { aws: { roleArn: 'role/x' } } }).join('\n'), /monitoring\.registryIdentity\.aws\.roleArn: .*is not an IAM role ARN/);
+    assert.match(errorsFor({ nodeLocalDns: '169.254.20' }).join('\n'), /monitoring\.nodeLocalDns: .*is not an IPv4 address/);
+    assert.deepEqual(errorsFor({ nodeLocalDns: '169.254.20.10', registryIdentity: { azure: { clientId: '0f5e2c1a-9a4b-4c7d-8e6f-1a2b3c4d5e6f' }, secret: { name: 'regcred' } } }), []);
   });
 
   it('refuses a cluster name that is not a DNS-1123 label', () => {
@@ -114,7 +122,7 @@ describe('customer validation messages: monitoring', () => {
       `${FILE}:11:7: monitoring.concurrency: 64 must be at most 32; the Trivy server is a single replica.`,
     ]);
     assert.deepEqual(errorsFor({ concurrency: '4' }), [
-      `${FILE}:11:7: monitoring.concurrency: found "4"; expected a whole number of parallel scans.`,
+      `${FILE}:11:7: monitoring.concurrency: found "4"; expected a whole number of parallel scans. Fix: remove the quotes (concurrency: 4); in quotes YAML reads a number as text.`,
     ]);
   });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { CUSTOMER_CONFIG_KEY, CustomerValidationError, formatFieldError, loadCustomers, parseStackFile } from '../../src/model/load';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CUSTOMER_CONFIG_KEY, CustomerValidationError, formatFieldError, loadCustomers, misnamedStackFiles, parseStackFile } from '../../src/model/load';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
 
 /** Given a customer description, when it is parsed, then these are the formatted errors. */
@@ -94,6 +96,7 @@ describe('customer validation messages', () => {
 
   it('refuses a name that is not a DNS-1123 label', () => {
     assert.deepEqual(errorsFor(validCustomer({ name: 'Example_Org' })), [
+      'stacks/Pulumi.example.yaml:3:5: name: found "Example_Org", but the file is named for stack "example": Pulumi would deliver it as stack example while scb writes dist/Example_Org/. Fix: set name: example, or rename the file to Pulumi.Example_Org.yaml.',
       'stacks/Pulumi.example.yaml:3:5: name: "Example_Org" is not a DNS-1123 label; use lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit.',
     ]);
   });
@@ -133,7 +136,7 @@ describe('customer validation messages', () => {
     assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge: '7d', rescanSchedule: 'every 6h' }, vulnerabilities: { graceDays: '7' } })), [
       'stacks/Pulumi.example.yaml:11:7: scan.maxAge: "7d" is not a Go duration; write hours, minutes and seconds such as "168h" or "90m".',
       'stacks/Pulumi.example.yaml:12:7: scan.rescanSchedule: "every 6h" is not a five-field cron expression (minute hour day-of-month month day-of-week); for every 6 hours write "0 */6 * * *".',
-      'stacks/Pulumi.example.yaml:14:7: vulnerabilities.graceDays: found "7"; expected a whole number of days.',
+      'stacks/Pulumi.example.yaml:14:7: vulnerabilities.graceDays: found "7"; expected a whole number of days. Fix: remove the quotes (graceDays: 7); in quotes YAML reads a number as text.',
     ]);
   });
 
@@ -191,14 +194,14 @@ describe('customer validation messages', () => {
 
   it('asks for a registry login when the image is not on ghcr.io', () => {
     assert.deepEqual(errorsFor(validCustomer({ image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop' })), [
-      'stacks/Pulumi.example.yaml:3:5: registry: found nothing; expected a registry login for 123456789012.dkr.ecr.eu-west-1.amazonaws.com: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr, dockerhub or generic (see README).',
+      'stacks/Pulumi.example.yaml:3:5: registry: found nothing; expected a registry login for 123456789012.dkr.ecr.eu-west-1.amazonaws.com: only ghcr.io images log in without one. Fix: add registry with type ecr, gar, acr, dockerhub or generic (see docs/customer-file.md#registry-types).',
     ]);
   });
 
   it('refuses a registry type that does not serve the image host', () => {
     const registry = { type: 'ecr', roleToAssume: 'arn:aws:iam::123456789012:role/release' };
     assert.deepEqual(errorsFor(validCustomer({ registry })), [
-      'stacks/Pulumi.example.yaml:11:7: registry.type: "ecr" does not match the image host ghcr.io; registry type ecr serves <account>.dkr.ecr.<region>.amazonaws.com. Fix: correct image or registry.type.',
+      'stacks/Pulumi.example.yaml:11:7: registry.type: "ecr" does not match the image host ghcr.io; registry type ecr serves <account>.dkr.ecr.<region>.amazonaws.com. Fix: correct image or registry.type (ghcr.io is served by type ghcr).',
     ]);
   });
 
@@ -284,18 +287,37 @@ describe('customer validation messages', () => {
     ]);
   });
 
-  it('refuses two files with the same customer name, naming both', () => {
-    const files = writeStackFiles({ first: validCustomer(), second: validCustomer() });
+  it('refuses two files with the same customer name, naming both with their lines', () => {
+    // Given the same stack file name in two folders (file names are unique within one),
+    const [first] = writeStackFiles({ example: validCustomer() });
+    const [second] = writeStackFiles({ example: validCustomer() });
     assert.throws(
-      () => loadCustomers(files, '/'),
+      () => loadCustomers([first, second], '/'),
       (error: unknown) => {
         assert.ok(error instanceof CustomerValidationError);
         assert.deepEqual(error.errors.map(formatFieldError), [
-          `${files[1].slice(1)}: name: found "example", which is already the name of the customer in ${files[0].slice(1)}; customer names must be unique across stacks/. Fix: rename one of them.`,
+          `${second.slice(1)}:3:5: name: found "example", which is already the name of the customer in ${first.slice(1)}:3; customer names must be unique across stacks/. Fix: rename one of them.`,
         ]);
         return true;
       },
     );
+  });
+
+  it('given one named file, when stacks/ holds another customer of that name, then the duplicate is refused', () => {
+    const [elsewhere] = writeStackFiles({ example: validCustomer() });
+    const [inStacks] = writeStackFiles({ example: validCustomer() });
+    assert.throws(
+      () => loadCustomers([elsewhere], '/', { others: [inStacks] }),
+      (error: unknown) => {
+        assert.ok(error instanceof CustomerValidationError);
+        assert.deepEqual(error.errors.map(formatFieldError), [
+          `${elsewhere.slice(1)}:3:5: name: found "example", which is already the name of the customer in ${inStacks.slice(1)}:3; customer names must be unique across stacks/. Fix: rename one of them.`,
+        ]);
+        return true;
+      },
+    );
+    // The same file is not its own duplicate.
+    assert.equal(loadCustomers([inStacks], '/', { others: [inStacks] }).length, 1);
   });
 
   it('refuses a customer named like a fleet-level folder of dist/', () => {
@@ -305,7 +327,7 @@ describe('customer validation messages', () => {
       (error: unknown) => {
         assert.ok(error instanceof CustomerValidationError);
         assert.deepEqual(error.errors.map(formatFieldError), [
-          `${files[0].slice(1)}: name: found "argocd", which is reserved: scb synth writes the fleet-level argocd/ folder beside the customer folders. Fix: choose another customer name.`,
+          `${files[0].slice(1)}:3:5: name: found "argocd", which is reserved: scb synth writes the fleet-level argocd/ folder beside the customer folders. Fix: choose another customer name.`,
         ]);
         return true;
       },
@@ -348,11 +370,95 @@ describe('customer validation messages', () => {
   it('refuses namespace globs that match a system namespace', () => {
     assert.deepEqual(errorsFor(validCustomer({ admission: { namespaces: ['*', 'production-*', 'kube-*', '*-monitoring', 'kyver?o'] } })), [
       `stacks/Pulumi.example.yaml:12:11: admission.namespaces[0]: "*" matches the system namespaces kube-system, kube-public, kube-node-lease, kyverno, supply-chain-monitoring; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
+      `stacks/Pulumi.example.yaml:12:11: admission.namespaces[0]: "*" matches flux-system (Flux) and argocd (Argo CD); rule 4 would refuse the GitOps controller's own pods, and with them every later sync. Fix: list only the customer's production namespaces, e.g. "production-*".`,
       `stacks/Pulumi.example.yaml:14:11: admission.namespaces[2]: "kube-*" matches the system namespaces kube-system, kube-public, kube-node-lease; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
       `stacks/Pulumi.example.yaml:15:11: admission.namespaces[3]: "*-monitoring" matches the system namespace supply-chain-monitoring; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
       `stacks/Pulumi.example.yaml:16:11: admission.namespaces[4]: "kyver?o" matches the system namespace kyverno; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*".`,
     ]);
     assert.deepEqual(errorsFor(validCustomer({ admission: { namespaces: ['prod', 'prod-*', '*-prod', 'default'] } })), []);
+  });
+
+  it('refuses namespace globs that match a GitOps controller, the Pushgateway or the configured Kyverno namespace', () => {
+    assert.deepEqual(errorsFor(validCustomer({ admission: { namespaces: ['flux-*', 'argo*'] } })), [
+      `stacks/Pulumi.example.yaml:12:11: admission.namespaces[0]: "flux-*" matches flux-system (Flux); rule 4 would refuse the GitOps controller's own pods, and with them every later sync. Fix: list only the customer's production namespaces, e.g. "production-*".`,
+      `stacks/Pulumi.example.yaml:13:11: admission.namespaces[1]: "argo*" matches argocd (Argo CD); rule 4 would refuse the GitOps controller's own pods, and with them every later sync. Fix: list only the customer's production namespaces, e.g. "production-*".`,
+    ]);
+    // The Pushgateway's namespace comes from monitoring.pushgatewayUrl (default: monitoring).
+    assert.deepEqual(errorsFor(validCustomer({ admission: { namespaces: ['mon*'] } })), [
+      `stacks/Pulumi.example.yaml:12:11: admission.namespaces[0]: "mon*" matches monitoring, the namespace of the Pushgateway (monitoring.pushgatewayUrl); rule 4 would refuse the Pushgateway and Prometheus pods there, and the rescanner's metrics would stop. Fix: list only the customer's production namespaces, e.g. "production-*".`,
+    ]);
+    const elsewhere = { admission: { namespaces: ['mon*'] }, monitoring: { pushgatewayUrl: 'http://pushgateway.observability.svc:9091' } };
+    assert.deepEqual(errorsFor(validCustomer(elsewhere)), []);
+    // Kyverno's namespace comes from the delivery settings when they move it.
+    const text = stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer({ admission: { namespaces: ['policy-*'] } }), 'supply-chain:delivery': { kubernetes: { kyvernoNamespace: 'policy-engine' } } } });
+    assert.deepEqual(parseStackFile('stacks/Pulumi.example.yaml', text).errors.map(formatFieldError), [
+      `stacks/Pulumi.example.yaml:12:11: admission.namespaces[0]: "policy-*" matches policy-engine, the Kyverno namespace of supply-chain:delivery.kubernetes.kyvernoNamespace; rule 4 would refuse Kyverno's own pods. Fix: list only the customer's production namespaces, e.g. "production-*".`,
+    ]);
+  });
+
+  it('given an allowlist image without a registry host, when validated, then it says to write the host, not that it is unpinned', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const entry = (image: string) => ({ allowlist: [{ image, reason: 'vendor', owner: 'sre', lastReviewed: '2026-09-01' }] });
+    assert.deepEqual(errorsFor(validCustomer(entry(`postgres@${digest}`))), [
+      `stacks/Pulumi.example.yaml:11:9: allowlist[0].image: "postgres@${digest}" has no registry host; write it in full, e.g. "docker.io/library/postgres@${digest}" for a Docker Hub official image.`,
+    ]);
+    assert.deepEqual(errorsFor(validCustomer(entry('docker.io/library/postgres:16'))), [
+      `stacks/Pulumi.example.yaml:11:9: allowlist[0].image: "docker.io/library/postgres:16" is not pinned by digest; write it as registry/repository@sha256:<64 hex digits> (a tag alone can be moved).`,
+    ]);
+  });
+
+  it('given a registry type that cannot serve the image and fields of another type, when validated, then the type is reported first, in the same run', () => {
+    const ecrImage = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app';
+    const errors = errorsFor(validCustomer({ image: ecrImage, registry: { type: 'gar', roleToAssume: 'arn:aws:iam::123456789012:role/release' } }));
+    assert.match(errors[0], /registry\.type: found "gar"; does not match the image host 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com; registry type gar serves <location>-docker\.pkg\.dev\. Fix: correct image or registry\.type \(123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com is served by type ecr\)\./);
+    assert.ok(errors.some((error) => /registry\.roleToAssume: unknown field/.test(error)));
+  });
+
+  it('given a misspelled section, when validated, then it suggests the section', () => {
+    assert.deepEqual(errorsFor({ ...validCustomer(), registries: { type: 'ghcr' } }).filter((error) => error.includes('registries')), [
+      'stacks/Pulumi.example.yaml:10:5: registries: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities. Fix: did you mean "registry"? Rename the field.',
+    ]);
+  });
+
+  it('given a quoted number or a plain value with ": ", when validated, then it says how to quote', () => {
+    assert.deepEqual(errorsFor(validCustomer({ enforcement: { onboardedAt: '2026-09-15', softDays: '30' } })), [
+      'stacks/Pulumi.example.yaml:10:7: enforcement.softDays: found "30"; expected a whole number of days. Fix: remove the quotes (softDays: 30); in quotes YAML reads a number as text.',
+    ]);
+    const text = `config:\n  supply-chain:customer:\n    name: example\n    allowlist:\n      - image: docker.io/library/redis@sha256:${'a'.repeat(64)}\n        reason: Pinned: upstream regression\n`;
+    assert.deepEqual(parseStackFile('stacks/Pulumi.example.yaml', text).errors.map(formatFieldError), [
+      'stacks/Pulumi.example.yaml:6:17: (yaml): Nested mappings are not allowed in compact mappings: a plain value cannot contain ": ". Fix: quote the value: reason: "Pinned: upstream regression"',
+    ]);
+  });
+
+  it('given an upper-case registry type, when validated, then it hints at lower case', () => {
+    assert.deepEqual(errorsFor(validCustomer({ registry: { type: 'GHCR' } })), [
+      'stacks/Pulumi.example.yaml:11:7: registry.type: found "GHCR"; expected a mapping whose type is one of ghcr, ecr, gar, acr, dockerhub, generic. Fix: write it in lower case: "ghcr".',
+    ]);
+  });
+
+  it('given onboardedAt years after the clock, when validated, then it is refused as a likely typo', () => {
+    const text = stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer({ enforcement: { onboardedAt: '2062-09-15' } }) } });
+    assert.deepEqual(parseStackFile('stacks/Pulumi.example.yaml', text, undefined, { at: new Date('2026-12-05T00:00:00Z') }).errors.map(formatFieldError), [
+      'stacks/Pulumi.example.yaml:9:7: enforcement.onboardedAt: found "2062-09-15", 35 years after today (2026-12-05): the policies would audit until then and never refuse anything. Fix: write the day the customer starts, e.g. "2026-12-05" (a mistyped year?).',
+    ]);
+    const nextMonth = stringify({ config: { [CUSTOMER_CONFIG_KEY]: validCustomer({ enforcement: { onboardedAt: '2027-01-04' } }) } });
+    assert.deepEqual(parseStackFile('stacks/Pulumi.example.yaml', nextMonth, undefined, { at: new Date('2026-12-05T00:00:00Z') }).errors, []);
+  });
+
+  it('given a name that differs from the stack file, when validated, then it is refused with both fixes', () => {
+    assert.deepEqual(errorsFor(validCustomer({ name: 'other' })), [
+      'stacks/Pulumi.example.yaml:3:5: name: found "other", but the file is named for stack "example": Pulumi would deliver it as stack example while scb writes dist/other/. Fix: set name: example, or rename the file to Pulumi.other.yaml.',
+    ]);
+  });
+
+  it('given a YAML file in stacks/ not named Pulumi.<name>.yaml, when the folder is checked, then it is refused', () => {
+    const [file] = writeStackFiles({ example: validCustomer() });
+    const folder = join(file, '..');
+    writeFileSync(join(folder, 'globex.yaml'), 'config: {}\n');
+    writeFileSync(join(folder, 'notes.txt'), 'not YAML\n');
+    assert.deepEqual(misnamedStackFiles(folder, '/').map(formatFieldError), [
+      `${folder.slice(1)}/globex.yaml: (file name): is not named Pulumi.<customer>.yaml, so Pulumi and scb ignore it: its customer gets no bundle, and a whole-fleet synth removes the bundle it had. Fix: rename it to ${folder.slice(1)}/Pulumi.globex.yaml.`,
+    ]);
   });
 
   it('refuses a scan age under one hour', () => {

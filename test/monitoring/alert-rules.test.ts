@@ -145,8 +145,8 @@ const CASES: AlertCase[] = [
       [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0001", severity="CRITICAL", package="openssl", fixed=""}`]: '1x15',
       [`scb_image_vulnerability_info{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0009", severity="CRITICAL", package="glibc", fixed=""}`]: '1x15',
       // Accepted until 100000 s (far ahead of the 10m eval) and until 60 s (lapsed by then).
-      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, vulnerability_id="CVE-2026-0001", owner="team-shop"}`]: '100000x15',
-      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, vulnerability_id="CVE-2026-0009", owner="team-shop"}`]: '60x15',
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0001", owner="team-shop"}`]: '100000x15',
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="${IMAGE}", digest="sha256:aa", vulnerability_id="CVE-2026-0009", owner="team-shop"}`]: '60x15',
       [PROD('sha256:aa')]: '1x15',
     },
     evalTime: '10m',
@@ -610,9 +610,10 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainDriftNewBinaryExecuted',
-    name: "Falco's drift rule fires in a production namespace",
+    name: "Falco's drift rule fires in production, counted by falcosidekick >= 2.30 (new name, priority as a number) and < 2.30 (falco_events)",
     series: {
-      'falco_events{rule="Drop and execute new binary in container", priority="Critical", source="syscall", k8s_ns_name="production-a", k8s_pod_name="shop-1"}': '0+1x20',
+      'falcosecurity_falcosidekick_falco_events_total{rule="Drop and execute new binary in container", priority="5", priority_raw="critical", source="syscall", k8s_ns_name="production-a", k8s_pod_name="shop-1"}': '0+1x20',
+      'falco_events{rule="Drop and execute new binary in container", priority="Critical", source="syscall", k8s_ns_name="production-a", k8s_pod_name="shop-2"}': '0+1x20',
     },
     evalTime: '15m',
     expected: [
@@ -620,6 +621,14 @@ const CASES: AlertCase[] = [
         labels: { ...ALERT_LABELS, severity: 'critical', k8s_ns_name: 'production-a', k8s_pod_name: 'shop-1' },
         annotations: {
           summary: 'A container in production-a/shop-1 executed a binary that was not in its image',
+          description:
+            'Falco\'s rule "Drop and execute new binary in container" fired: the running container no longer matches its signed image. Investigate the pod, then replace it from the signed digest.',
+        },
+      },
+      {
+        labels: { ...ALERT_LABELS, severity: 'critical', k8s_ns_name: 'production-a', k8s_pod_name: 'shop-2' },
+        annotations: {
+          summary: 'A container in production-a/shop-2 executed a binary that was not in its image',
           description:
             'Falco\'s rule "Drop and execute new binary in container" fired: the running container no longer matches its signed image. Investigate the pod, then replace it from the signed digest.',
         },
@@ -632,6 +641,7 @@ const CASES: AlertCase[] = [
     series: {
       'falco_events{rule="Drop and execute new binary in container", priority="Critical", source="syscall", k8s_ns_name="ci", k8s_pod_name="runner-1"}': '0+1x20',
       'falco_events{rule="Terminal shell in container", priority="Notice", source="syscall", k8s_ns_name="production-a", k8s_pod_name="shop-1"}': '0+1x20',
+      'falcosecurity_falcosidekick_falco_events_total{rule="Terminal shell in container", priority="3", priority_raw="notice", source="syscall", k8s_ns_name="production-a", k8s_pod_name="shop-1"}': '0+1x20',
     },
     evalTime: '15m',
     expected: [],

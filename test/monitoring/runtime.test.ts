@@ -107,6 +107,7 @@ describe('monitoring runtime', () => {
       customer: 'example',
       cluster: 'example',
       maxImageAgeDays: 30,
+      acceptedRisks: [],
       allowlist: [],
       trivyServer: 'http://trivy-server.supply-chain-monitoring.svc:4954',
       trivyTokenFile: '/var/run/secrets/scb/trivy/token',
@@ -168,6 +169,52 @@ describe('monitoring runtime', () => {
     const external = pushgatewayEgress('https://push.example.com');
     assert.deepEqual(external.to, [{ ipBlock: { cidr: '0.0.0.0/0' } }], 'an external host is only reachable by IP');
     assert.equal(external.ports?.[0].port?.value, 443);
+    // Without NodeLocal DNSCache, DNS goes to kube-dns pods only.
+    assert.deepEqual(rescanner.spec.egress[0].to.map((peer: any) => Object.keys(peer).sort().join('+')), ['namespaceSelector+podSelector']);
+  });
+
+  it('gives the rescanner the registry identity the customer file names: IRSA, GKE Workload Identity, Azure workload identity, or a Secret of its own', () => {
+    const configOf = (docs: Record<string, any[]>) => JSON.parse(docs['rescanner.yaml'].find((d: any) => d.kind === 'ConfigMap').data['rescanner.json']);
+    const cronOf = (docs: Record<string, any[]>) => docs['rescanner.yaml'].find((d: any) => d.kind === 'CronJob').spec.jobTemplate.spec.template;
+    const saOf = (docs: Record<string, any[]>) => docs['rescanner-rbac.yaml'].find((d: any) => d.kind === 'ServiceAccount');
+
+    const aws = kubernetesOf({ monitoring: { registryIdentity: { aws: { roleArn: 'arn:aws:iam::123456789012:role/scb-rescanner' } } } });
+    assert.deepEqual(saOf(aws).metadata.annotations, { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/scb-rescanner' });
+    assert.equal(configOf(aws).workloadIdentity, 'aws');
+    assert.equal(configOf(aws).registryCredentialsFile, undefined);
+
+    const gcp = kubernetesOf({ monitoring: { registryIdentity: { gcp: { serviceAccount: 'scb-rescanner@acme-prod.iam.gserviceaccount.com' } } } });
+    assert.deepEqual(saOf(gcp).metadata.annotations, { 'iam.gke.io/gcp-service-account': 'scb-rescanner@acme-prod.iam.gserviceaccount.com' });
+    assert.equal(configOf(gcp).workloadIdentity, 'gcp');
+    const [rescannerPolicy] = gcp['monitoring-network-policies.yaml'];
+    assert.deepEqual(rescannerPolicy.spec.egress.at(-1).to, [{ ipBlock: { cidr: '169.254.169.254/32' } }], 'the GKE metadata server hands out the tokens');
+
+    const azure = kubernetesOf({ monitoring: { registryIdentity: { azure: { clientId: '0f5e2c1a-9a4b-4c7d-8e6f-1a2b3c4d5e6f' } } } });
+    assert.deepEqual(saOf(azure).metadata.annotations, { 'azure.workload.identity/client-id': '0f5e2c1a-9a4b-4c7d-8e6f-1a2b3c4d5e6f' });
+    assert.equal(cronOf(azure).metadata.labels['azure.workload.identity/use'], 'true');
+
+    const secret = kubernetesOf({ monitoring: { registryIdentity: { secret: { name: 'rescanner-registry' } } } });
+    assert.equal(saOf(secret).metadata.annotations, undefined);
+    assert.equal(configOf(secret).registryCredentialsFile, '/var/run/secrets/scb/registry/config.json');
+    const pod = cronOf(secret).spec;
+    assert.deepEqual(pod.volumes.find((v: any) => v.name === 'registry-credentials').secret, {
+      secretName: 'rescanner-registry', items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440,
+    });
+    assert.ok(pod.containers[0].volumeMounts.some((m: any) => m.name === 'registry-credentials' && m.mountPath === '/var/run/secrets/scb/registry' && m.readOnly));
+    // The config the ConfigMap holds is accepted by the very parser the rescanner runs.
+    for (const docs of [aws, gcp, azure, secret]) assert.doesNotThrow(() => requireComplete(parseRescannerConfig(configOf(docs))));
+    // Without one: no annotation, no extra volume.
+    assert.equal(saOf(documents).metadata.annotations, undefined);
+  });
+
+  it('allows DNS to the NodeLocal DNSCache address when the customer file names it, for the rescanner and the Trivy server', () => {
+    const [rescanner, trivy] = kubernetesOf({ monitoring: { nodeLocalDns: '169.254.20.10' } })['monitoring-network-policies.yaml'];
+    for (const policy of [rescanner, trivy]) {
+      const dns = policy.spec.egress[0];
+      assert.deepEqual(dns.ports.map((port: any) => `${port.protocol}/${port.port}`), ['UDP/53', 'TCP/53']);
+      assert.deepEqual(dns.to[1], { ipBlock: { cidr: '169.254.20.10/32' } });
+      assert.deepEqual(dns.to[0].podSelector, { matchLabels: { 'k8s-app': 'kube-dns' } }, 'kube-dns stays reachable (NodeLocal DNSCache forwards to it, and it serves during a cache restart)');
+    }
   });
 
   it('runs a Trivy server outside the compromised releases, and refuses one inside them', () => {

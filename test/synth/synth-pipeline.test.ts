@@ -99,19 +99,23 @@ describe('scb command line', () => {
   });
 
   it('validate exits 1 and reports every problem with the file and field', () => {
-    const files = writeStackFiles({ bad: validCustomer({ github: { owner: 'o', repositry: 'x' } }) });
+    const files = writeStackFiles({ example: validCustomer({ github: { owner: 'o', repositry: 'x' } }) });
     const result = scb(['validate', ...files]);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /Pulumi\.bad\.yaml:\d+:\d+: github\.repository: is required but missing/);
-    assert.match(result.stderr, /Pulumi\.bad\.yaml:\d+:\d+: github\.repositry: unknown field; .* did you mean "repository"\?/);
+    // Named as typed: an absolute path outside the working folder stays absolute.
+    assert.ok(result.stderr.includes(`error: ${files[0]}:`), result.stderr);
+    assert.match(result.stderr, /Pulumi\.example\.yaml:\d+:\d+: github\.repository: is required but missing/);
+    assert.match(result.stderr, /Pulumi\.example\.yaml:\d+:\d+: github\.repositry: unknown field; .* did you mean "repository"\?/);
     assert.match(result.stderr, /2 problems found; nothing was written\./);
   });
 
   it('exits 2 on an unknown command, an unknown flag or a malformed --at', () => {
-    assert.equal(scb(['deploy']).status, 2);
-    const flag = scb(['synth', '--outdir', 'x']);
+    const command = scb(['sytnh']);
+    assert.equal(command.status, 2);
+    assert.match(command.stderr, /unknown command "sytnh"\. Did you mean "scb synth"\?/);
+    const flag = scb(['synth', '--otu', 'x']);
     assert.equal(flag.status, 2);
-    assert.match(flag.stderr, /Unknown option '--outdir'[\s\S]*Run "scb synth --help"/);
+    assert.match(flag.stderr, /unknown option --otu\. Did you mean --out\? Options: --out, --at, [\s\S]*Run "scb synth --help"/);
     const clock = scb(['synth', '--at', '2026-02-30']);
     assert.equal(clock.status, 2);
     assert.match(clock.stderr, /--at "2026-02-30" is not a date/);
