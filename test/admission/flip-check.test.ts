@@ -207,13 +207,13 @@ describe('scb flip-check against a local API-server stand-in', () => {
     try {
       const port = await new Promise<string>((resolvePort) => registry.stdout!.once('data', (chunk: Buffer) => resolvePort(chunk.toString().trim())));
       const image = `127.0.0.1:${port}/acme/services`;
-      // In its soft period (flip far ahead): the report twin acts, and reports instead of refusing.
+      // In its soft period (onboarded today, flip in a year): the report twin acts, and reports instead of refusing.
       const customer = customerFrom({
         name: 'acme',
         image,
         registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
         admission: { namespaces: ['production-*'] },
-        enforcement: { onboardedAt: '2099-01-01' },
+        enforcement: { onboardedAt: new Date().toISOString().slice(0, 10), softDays: 365 },
       });
       const results = kyvernoApply(renderAdmission(customer, new Date()).policies, [pod('private', 'production-eu', [`${image}@sha256:${'a'.repeat(64)}`])]);
       const verdict = results.find((result) => result.policy === 'scb-acme-verify-images-audit');
