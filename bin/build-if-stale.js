@@ -5,7 +5,7 @@
 // tsc last. Checking costs a few milliseconds, so `npm run synth` on an unchanged tree runs at the
 // speed of `node bin/scb.js synth`. Plain JavaScript on purpose: it runs before anything is compiled.
 'use strict';
-const { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, utimesSync } = require('node:fs');
+const { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeSync } = require('node:fs');
 const { join, relative } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -61,21 +61,34 @@ const modifiedAt = (path) => {
   }
 };
 
+const alive = (pid) => {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Runs `work` holding lib/.build.lock, so parallel commands (a test run) do not compile at once. */
 function withBuildLock(root, work) {
   const lock = join(root, 'lib', '.build.lock');
   require('node:fs').mkdirSync(join(root, 'lib'), { recursive: true });
-  for (let waited = 0; ; waited += 200) {
+  for (;;) {
     try {
-      closeSync(openSync(lock, 'wx'));
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
       break;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
-      // A lock older than ten minutes was left by a killed build.
+      // A lock whose process is gone (a killed build), or older than ten minutes, is stale.
       try {
-        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { force: true });
+        const holder = Number(readFileSync(lock, 'utf8'));
+        if (!alive(holder) || Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { force: true });
       } catch {}
       sleep(200);
     }

@@ -13,9 +13,8 @@ import {
 } from '../../imports/kyverno.io';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { globMatches } from '../model/globs';
 import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../model/supply-chain-contract';
-import { type AcceptedRisk, jmespathViolationCount, riskScope, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
+import { jmespathViolationCount, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards } from './allowlist';
 import { type PolicyRole, jmespathTwinGate } from './flip-gate';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
@@ -213,20 +212,18 @@ export class LegacyVerifyImagesPolicy extends Construct {
             name: CLUSTER_POLICY_RULES.vulnerabilityScanAge,
             match,
             ...rulePreconditions(enforcement, role, [jmespathTimeJudgedPrecondition()]),
-            verifyImages: vulnerabilityScanEntries(customer).map(({ imageReferences, skipImageReferences, acceptedRisks }) =>
+            verifyImages: [
               entry({
-                imageReferences,
-                ...(skip.length + skipImageReferences.length > 0 ? { skipImageReferences: [...skip, ...skipImageReferences] } : {}),
                 useCache: false,
                 attestations: [
                   {
                     type: PREDICATE_TYPES.vulnerabilityScan,
                     attestors: legacyAttestors(customer),
-                    conditions: [{ all: vulnerabilityScanConditions(customer, acceptedRisks) }],
+                    conditions: [{ all: vulnerabilityScanConditions(customer) }],
                   },
                 ],
               }),
-            ),
+            ],
           },
         ],
       },
@@ -234,51 +231,14 @@ export class LegacyVerifyImagesPolicy extends Construct {
   }
 }
 
-/** Image reference globs of an accepted risk's scope (a repository, or one digest of it). */
-function scopeGlobs(image: string): string[] {
-  const scope = riskScope({ image });
-  if (!scope) return [];
-  return scope.digest ? [`${scope.repository}@${scope.digest}`, `${scope.repository}:*@${scope.digest}`] : [`${scope.repository}:*`, `${scope.repository}@*`];
-}
-
-/** Whether an accepted risk applies to every image of a scope entry. */
-function riskCoversScope(risk: AcceptedRisk, image: string): boolean {
-  const theirs = riskScope(risk);
-  const own = riskScope({ image });
-  return !theirs || (theirs.repository === own?.repository && (theirs.digest === undefined || theirs.digest === own.digest));
-}
-
-/**
- * The verifyImages entries of rule 3. An attestation condition cannot see which image it
- * verifies, so image-scoped accepted risks get an entry of their own: one per scope that the
- * customer's references cover, whose conditions accept the unscoped risks plus those covering
- * the scope; earlier (narrower, digest) scopes and the main entry skip them, so each image is
- * judged by exactly one entry. A scope outside the customer's references is dropped: rule 4
- * refuses those images anyway.
- */
-export function vulnerabilityScanEntries(customer: Customer): Array<{ imageReferences: string[]; skipImageReferences: string[]; acceptedRisks: AcceptedRisk[] }> {
-  const risks = vulnerabilityRule(customer).acceptedRisks;
-  const patterns = imageReferencePatterns(customer);
-  const covered = (image: string) => scopeGlobs(image).some((glob) => patterns.some((pattern) => globMatches(pattern, glob.replace('*', 'x'))));
-  const scopes = [...new Set(risks.flatMap((risk) => (risk.image ? [risk.image] : [])))].filter(covered).sort();
-  const ordered = [...scopes.filter((scope) => scope.includes('@')), ...scopes.filter((scope) => !scope.includes('@'))];
-  return [
-    ...ordered.map((scope, index) => ({
-      imageReferences: scopeGlobs(scope),
-      skipImageReferences: ordered.slice(0, index).flatMap(scopeGlobs),
-      acceptedRisks: risks.filter((risk) => riskCoversScope(risk, scope)),
-    })),
-    { imageReferences: [...patterns], skipImageReferences: ordered.flatMap(scopeGlobs), acceptedRisks: risks.filter((risk) => !risk.image) },
-  ].reverse();
-}
-
 /**
  * JMESPath conditions of rule 3's time-dependent part against the cosign-vuln predicate (seen at
  * the root): when the customer opted in, the scan finished no longer than `scan.maxAge` ago; and
  * no finding violates the customer's vulnerability rule given these accepted risks (a missing
- * PublishedDate counts as 1970: fail closed; a scan without Results counts none).
+ * PublishedDate counts as 1970: fail closed; a scan without Results counts none), accepted risks
+ * and their image scope included.
  */
-export function vulnerabilityScanConditions(customer: Customer, acceptedRisks: readonly AcceptedRisk[]) {
+export function vulnerabilityScanConditions(customer: Customer) {
   const maxAge = customer.scan.maxAge;
   const rule = vulnerabilityRule(customer);
   return [
@@ -293,7 +253,7 @@ export function vulnerabilityScanConditions(customer: Customer, acceptedRisks: r
           },
         ]),
     {
-      key: jmespathViolationCount(rule, acceptedRisks),
+      key: jmespathViolationCount(rule),
       operator: Operator.EQUALS,
       value: 0,
       message: vulnerabilityRuleMessage(rule),

@@ -1,34 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { allPolicyNames } from './policy-metadata';
 
 /**
  * `scb flip-check`: which running workloads would the customer's policies refuse once they
  * enforce? Kyverno records every audit failure (admission and background scans) in
  * wgpolicyk8s.io/v1alpha2 PolicyReports (or openreports.io Reports); this reads them through the
- * Kubernetes API with plain HTTPS (no client library) and keeps the `fail` and `error` results
- * of the customer's policies. An `error` is a refusal too: once enforcing, a check that cannot
- * complete (a private image Kyverno has no credentials for, an unreachable registry) refuses
- * the pod (`failurePolicy: Fail`), so "ready" must not be reported while errors remain.
+ * Kubernetes API with the field's own client, @kubernetes/client-node (kubeconfig loading as
+ * kubectl does it, exec plugins for EKS, GKE and AKS included), and keeps the `fail` and `error`
+ * results of the customer's policies. An `error` is a refusal too: once enforcing, a check that
+ * cannot complete (a private image Kyverno has no credentials for, an unreachable registry)
+ * refuses the pod (`failurePolicy: Fail`), so "ready" must not be reported while errors remain.
  */
 
 /** Report results that mean "would be refused once enforcing". */
 export const REFUSING_RESULTS: readonly string[] = ['fail', 'error'];
-
-/** How to reach and authenticate to one API server, read from a kubeconfig. */
-export interface ClusterAccess {
-  readonly server: string;
-  /** PEM of the cluster CA; absent means the system trust store. */
-  readonly ca?: string;
-  readonly insecureSkipTlsVerify?: boolean;
-  /** Name to verify the server certificate against, when it differs from the server host. */
-  readonly tlsServerName?: string;
-  readonly token?: string;
-  readonly clientCertificate?: string;
-  readonly clientKey?: string;
-}
 
 /** A kubeconfig that cannot be used: the message says which field and how to fix it. */
 export class KubeconfigError extends Error {
@@ -46,132 +33,75 @@ export class ClusterReadError extends Error {
   }
 }
 
-type Named<T> = { name: string } & T;
-interface Kubeconfig {
-  'current-context'?: string;
-  clusters?: Named<{ cluster?: Record<string, unknown> }>[];
-  users?: Named<{ user?: Record<string, unknown> }>[];
-  contexts?: Named<{ context?: { cluster?: string; user?: string } }>[];
+type ClientNode = typeof import('@kubernetes/client-node');
+
+/**
+ * The client library is an ES module; a real dynamic import loads it from this CommonJS build on
+ * every supported Node (require() of an ES module needs Node 20.19), and only when flip-check runs.
+ */
+const loadClientNode = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<ClientNode>;
+
+/** One API server and how to reach it, as the kubeconfig's context names it. */
+export interface ClusterAccess {
+  readonly kubeconfig: KubeConfig;
+  readonly server: string;
+  readonly context: string;
+  readonly client: ClientNode;
 }
 
-/** Reads server, CA, token or client certificate of a context (default: current-context). */
-export function readKubeconfig(path: string, contextName?: string): ClusterAccess {
-  let text: string;
+/**
+ * Loads a kubeconfig as kubectl does: `path` if given, else $KUBECONFIG (several files merged),
+ * else ~/.kube/config, else the in-cluster service account. `contextName` picks a context
+ * (default: current-context). Tokens, client certificates and exec plugins (aws eks get-token,
+ * gke-gcloud-auth-plugin, kubelogin) are all handled by the library.
+ */
+export async function loadKubeconfig(path: string | undefined, contextName?: string): Promise<ClusterAccess> {
+  const client = await loadClientNode('@kubernetes/client-node');
+  const kubeconfig = new client.KubeConfig();
+  const source = path ?? 'the default kubeconfig ($KUBECONFIG, else ~/.kube/config)';
+  // Without any kubeconfig the library would fall back to http://localhost:8080; say what is missing instead.
+  const home = process.env.HOME ?? process.env.USERPROFILE ?? '';
+  if (!path && !process.env.KUBECONFIG && !existsSync(join(home, '.kube', 'config')) && !process.env.KUBERNETES_SERVICE_HOST) {
+    throw new KubeconfigError('no kubeconfig: pass --kubeconfig FILE, set $KUBECONFIG, or create ~/.kube/config (kubectl config view shows what kubectl uses)');
+  }
   try {
-    text = readFileSync(path, 'utf8');
+    if (path) kubeconfig.loadFromFile(path);
+    else kubeconfig.loadFromDefault();
   } catch (error) {
-    throw new KubeconfigError(`cannot read kubeconfig ${path} (${(error as NodeJS.ErrnoException).code})`);
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new KubeconfigError(`cannot read kubeconfig ${source} (${code ?? message.split('\n')[0]}); pass --kubeconfig FILE or set $KUBECONFIG`);
   }
-  let config: Kubeconfig;
-  try {
-    config = parse(text) as Kubeconfig;
-  } catch (error) {
-    throw new KubeconfigError(`kubeconfig ${path} is not YAML: ${(error as Error).message}`);
+  const contexts = kubeconfig.getContexts().map((context) => context.name);
+  if (contextName !== undefined) {
+    if (!contexts.includes(contextName)) throw new KubeconfigError(`kubeconfig ${source} has no context "${contextName}" (have: ${contexts.join(', ') || 'none'})`);
+    kubeconfig.setCurrentContext(contextName);
   }
-  if (!config || typeof config !== 'object') throw new KubeconfigError(`kubeconfig ${path} is empty`);
-  const wanted = contextName ?? config['current-context'];
-  if (!wanted) throw new KubeconfigError(`kubeconfig ${path} has no current-context; pass --context`);
-  const context = config.contexts?.find((entry) => entry.name === wanted)?.context;
-  if (!context) {
-    throw new KubeconfigError(`kubeconfig ${path} has no context "${wanted}" (have: ${(config.contexts ?? []).map((entry) => entry.name).join(', ') || 'none'})`);
+  const context = kubeconfig.getCurrentContext();
+  const cluster = kubeconfig.getCurrentCluster();
+  if (!context || !cluster) {
+    throw new KubeconfigError(`kubeconfig ${source} has no usable current-context (contexts: ${contexts.join(', ') || 'none'}); pass --context or --kubeconfig`);
   }
-  const cluster = config.clusters?.find((entry) => entry.name === context.cluster)?.cluster;
-  if (!cluster) throw new KubeconfigError(`kubeconfig ${path}: context "${wanted}" names cluster "${context.cluster}", which is not in clusters`);
-  const user = (config.users?.find((entry) => entry.name === context.user)?.user ?? {}) as Record<string, unknown>;
-  const base = dirname(resolve(path));
-  const str = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-  /** `<field>-data` (base64) wins over `<field>` (a file path relative to the kubeconfig). */
-  const material = (source: Record<string, unknown>, field: string): string | undefined => {
-    const data = str(source[`${field}-data`]);
-    if (data) return Buffer.from(data, 'base64').toString('utf8');
-    const file = str(source[field]);
-    if (!file) return undefined;
-    try {
-      return readFileSync(resolve(base, file), 'utf8');
-    } catch (error) {
-      throw new KubeconfigError(`kubeconfig ${path}: ${field} ${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
-    }
-  };
-  const server = str(cluster.server);
-  if (!server || !/^https:\/\//.test(server)) {
-    throw new KubeconfigError(`kubeconfig ${path}: cluster "${context.cluster}" server must be an https:// URL (found ${JSON.stringify(cluster.server ?? null)})`);
+  if (!/^https:\/\//.test(cluster.server)) {
+    throw new KubeconfigError(`kubeconfig ${source}: cluster "${cluster.name}" server must be an https:// URL (found ${JSON.stringify(cluster.server)})`);
   }
-  if (user.exec || user['auth-provider']) {
-    throw new KubeconfigError(
-      `kubeconfig ${path}: user "${context.user}" uses an exec/auth-provider plugin, which flip-check does not run; ` +
-        'use a token (e.g. a ServiceAccount token allowed to list policyreports) or a client certificate',
-    );
-  }
-  let token = str(user.token);
-  const tokenFile = str(user.tokenFile);
-  if (!token && tokenFile) {
-    try {
-      token = readFileSync(resolve(base, tokenFile), 'utf8').trim();
-    } catch (error) {
-      throw new KubeconfigError(`kubeconfig ${path}: tokenFile ${tokenFile} cannot be read (${(error as NodeJS.ErrnoException).code})`);
-    }
-  }
-  const access: ClusterAccess = {
-    server: server.replace(/\/+$/, ''),
-    ca: material(cluster, 'certificate-authority'),
-    insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
-    tlsServerName: str(cluster['tls-server-name']),
-    token,
-    clientCertificate: material(user, 'client-certificate'),
-    clientKey: material(user, 'client-key'),
-  };
-  if (Boolean(access.clientCertificate) !== Boolean(access.clientKey)) {
-    throw new KubeconfigError(`kubeconfig ${path}: user "${context.user}" has a client certificate without its key, or a key without its certificate`);
-  }
-  if (!access.token && !access.clientCertificate) {
-    throw new KubeconfigError(`kubeconfig ${path}: user "${context.user}" has neither a token nor a client certificate`);
-  }
-  return access;
+  return { kubeconfig, server: cluster.server.replace(/\/+$/, ''), context, client };
 }
 
-/** GET a JSON document from the API server. */
-export function getJson(access: ClusterAccess, path: string, timeoutMs = 30_000): Promise<unknown> {
-  const url = new URL(access.server + path);
-  return new Promise((resolvePromise, reject) => {
-    const req = httpsRequest(
-      url,
-      {
-        method: 'GET',
-        headers: { Accept: 'application/json', ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}) },
-        ca: access.ca,
-        cert: access.clientCertificate,
-        key: access.clientKey,
-        rejectUnauthorized: !access.insecureSkipTlsVerify,
-        servername: access.tlsServerName,
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) {
-            const hint =
-              res.statusCode === 404
-                ? ' (the report CRDs are not installed: is Kyverno installed with reporting on?)'
-                : res.statusCode === 401 || res.statusCode === 403
-                  ? ' (the credentials may not list policyreports and clusterpolicyreports cluster-wide)'
-                  : '';
-            reject(new ClusterReadError(`GET ${url.pathname} answered ${res.statusCode}${hint}: ${body.slice(0, 300)}`));
-            return;
-          }
-          try {
-            resolvePromise(JSON.parse(body));
-          } catch {
-            reject(new ClusterReadError(`GET ${url.pathname} did not return JSON`));
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (error) => reject(error instanceof ClusterReadError ? error : new ClusterReadError(`GET ${url.href} failed: ${error.message}`)));
-    req.end();
-  });
+/** Why a request failed, with a hint for the statuses users meet. */
+function readError(error: unknown, path: string): ClusterReadError {
+  const status = (error as { code?: unknown }).code;
+  if (typeof status === 'number') {
+    const hint =
+      status === 404
+        ? ' (the report CRDs are not installed: is Kyverno installed with reporting on?)'
+        : status === 401 || status === 403
+          ? ' (the credentials may not list policyreports and clusterpolicyreports cluster-wide)'
+          : '';
+    const body = (error as { body?: unknown }).body;
+    return new ClusterReadError(`GET ${path} answered ${status}${hint}: ${(typeof body === 'string' ? body : JSON.stringify(body ?? '')).slice(0, 300)}`);
+  }
+  const cause = (error as { cause?: { message?: string } }).cause?.message;
+  return new ClusterReadError(`GET ${path} failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}`);
 }
 
 /** One PolicyReport result, as Kyverno writes it (fields flip-check reads). */
@@ -206,12 +136,18 @@ export const REPORT_APIS = [
 
 class NotServed extends Error {}
 
-async function listAll(access: ClusterAccess, path: string, pageSize: number): Promise<PolicyReport[]> {
+async function listAll(access: ClusterAccess, group: string, plural: string, pageSize: number): Promise<PolicyReport[]> {
+  const api = access.kubeconfig.makeApiClient(access.client.CustomObjectsApi);
+  const [groupName, version] = group.replace(/^\/apis\//, '').split('/');
   const reports: PolicyReport[] = [];
   let continueToken: string | undefined;
   do {
-    const query = new URLSearchParams({ limit: String(pageSize), ...(continueToken ? { continue: continueToken } : {}) });
-    const list = (await getJson(access, `${path}?${query}`)) as { items?: PolicyReport[]; metadata?: { continue?: string } };
+    let list: { items?: PolicyReport[]; metadata?: { continue?: string } };
+    try {
+      list = await api.listClusterCustomObject({ group: groupName, version, plural, limit: pageSize, ...(continueToken ? { _continue: continueToken } : {}) });
+    } catch (error) {
+      throw readError(error, `${group}/${plural}`);
+    }
     reports.push(...(list.items ?? []));
     continueToken = list.metadata?.continue || undefined;
   } while (continueToken);
@@ -229,7 +165,7 @@ export async function listPolicyReports(access: ClusterAccess, pageSize = 250): 
       const reports: PolicyReport[] = [];
       for (const plural of api.plurals) {
         try {
-          reports.push(...(await listAll(access, `${api.group}/${plural}`, pageSize)));
+          reports.push(...(await listAll(access, api.group, plural, pageSize)));
         } catch (error) {
           if (error instanceof ClusterReadError && /answered 404/.test(error.message)) throw new NotServed(error.message);
           throw error;
@@ -243,6 +179,7 @@ export async function listPolicyReports(access: ClusterAccess, pageSize = 250): 
   }
   throw new ClusterReadError(problems.join('; '));
 }
+
 /** A workload the customer's policies would refuse once they enforce. */
 export interface RefusedWorkload {
   readonly namespace: string;

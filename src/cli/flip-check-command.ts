@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, readKubeconfig } from '../admission/flip-check';
+import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, loadKubeconfig } from '../admission/flip-check';
 import { policyNames } from '../admission/policy-metadata';
 import { DNS_LABEL } from '../contract';
 import { withUsageErrors } from './args';
@@ -28,8 +28,10 @@ the flip date to gate the flip in CI; the cluster flips by itself at 00:00 UTC o
 
 Options:
       --customer NAME     the customer (its policies are named scb-NAME-...)
-      --kubeconfig FILE   kubeconfig to read server, CA and token or client certificate from
-                          (default: $KUBECONFIG). Exec/auth-provider plugins are not run.
+      --kubeconfig FILE   kubeconfig (default: $KUBECONFIG, else ~/.kube/config, else the
+                          in-cluster service account). Tokens, client certificates and exec
+                          plugins (aws eks get-token, gke-gcloud-auth-plugin, kubelogin) work as
+                          with kubectl.
       --context NAME      kubeconfig context (default: current-context)
   -h, --help              show this help
 
@@ -41,20 +43,15 @@ Exit codes: 0 nothing would be refused, 1 workloads would be refused, 2 usage er
 `;
 
 
-export async function flipCheckCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        customer: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+const OPTIONS = {
+  customer: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function flipCheckCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = withUsageErrors(() => parseArgs({ args: argv, allowPositionals: false, strict: true, options: OPTIONS }), OPTIONS);
   void positionals;
   if (values.help) {
     process.stdout.write(FLIP_CHECK_HELP);
@@ -62,11 +59,10 @@ export async function flipCheckCommand(argv: string[], env: NodeJS.ProcessEnv = 
   }
   if (!values.customer) throw new UsageError('--customer is required');
   if (!DNS_LABEL.test(values.customer)) throw new UsageError(`--customer "${values.customer}" is not a customer name (a DNS-1123 label such as "acme")`);
-  const kubeconfig = values.kubeconfig ?? env.KUBECONFIG?.split(':').find((entry) => entry !== '');
-  if (!kubeconfig) throw new UsageError('--kubeconfig is required (or set $KUBECONFIG)');
   let access;
   try {
-    access = readKubeconfig(kubeconfig, values.context);
+    // Without --kubeconfig the library reads $KUBECONFIG (every file in it), then ~/.kube/config.
+    access = await loadKubeconfig(values.kubeconfig || undefined, values.context);
   } catch (error) {
     if (error instanceof KubeconfigError) throw new UsageError(error.message);
     throw error;

@@ -42,6 +42,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'pulumi up|preview every customer stack, N at a time, with a summary (needs the Pulumi CLI)',
     run: async (argv) => (await import('./fleet-command')).fleetCommand(argv),
   },
+  inspect: {
+    summary: 'verify an image\'s signatures and attestations and say whether the customer would admit it',
+    run: async (argv) => (await import('./inspect-command')).inspectCommand(argv),
+  },
   'flip-check': {
     summary: 'list the workloads a customer\'s policies would refuse after the flip (from PolicyReports)',
     run: async (argv) => (await import('./flip-check-command')).flipCheckCommand(argv),
@@ -62,6 +66,7 @@ Run "scb <command> --help" for the options of a command. Start with "scb validat
 "scb synth"; the README explains onboarding a customer step by step.
 
 Exit codes: 0 ok, 1 invalid input, 2 usage error, 73 the output could not be written.
+Some commands add their own (scb inspect: 1 refused, 3 could not inspect); see their --help.
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -114,6 +114,13 @@ export const monitoringSchema = z.strictObject({
    * @default 48
    */
   /**
+   * Lets `scb synth` and `pulumi up` render this release's placeholder rescanner digest (all
+   * zeros, never pullable) when `rescannerImage` is not set. For a dry run only: a cluster would
+   * run no rescanner, and every vulnerability alert would stay silent.
+   * @default false (refused: set rescannerImage to the digest your release printed)
+   */
+  allowPlaceholderImages: z.boolean({ error: 'expected true or false' }).default(false),
+  /**
    * The rescanner's own registry identity, for images the nodes pull with their cloud identity
    * (ECR, Artifact Registry, ACR), which no pod pull secret covers: one cloud workload identity
    * (`aws.roleArn` for IRSA, `gcp.serviceAccount` for GKE Workload Identity, `azure.clientId` for
@@ -163,4 +170,4 @@ export const monitoringSchema = z.strictObject({
     .min(7, { error: 'must be at least 7: the DB is published every 6 hours' })
     .max(720, { error: 'must be at most 720 (30 days)' })
     .default(48),
-}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, registryIdentity or nodeLocalDns' });
+}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, allowPlaceholderImages, registryIdentity or nodeLocalDns' });

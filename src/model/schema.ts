@@ -15,6 +15,7 @@ import {
 import { maxCronIntervalSeconds } from './cron-schedule';
 import { globMatches } from './globs';
 import { uncoveredReleaseReferences } from './image-references';
+import { dependencyUpdatesSchema } from './dependency-updates-schema';
 import { monitoringSchema } from './monitoring-schema';
 
 /**
@@ -457,6 +458,8 @@ export const customerSchema = z.strictObject({
   release: releaseSchema.prefault({}),
   /** The one vulnerability rule, judged by the release job, admission, the deploy gate and the rescanner. */
   vulnerabilities: vulnerabilitiesSchema.prefault({}),
+  /** How Dependabot keeps the customer repository's pins current: cooldown, interval, Dockerfiles. */
+  dependencyUpdates: dependencyUpdatesSchema.prefault({}),
 }, { error: 'expected a mapping with name, github, image and enforcement' }).check((ctx) => {
   const pushgatewayNamespace = serviceNamespaceOf(ctx.value.monitoring.pushgatewayUrl);
   if (!pushgatewayNamespace) return;

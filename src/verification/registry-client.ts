@@ -85,8 +85,10 @@ function parseChallenge(header: string | null): Challenge | undefined {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+  const code = cause?.code ?? cause?.errors?.find((inner) => inner.code)?.code;
+  if (code) return `${code}${cause?.message ? ` (${cause.message})` : ''}`;
+  if (cause?.message) return cause.message;
   if ((error as Error).name === 'TimeoutError') return 'timed out';
   return (error as Error).message;
 }

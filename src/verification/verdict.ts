@@ -53,8 +53,17 @@ export interface AdmissionPolicy {
   readonly enforcement: EnforcementState;
 }
 
+/**
+ * The identity every verifier of this customer demands: the model's signing identity, plus the
+ * GitHub repository ID when the customer file pins it (`github.repositoryId`).
+ */
+export function expectedIdentity(customer: Pick<Customer, 'github'>): ExpectedIdentity & ReturnType<typeof signingIdentity> {
+  const repositoryId = customer.github.repositoryId;
+  return { ...signingIdentity(customer), ...(repositoryId !== undefined ? { repositoryId: String(repositoryId) } : {}) };
+}
+
 export function admissionPolicy(customer: Customer, at: Date): AdmissionPolicy {
-  const identity = signingIdentity(customer);
+  const identity = expectedIdentity(customer);
   return {
     identity,
     format: signatureFormat(customer),

@@ -1,5 +1,5 @@
 import { Document, isMap, isScalar, visit } from 'yaml';
-import { GATE_CHECKS, gateCheckCommand, gateParameters } from '../deploy-gate/verify-commands';
+import { GATE_CHECKS, gateCheckCommand, gateParameters, identityEnvironment } from '../deploy-gate/verify-commands';
 import type { Customer } from '../model/customer';
 import {
   COSIGN_ATTESTATION_TYPES,
@@ -9,6 +9,7 @@ import {
 } from '../model/supply-chain-contract';
 import { WORKFLOW_YAML_OPTIONS } from '../contract';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
+import { denylistCheckStep } from './tool-denylist';
 import { registryLoginSteps, registryPermissions, registryUsesOidc } from './registry-login';
 import { type VulnerabilityRule, jqVulnerabilityRule, openVexDocument, riskExpiresAt, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 
@@ -125,7 +126,6 @@ const IMAGE_ARCHIVE = 'image.oci.tar';
  */
 export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): Record<string, unknown> {
   assertTrivyVersionTrusted(tools.trivy);
-  const identity = signingIdentity(customer);
   const { platforms, githubAttestations } = customer.release;
   const rule = vulnerabilityRule(customer);
   const pushFromBuild = !registryUsesOidc(customer.registry);
@@ -188,6 +188,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
       },
     },
     { name: 'Install Trivy', uses: usesLine('setupTrivy'), with: { version: tools.trivy, cache: false } },
+    denylistCheckStep('trivy'),
     {
       name: 'Scan the digest (Trivy JSON report)',
       env: buildEnv,
@@ -239,6 +240,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
           },
         ]),
     { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': tools.cosign } },
+    denylistCheckStep('cosign'),
     {
       name: multiPlatform ? 'Sign the index and every platform manifest (keyless)' : 'Sign the digest (keyless)',
       env: signEnv,
@@ -268,11 +270,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
       : []),
     {
       name: 'Verify what was published, as the deploy gate and admission will',
-      env: {
-        IMAGE: `${customer.image}@${handedDigest}`,
-        CERTIFICATE_IDENTITY: identity.subject,
-        CERTIFICATE_OIDC_ISSUER: identity.issuer,
-      },
+      env: { IMAGE: `${customer.image}@${handedDigest}`, ...identityEnvironment(gateParameters(customer)) },
       run: GATE_CHECKS.map((check) => gateCheckCommand(check, gateParameters(customer))).join('\n') + '\n',
     },
   ];

@@ -57,7 +57,8 @@ describe('scb: help, version, exit codes', () => {
   it('given a synth, when it succeeds, then the summary ends with the next step and prints paths as typed', () => {
     const work = makeTempDir();
     mkdirSync(join(work, 'stacks'));
-    writeStackFiles({ example: validCustomer() }, join(work, 'stacks'));
+    // A dry run: the placeholder rescanner digest is allowed only when the customer file says so.
+    writeStackFiles({ example: validCustomer({ monitoring: { allowPlaceholderImages: true } }) }, join(work, 'stacks'));
     const result = scb(['synth', '--at', '2026-10-01', '--out', 'out'], { cwd: work });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^synthesized 1 customer into out\/ at 2026-10-01T00:00:00\.000Z\n/);
@@ -72,7 +73,7 @@ describe('scb synth: interrupted', () => {
     const stacks = join(work, 'stacks');
     mkdirSync(stacks);
     const names = Array.from({ length: 150 }, (_, index) => `c${index}`);
-    writeStackFiles(Object.fromEntries(names.map((name) => [name, validCustomer({ name })])), stacks);
+    writeStackFiles(Object.fromEntries(names.map((name) => [name, validCustomer({ name, monitoring: { allowPlaceholderImages: true } })])), stacks);
     // A first complete synth, to compare with.
     assert.equal(scb(['synth', '--at', '2026-10-01'], { cwd: work }).status, 0);
     const before = readTree(join(work, 'dist'));

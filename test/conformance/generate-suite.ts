@@ -155,6 +155,11 @@ export const CASES: readonly CaseDefinition[] = [
     selected: true,
   },
   { name: 'deployment-good', description: 'the good image in a new Deployment (autogen rules)', image: prefixed('good'), namespace: PRODUCTION_NAMESPACE, kind: 'Deployment', breaks: [], selected: true },
+  { name: 'unfixed-old-critical', description: 'CRITICAL CVE-2019-18224 published 2019, no fixed version (debian-buster)', image: prefixed('unfixed'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
+  { name: 'fixable-old-critical', description: 'CRITICAL CVE-2019-14697 published 2019, fixed in 1.1.20-r5 (alpine 3.9)', image: prefixed('fixable'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
+  { name: 'accepted-risk', description: 'the unfixed old CRITICAL, accepted for this digest until 2099-12-31', image: prefixed('accvalid'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: true },
+  { name: 'accepted-risk-expired', description: 'the unfixed old CRITICAL, accepted for this digest until 2026-01-01 (expired)', image: prefixed('accexpired'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
+  { name: 'accepted-risk-other-image', description: 'the unfixed old CRITICAL, accepted until 2099 but only for other/thing', image: prefixed('accother'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
   {
     name: 'rescanned',
     description: 'an 8-day-old scan attestation next to a fresh one',
@@ -223,6 +228,29 @@ function daysBefore(today: Date, days: number): string {
   return new Date(today.getTime() - days * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The CVE every accepted-risk case is about (the unfixed old CRITICAL of debian-buster). */
+export const ACCEPTED_CVE = 'CVE-2019-18224';
+
+/**
+ * The conformance customer's accepted risks, each scoped to the image of its case (the digest of
+ * the engine's signature format), so that no other case is affected: valid, expired, and one
+ * scoped to another image.
+ */
+export function conformanceAcceptedRisks(images: Map<string, string>, engine: Engine): Array<Record<string, string>> {
+  const ref = (key: string) => {
+    const value = images.get(engine === 'ClusterPolicy' ? `${key}_REF` : `t_${key}_REF`);
+    if (!value) throw new Error(`images.env has no ${key}`);
+    return value;
+  };
+  const owner = 'platform@acme.example';
+  const registry = images.get('REGISTRY') ?? '';
+  return [
+    { cve: ACCEPTED_CVE, reason: 'conformance: accepted, valid', owner, expires: '2099-12-31', image: ref('accvalid') },
+    { cve: ACCEPTED_CVE, reason: 'conformance: accepted, expired', owner, expires: '2026-01-01', image: ref('accexpired') },
+    { cve: ACCEPTED_CVE, reason: 'conformance: accepted for another image only', owner, expires: '2099-12-31', image: `${registry}/other/thing` },
+  ];
+}
+
 /** Dates of the conformance customer; the live suite (test/e2e) shifts them relative to now. */
 export interface ConformanceDates {
   /** @default '2026-01-01' */
@@ -233,21 +261,29 @@ export interface ConformanceDates {
   readonly lastReviewed?: string;
 }
 
-/** The conformance customer, validated by the real loader, with scan freshness opted in (`scan.maxAge: 168h`). */
-export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}): Customer {
-  const description = {
+/**
+ * The conformance customer's description (the value of `supply-chain:customer`); `mode` writes
+ * the `enforcement.mode` override (for `scb inspect`'s stack file, helpers/inspect.sh).
+ */
+export function conformanceDescription(registry: string, engine: Engine, allowlisted: string, mode?: Mode, dates: ConformanceDates = {}, acceptedRisks: ReadonlyArray<Record<string, string>> = []): Record<string, unknown> {
+  return {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', workflow: 'release.yml', branch: 'main' },
     image: `${registry}/acme/services`,
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['production-*'] },
-    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30 },
+    enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30, ...(mode ? { mode } : {}) },
     scan: { maxAge: '168h' },
     allowlist: [
       { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
     ],
+    vulnerabilities: { acceptedRisks },
   };
-  const loaded = customerFromDescription(description, 'conformance (generated)', 'acme');
+}
+
+/** The conformance customer, validated by the real loader. */
+export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}, acceptedRisks: ReadonlyArray<Record<string, string>> = []): Customer {
+  const loaded = customerFromDescription(conformanceDescription(registry, engine, allowlisted, undefined, dates, acceptedRisks), 'conformance (generated)', 'acme');
   if (!loaded.customer) throw new Error(`conformance customer invalid: ${JSON.stringify(loaded.errors)}`);
   return loaded.customer;
 }
@@ -346,7 +382,7 @@ function image(inputs: Inputs, key: string): string {
 function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): string {
   const registry = image(inputs, 'REGISTRY');
   const onboardedAt = daysBefore(inputs.today, suite.onboardedDaysAgo);
-  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), { onboardedAt, lastReviewed: onboardedAt });
+  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), { onboardedAt, lastReviewed: onboardedAt }, conformanceAcceptedRisks(inputs.images, engine));
   const renderedAt = new Date(Date.parse(`${daysBefore(inputs.today, suite.renderedDaysAgo)}T12:00:00Z`));
   const bundle = renderBundle(customer, renderedAt, BUNDLE_CONTRIBUTORS);
   if (bundle.enforcement.mode !== suite.renderedMode) throw new Error(`clock ${renderedAt.toISOString()} gives ${bundle.enforcement.mode}, not ${suite.renderedMode}`);
@@ -360,6 +396,13 @@ function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): str
   const dir = join(inputs.out, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'policy.yaml'), policies.map((policy) => stringify(policy, { lineWidth: 0 })).join('---\n'));
+  // The same customer as a stack file for `scb inspect` (helpers/inspect.sh). Inspect uses one
+  // clock, so the mode acting now in the suite is written as the enforcement.mode override.
+  mkdirSync(join(dir, 'stacks'), { recursive: true });
+  writeFileSync(
+    join(dir, 'stacks', 'Pulumi.acme.yaml'),
+    stringify({ config: { 'supply-chain:customer': conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), suite.enforcing ? 'enforce' : 'audit', { onboardedAt, lastReviewed: onboardedAt }, conformanceAcceptedRisks(inputs.images, engine)) } }, { lineWidth: 0 }),
+  );
 
   const cases = CASES.filter((c) => !c.notOn?.[engine] && (suite.cases === undefined || suite.cases.includes(c.name)));
   const docs = cases.map((c) => resource(c, suite, image(inputs, c.image(engine)), c.initImage ? image(inputs, c.initImage(engine)) : undefined));
@@ -414,7 +457,7 @@ function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): str
 
 /** The generated deploy gate of the conformance customer, per engine (its signature format). */
 function writeDeployGate(inputs: Inputs, engine: Engine): void {
-  const customer = conformanceCustomer(image(inputs, 'REGISTRY'), engine, image(inputs, 'allowed_REF'));
+  const customer = conformanceCustomer(image(inputs, 'REGISTRY'), engine, image(inputs, 'allowed_REF'), {}, conformanceAcceptedRisks(inputs.images, engine));
   const bundle = renderBundle(customer, inputs.today, BUNDLE_CONTRIBUTORS);
   const dir = join(inputs.out, 'deploy-gate', engine === 'ClusterPolicy' ? 'clusterpolicy' : 'ivp');
   mkdirSync(dir, { recursive: true });

@@ -14,6 +14,8 @@ CRANE_VERSION=v0.22.1
 ACTIONLINT_VERSION=v1.7.12
 ZIZMOR_VERSION=1.32.0
 PYYAML_VERSION=6.0.3
+# check-jsonschema carries SchemaStore's Dependabot schema (--builtin-schema vendor.dependabot).
+CHECK_JSONSCHEMA_VERSION=0.39.0
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
@@ -80,17 +82,19 @@ kyverno_cli() {
 
 zizmor_venv() {
   local venv="$TOOLS_DIR/venv"
-  # The venv also carries PyYAML for the harness's own Python helpers.
-  local want="zizmor==$ZIZMOR_VERSION pyyaml==$PYYAML_VERSION"
-  if have_stamp zizmor "$want" && "$venv/bin/zizmor" --version >/dev/null 2>&1; then
+  # The venv also carries PyYAML for the harness's own Python helpers, and check-jsonschema for
+  # the generated Dependabot configuration.
+  local want="zizmor==$ZIZMOR_VERSION pyyaml==$PYYAML_VERSION check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+  if have_stamp zizmor "$want" && "$venv/bin/zizmor" --version >/dev/null 2>&1 && [ -x "$venv/bin/check-jsonschema" ]; then
     log "venv ($want): cached"
     return
   fi
   log "venv: pip install $want into $venv"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  # shellcheck disable=SC2086 # two requirement words
+  # shellcheck disable=SC2086 # several requirement words
   "$venv/bin/pip" install --quiet --disable-pip-version-check $want
   ln -sf "$venv/bin/zizmor" "$BIN/zizmor"
+  ln -sf "$venv/bin/check-jsonschema" "$BIN/check-jsonschema"
   set_stamp zizmor "$want"
 }
 

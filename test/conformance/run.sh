@@ -10,6 +10,8 @@
 #
 # Usage: test/conformance/run.sh [--no-install] [--keep] [--no-isolate] [SUITE...]
 #   SUITE: artifacts {clusterpolicy,ivp}-{enforce,audit,live-flip,controller} deploy-gate
+#          vulnerability-places (the release job's rule step, the rescanner's evaluator, the job split)
+#          inspect (scb inspect against the Kyverno suites of the same run; list it after them)
 #          (default: all)
 # Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
 #
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 [ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts
   clusterpolicy-enforce clusterpolicy-audit clusterpolicy-live-flip clusterpolicy-controller
-  ivp-enforce ivp-audit ivp-live-flip ivp-controller deploy-gate)
+  ivp-enforce ivp-audit ivp-live-flip ivp-controller deploy-gate vulnerability-places inspect)
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 export REPO_ROOT
 
@@ -83,6 +85,8 @@ mkdir -p "$HOME"
 . "$HERE/helpers/artifacts.sh"
 # shellcheck source=SCRIPTDIR/helpers/deploy-gate.sh
 . "$HERE/helpers/deploy-gate.sh"
+# shellcheck source=SCRIPTDIR/helpers/inspect.sh
+. "$HERE/helpers/inspect.sh"
 
 cleanup() {
   scb_tuf_stop
@@ -162,6 +166,11 @@ for suite in "${SUITES[@]}"; do
   case "$suite" in
     artifacts) run_artifacts ;;
     deploy-gate) scb_gate_rows "$GENERATED" "$ROWS" ;;
+    vulnerability-places)
+      node "$REPO_ROOT/lib/test/conformance/vulnerability-places.js" --images "$SCB_WORK/images.env" \
+        --predicates "$SCB_WORK/predicates" >>"$ROWS"
+      ;;
+    inspect) scb_inspect_rows "$GENERATED" "$ROWS" ;;
     *) run_suite "$suite" ;;
   esac
 done

@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { argoCdApplicationSet } from '../../src/gitops/argocd-applicationset';
 import { cosignVerifyCommands } from '../../src/gitops/customer-readme';
 import { fluxSync } from '../../src/gitops/flux-sync';
 import { DEFAULT_GITOPS_SETTINGS, normaliseRepoURL } from '../../src/gitops/settings';
 import { loadCustomers } from '../../src/model/load';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signatureFormat, signingIdentity } from '../../src/model/supply-chain-contract';
 import { synthesize } from '../../src/synth/synthesize';
 import { releaseWorkflowContributor } from '../../src/workflow/contributor';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
@@ -99,10 +99,38 @@ describe('customer README', () => {
     for (const command of Object.values(commands)) assert.ok(readme.includes(command));
     assert.equal(
       commands.vulnerabilityScan,
-      `cosign verify-attestation --type vuln \\\n  --certificate-identity ${identity.subject} \\\n  --certificate-oidc-issuer https://token.actions.githubusercontent.com \\\n  ghcr.io/initech/tps-reports@sha256:DIGEST`,
+      [
+        'cosign verify-attestation',
+        '--new-bundle-format=true',
+        `--certificate-identity ${identity.subject}`,
+        '--certificate-oidc-issuer https://token.actions.githubusercontent.com',
+        '--certificate-github-workflow-trigger push',
+        '--certificate-github-workflow-repository initech/tps-reports',
+        '--type vuln',
+        '--policy deploy-gate/vuln-policy.rego',
+        'ghcr.io/initech/tps-reports@sha256:DIGEST',
+      ].join(' \\\n  '),
     );
     assert.match(tree['acme/README.md'], /- Mode: \*\*audit\*\* until 2026-10-15/);
     assert.match(tree['acme/README.md'], /None: every matching image must pass\./);
+  });
+
+  it('prints the deploy gate\'s own checks: the same flags, from the same builder, as the generated gate workflow', () => {
+    for (const customer of customers) {
+      const gate = (tree: string) => tree.split('\n').filter((line) => line.startsWith('cosign ')).map((line) => line.replace(/ > \/dev\/null$/, ''));
+      const gateFile = synthToTree(exampleStackFiles())[`${customer.name}/github/.github/workflows/deploy-gate.yml`];
+      const gateLines = gate((parse(gateFile) as { jobs: Record<string, { steps: { run?: string }[] }> }).jobs.verify.steps.map((step) => step.run ?? '').join('\n'));
+      const flagsOf = (command: string) => command.replace(/\\\n\s*/g, ' ').split(/\s+/).filter((word) => word.startsWith('--'));
+      const readme = Object.values(cosignVerifyCommands(customer));
+      assert.equal(gateLines.length, 3, customer.name);
+      readme.forEach((command, index) => assert.deepEqual(flagsOf(command), flagsOf(gateLines[index]), `${customer.name} check ${index + 1}`));
+      const legacy = signatureFormat(customer) === 'legacy';
+      for (const command of readme) {
+        assert.ok(command.includes(legacy ? '--new-bundle-format=false' : '--new-bundle-format=true'), customer.name);
+        assert.ok(command.includes('--certificate-github-workflow-trigger push'), customer.name);
+        assert.ok(command.includes(`--certificate-github-workflow-repository ${customer.github.owner}/${customer.github.repository}`), customer.name);
+      }
+    }
   });
 
   it('given a bundle, when the customer README is read, then it installs the prerequisites first and the bundle in one command', () => {
@@ -155,7 +183,7 @@ describe('synth with GitOps fan-out', () => {
     assert.throws(() => synthesize(loadCustomers(files), { at: TEMPLATE_CLOCK, outDir, contributors: [releaseWorkflowContributor, failing], gitops: DEFAULT_GITOPS_SETTINGS }), /contributor failed/);
     assert.equal(existsSync(outDir), false);
     synthesize(loadCustomers(files), { at: TEMPLATE_CLOCK, outDir, contributors: [releaseWorkflowContributor], gitops: DEFAULT_GITOPS_SETTINGS });
-    assert.deepEqual(Object.keys(readTree(outDir)).sort(), ['argocd/applicationset.yaml', 'good/flux/sync.yaml', 'good/github/.github/workflows/release.yml']);
+    assert.deepEqual(Object.keys(readTree(outDir)).sort(), ['argocd/applicationset.yaml', 'good/flux/sync.yaml', 'good/github/.github/dependabot.yml', 'good/github/.github/workflows/release.yml']);
   });
 
   it('takes the repository, revision and path from flags or the environment, and refuses bad ones', () => {

@@ -34,7 +34,7 @@ for (const customer of customers) {
         }
       }
       const repository = manifest.artifacts.filter((artifact) => artifact.destination === 'customer-repository').map((artifact) => artifact.path).sort();
-      assert.deepEqual(repository, [`github/.github/workflows/${customer.github.workflow}`, 'github/.github/workflows/deploy-gate.yml'].sort());
+      assert.deepEqual(repository, [`github/.github/workflows/${customer.github.workflow}`, 'github/.github/workflows/deploy-gate.yml', 'github/.github/dependabot.yml'].sort());
     });
 
     it('records as facts exactly the policies and dashboards its cluster artifacts hold, and the metrics the rescanner emits', () => {

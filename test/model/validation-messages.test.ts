@@ -44,7 +44,7 @@ describe('customer validation messages', () => {
 
   it('reports an unknown top-level field that resembles nothing', () => {
     assert.deepEqual(errorsFor(validCustomer({ colour: 'blue' })), [
-      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities. Fix: remove it.',
+      'stacks/Pulumi.example.yaml:10:5: colour: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities, dependencyUpdates. Fix: remove it.',
     ]);
   });
 
@@ -416,7 +416,7 @@ describe('customer validation messages', () => {
 
   it('given a misspelled section, when validated, then it suggests the section', () => {
     assert.deepEqual(errorsFor({ ...validCustomer(), registries: { type: 'ghcr' } }).filter((error) => error.includes('registries')), [
-      'stacks/Pulumi.example.yaml:10:5: registries: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities. Fix: did you mean "registry"? Rename the field.',
+      'stacks/Pulumi.example.yaml:10:5: registries: unknown field; expected one of name, github, image, admission, enforcement, scan, staleness, allowlist, monitoring, registry, release, vulnerabilities, dependencyUpdates. Fix: did you mean "registry"? Rename the field.',
     ]);
   });
 

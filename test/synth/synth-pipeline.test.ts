@@ -48,6 +48,26 @@ describe('synth pipeline', () => {
     assert.equal(existsSync(join(outDir, 'good')), false);
   });
 
+  it('refuses the placeholder rescanner digest, naming file, field and fix, unless the customer pins it or opts out for a dry run', () => {
+    const outDir = join(makeTempDir(), 'dist');
+    const [unpinned] = writeStackFiles({ unpinned: validCustomer({ name: 'unpinned' }) });
+    const refused = scb(['synth', '--out', outDir, '--at', '2026-10-01', unpinned]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /Pulumi\.unpinned\.yaml: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
+    assert.match(refused.stderr, /Fix: set monitoring\.rescannerImage to the rescanner image your release workflow pushed, pinned by digest/);
+    assert.match(refused.stderr, /nothing was written/);
+    assert.equal(existsSync(outDir), false);
+
+    const pinnedImage = `registry.example.com/mirror/rescanner@sha256:${'a'.repeat(64)}`;
+    const [pinned] = writeStackFiles({ pinned: validCustomer({ name: 'pinned', monitoring: { rescannerImage: pinnedImage } }) });
+    assert.equal(scb(['synth', '--out', outDir, '--at', '2026-10-01', pinned]).status, 0);
+    assert.match(readTree(outDir)['pinned/kubernetes/rescanner.yaml'] ?? '', new RegExp(`image: ${pinnedImage.replace(/[.]/g, '\\.')}`));
+
+    const [dryRun] = writeStackFiles({ dry: validCustomer({ name: 'dry', monitoring: { allowPlaceholderImages: true } }) });
+    assert.equal(scb(['synth', '--out', outDir, '--at', '2026-10-01', dryRun]).status, 0);
+    assert.match(readTree(outDir)['dry/kubernetes/rescanner.yaml'] ?? '', /image-digest-placeholder: "true"/);
+  });
+
   it('does not create the output folder when input is invalid', () => {
     const outDir = join(makeTempDir(), 'dist');
     const files = writeStackFiles({ bad: validCustomer({ enforcement: { onboardedAt: '2026-02-30' } }) });

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { RegistryError, admissionPolicy, judgeImage, verifyImage, type ImageVerification } from '../../src/verification';
 import { conformanceCustomer } from '../conformance/generate-suite';
+import { closedLoopbackPort } from '../support/closed-port';
 import { type SignedRegistry, startSignedRegistry } from '../support/signed-registry';
 
 /**
@@ -66,6 +67,15 @@ describe('verifyImage on real cosign artifacts', () => {
     });
   }
 
+  for (const key of ['good_REF', 't_good_REF']) {
+    it(`given ${key} and an expected repository ID its certificate does not carry, when verified, then nothing verifies (a re-created repository of the same name)`, async () => {
+      const identity = { ...signingIdentity(customer('ClusterPolicy')), repositoryId: '123456' };
+      const result = await verifyImage(signed.image(key), identity, { trust: signed.trust, cosign: { cosign: signed.cosign, env: signed.env } });
+      assert.equal(result.signatures[0].verified, false);
+      assert.deepEqual(result.signatures[0].mismatches, [{ field: 'repositoryId', expected: '123456', found: undefined }]);
+    });
+  }
+
   it('given a tag, when verified, then it is resolved to the digest and says so', async () => {
     const result = await verify('good_TAG');
     assert.equal(result.resolvedFromTag, 'good');
@@ -78,7 +88,7 @@ describe('verifyImage on real cosign artifacts', () => {
   });
 
   it('given a stopped registry, when verified, then a RegistryError "unreachable" is thrown', async () => {
-    const reference = signed.image('good_REF').replace(signed.registry, '127.0.0.1:9');
+    const reference = signed.image('good_REF').replace(signed.registry, `127.0.0.1:${await closedLoopbackPort()}`);
     await assert.rejects(verifyImage(reference, signingIdentity(customer('ClusterPolicy'))), (error: unknown) => error instanceof RegistryError && error.kind === 'unreachable');
   });
 });

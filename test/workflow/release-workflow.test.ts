@@ -177,7 +177,7 @@ describe('the release workflow', () => {
       for (const step of sign.steps) {
         const allowed =
           ['actions/download-artifact', 'sigstore/cosign-installer', 'docker/login-action', 'aws-actions/configure-aws-credentials', 'aws-actions/amazon-ecr-login', 'google-github-actions/auth', 'Azure/login', 'actions/attest-build-provenance'].includes(step.uses?.split('@')[0] ?? '') ||
-          /^(\[\[ "\$\{DIGEST\}"|cosign |az acr login|skopeo )/.test(step.run ?? '');
+          /^(\[\[ "\$\{DIGEST\}"|cosign |az acr login|skopeo |out="\$\(cosign version )/.test(step.run ?? '');
         assert.ok(allowed, `${label}: "${step.name}" is not cosign, the login or the handover`);
       }
       assert.ok(!sign.steps.some((step) => /anchore|trivy|build-push|checkout/.test(step.uses ?? '')), label);

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The field's own checkers on the generated artifacts of the example customers, synthesized at
-# the template clock: actionlint and zizmor on every workflow, shellcheck on every shell script,
+# the template clock: actionlint and zizmor on every workflow, check-jsonschema (SchemaStore's
+# Dependabot schema) and zizmor on every dependabot.yml, shellcheck on every shell script,
 # `promtool check rules` on every PrometheusRule. Each check is one matrix row.
 #
 # Needs: SCB_WORK, PY (python with PyYAML), tools on PATH; REPO_ROOT; the package built (lib/).
@@ -42,6 +43,20 @@ scb_artifacts_check() {
       scb_artifacts_row zizmor "$rel" clean findings "$(cat "$log")"
     fi
   done < <(find "$out" -path '*/.github/workflows/*' -type f | sort)
+  # The Dependabot configuration: SchemaStore's schema (check-jsonschema) and zizmor's audits.
+  while IFS= read -r file; do
+    rel="${file#"$out"/}"
+    if check-jsonschema --builtin-schema vendor.dependabot "$file" >"$log" 2>&1; then
+      scb_artifacts_row check-jsonschema "$rel" valid valid
+    else
+      scb_artifacts_row check-jsonschema "$rel" valid invalid "$(cat "$log")"
+    fi
+    if zizmor --offline --no-progress "$file" >"$log" 2>&1; then
+      scb_artifacts_row zizmor "$rel" clean clean
+    else
+      scb_artifacts_row zizmor "$rel" clean findings "$(cat "$log")"
+    fi
+  done < <(find "$out" -path '*/.github/dependabot.yml' -type f | sort)
   while IFS= read -r file; do
     rel="${file#"$out"/}"
     if shellcheck "$file" >"$log" 2>&1; then

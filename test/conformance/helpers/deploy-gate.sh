@@ -21,17 +21,32 @@ _SCB_GATE_CASES=(
   "stale-scan|stalescan_REF|refuse|scan finished 8 days ago"
   "old-critical|critold_REF|refuse|CRITICAL published 30 days ago"
   "fresh-critical|critnew_REF|admit|CRITICAL published 2 days ago (grace 7 days)"
+  "unfixed-old-critical|unfixed_REF|refuse|CRITICAL CVE-2019-18224 from 2019, no fixed version"
+  "fixable-old-critical|fixable_REF|refuse|CRITICAL CVE-2019-14697 from 2019, fixed in 1.1.20-r5"
+  "accepted-risk|accvalid_REF|admit|the unfixed CRITICAL, accepted for this digest until 2099"
+  "accepted-risk-expired|accexpired_REF|refuse|the unfixed CRITICAL, accepted until 2026-01-01 (expired)"
+  "accepted-risk-other-image|accother_REF|refuse|the unfixed CRITICAL, accepted for other/thing only"
   "other-format|!good_REF|refuse|the good image, signed in the other engine's format|admit|known gap (cosign 3.1.2 verify --new-bundle-format=true still accepts legacy .sig/.att; IVP admission offline refuses them)"
   "tag-good|good_TAG|refuse|the good image by tag: the gate takes digests only"
 )
 
+# scb_test_trusted_root: writes (once) and prints $SCB_WORK/test-trusted-root.json, the test CA as
+# the only Fulcio and the test TSA for bundle timestamps; nothing else is trusted. Shared by the
+# deploy gate and scb inspect (helpers/inspect.sh).
+scb_test_trusted_root() {
+  local root="$SCB_WORK/test-trusted-root.json"
+  if [ ! -s "$root" ]; then
+    "$COSIGN" trusted-root create \
+      --fulcio="url=http://127.0.0.1:9/fulcio,certificate-chain=$SCB_WORK/ca/ca.pem" \
+      --tsa="url=$SCB_TSA_URL,certificate-chain=$SCB_WORK/tsa/tsa-chain.pem" \
+      --out "$root" >"$SCB_WORK/test-trusted-root.log" 2>&1
+  fi
+  printf '%s\n' "$root"
+}
+
 scb_gate_rows() {
-  local generated="$1" rows="$2" root="$SCB_WORK/gate-trusted-root.json"
-  # The test CA as the only Fulcio, the test TSA for bundle timestamps; nothing else is trusted.
-  "$COSIGN" trusted-root create \
-    --fulcio="url=http://127.0.0.1:9/fulcio,certificate-chain=$SCB_WORK/ca/ca.pem" \
-    --tsa="url=$SCB_TSA_URL,certificate-chain=$SCB_WORK/tsa/tsa-chain.pem" \
-    --out "$root" >"$SCB_WORK/gate-trusted-root.log" 2>&1
+  local generated="$1" rows="$2" root
+  root="$(scb_test_trusted_root)"
   local engine dir prefix label spec name key expected note gap_actual gap_note ref actual log
   for engine in clusterpolicy ivp; do
     dir="$generated/deploy-gate/$engine"

@@ -7,6 +7,11 @@
       the strict check (kyverno-check.py) and one for the negative control (exit codes 0/1).
   matrix.py row CASE ENGINE MODE TRUST EXPECTED ACTUAL [NOTE [GAP_ACTUAL GAP_NOTE]] >> rows.tsv
       One row from elsewhere (the deploy gate); with GAP_*, a documented known gap.
+  matrix.py inspect-jobs SUITE_DIR
+      Tab-separated case, image index and image of every production pod, for helpers/inspect.sh.
+  matrix.py inspect SUITE_DIR INSPECT_DIR >> rows.tsv
+      One row per case: scb inspect's verdict (INSPECT_DIR/CASE.N.json and .exit) against the
+      Kyverno CLI's actual verdict of the same run, rule by rule where the CLI reports rules.
   matrix.py subjects SUITE_DIR CA_DIR >> rows.tsv
       The generated IVP subjectRegExp against the SAN of the four test certificates (good and pr
       must match: same workflow and branch; branch and otherrepo must not).
@@ -16,9 +21,8 @@
 Actual verdicts: a resource is refused when a row of a BLOCKING policy reports `fail` (read from
 the policy file: ClusterPolicy failureAction Enforce, or Deny in validationActions: the enforce
 twins); it is "report" (audited, not refused) when only the never-blocking report twins fail it.
-Whether the enforce twin matched at all is decided by Kyverno's own clock (the flip gate), so the
-suites' dates are relative to today. A resource no policy matched (no row, or only Excluded or
-skipped rows) is admitted.
+Which twin acts is decided by Kyverno's own clock (the flip gate), so the suites' dates are
+relative to today. A resource no policy matched (no row, or only Excluded or skipped rows) is admitted.
 
 Results: ok / MISMATCH count as passed / failed. "known gap" (the engine's documented deviation,
 e.g. Kyverno 1.19 IVP ignoring additionalExtensions) and "not verified offline" (the CLI cannot
@@ -70,7 +74,8 @@ def blocking_policies(policies: list) -> set:
     return names
 
 
-def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
+def kyverno_outcomes(suite_dir: str):
+    """The suite's cases.json, and per resource (ns/name) the reported outcomes, overall and per rule."""
     meta = json.load(open(os.path.join(suite_dir, "cases.json"), encoding="utf-8"))
     test = yaml.safe_load(open(os.path.join(suite_dir, "kyverno-test.yaml"), encoding="utf-8"))
     policies = [d for d in yaml.safe_load_all(open(os.path.join(suite_dir, "policy.yaml"), encoding="utf-8")) if d]
@@ -78,6 +83,7 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
     results = rows_from(open(out_file, encoding="utf-8").read()) if os.path.exists(out_file) else []
     want = expected_results(test)
     got = {}  # resource (ns/name) -> list of (policy, reported outcome)
+    by_rule = {}  # resource -> {rule or policy: [outcomes]}
     for r in results:
         parts = r.get("RESOURCE", "").split("/")
         resource = "/".join(parts[-2:])
@@ -92,6 +98,22 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
         else:
             outcome = f"error({result} {reason})"
         got.setdefault(resource, []).append((r.get("POLICY"), outcome))
+        by_rule.setdefault(resource, {}).setdefault(key[1] or key[0] if key else r.get("RULE") or r.get("POLICY"), []).append(outcome)
+    return meta, policies, got, by_rule
+
+
+def case_actual(outcomes: list, blocking: set) -> str:
+    """refuse: a blocking (enforce twin) policy failed it; report: only never-blocking report twins did."""
+    if any(o.startswith("error") for _, o in outcomes):
+        return "error"
+    failed_by = {policy for policy, o in outcomes if o == "fail"}
+    if failed_by & blocking:
+        return "refuse"
+    return "report" if failed_by else "admit"
+
+
+def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
+    meta, policies, got, _ = kyverno_outcomes(suite_dir)
     engine, mode = ENGINE_SHORT[meta["engine"]], meta["mode"]
     trust = f"{meta['format']}, {meta['trust']}"
     blocking = blocking_policies(policies)
@@ -103,15 +125,7 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
             continue
         outcomes = got.get(c["resource"], [])
         errors = [o for _, o in outcomes if o.startswith("error")]
-        failed_by = {policy for policy, o in outcomes if o == "fail"}
-        if errors:
-            actual = "error"
-        elif failed_by & blocking:
-            actual = "refuse"
-        elif failed_by:
-            actual = "report"
-        else:
-            actual = "admit"
+        actual = case_actual(outcomes, blocking)
         note = c["description"]
         gap, offline = c["knownGap"], c["offline"]
         if gap:
@@ -130,6 +144,98 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
     label = f"{meta['suite']} (policies {', '.join(p['name'] for p in meta['policies'])})"
     out.append(["kyverno-check (strict)", engine, mode, trust, "ok", "ok" if check_ok == "0" else "failed", "ok" if check_ok == "0" else "MISMATCH", label])
     out.append(["negative control", engine, mode, trust, "all rows fail", "all rows fail" if control_ok == "0" else "not detected", "ok" if control_ok == "0" else "MISMATCH", "expectations inverted"])
+    return out
+
+
+# ClusterPolicy rule names (src/admission/policy-metadata.ts CLUSTER_POLICY_RULES) -> inspect rules.
+CLUSTER_POLICY_RULES = {"verify-signature": "signature", "verify-sbom": "sbom", "verify-vulnerability-scan": "scan", "allowed-images": "allowed"}
+INSPECT_ACTUAL = {"admitted": "admit", "admitted-with-warnings": "report", "refused": "refuse"}
+
+
+def pod_images(suite_dir: str) -> dict:
+    pods = [d for d in yaml.safe_load_all(open(os.path.join(suite_dir, "resources.yaml"), encoding="utf-8")) if d]
+    return {
+        f"{p['metadata']['namespace']}/{p['metadata']['name']}": [c["image"] for c in p["spec"].get("initContainers", []) + p["spec"]["containers"]]
+        for p in pods
+    }
+
+
+def inspect_jobs(suite_dir: str) -> list:
+    """case, image index, image: every image of every production pod of the suite."""
+    meta = json.load(open(os.path.join(suite_dir, "cases.json"), encoding="utf-8"))
+    images = pod_images(suite_dir)
+    return [[c["name"], str(i), image] for c in meta["cases"] if c["production"] and not c["notRun"] for i, image in enumerate(images[c["resource"]])]
+
+
+def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
+    """scb inspect's verdict per case, against the Kyverno CLI's actual verdict of the same run.
+
+    Per case: the pod's verdict is the worst of its images' (exit 1 refused, 0 admitted; 3 or any
+    other exit is "error"). On ClusterPolicy each rule must also agree with Kyverno's rule row; on
+    the IVP engine rules 1-3 are one policy row (verify-images) and rule 4 the other. Where the
+    Kyverno row is a known gap or cannot be verified offline, inspect is held to the policy's
+    intent (the case's expected verdict) instead, and the note says so.
+    """
+    meta, policies, got, by_rule = kyverno_outcomes(suite_dir)
+    engine, mode = ENGINE_SHORT[meta["engine"]], meta["mode"]
+    blocking = blocking_policies(policies)
+    images = pod_images(suite_dir)
+    out = []
+    for c in meta["cases"]:
+        label = f"inspect/{engine}"
+        trust = "scb inspect --output json, same registry and trust"
+        if c["notRun"]:
+            continue
+        if not c["production"]:
+            out.append([c["name"], label, mode, trust, "-", "-", "not run", "namespace-scoped case: inspect answers for the production namespaces"])
+            continue
+        reports, exits = [], []
+        for i, _ in enumerate(images[c["resource"]]):
+            base = os.path.join(inspect_dir, f"{c['name']}.{i}")
+            exits.append(open(base + ".exit", encoding="utf-8").read().strip())
+            try:
+                reports.append(json.load(open(base + ".json", encoding="utf-8")))
+            except (OSError, ValueError):
+                reports.append(None)
+        verdicts = [INSPECT_ACTUAL.get((r or {}).get("verdict"), "error") for r in reports]
+        if any(e not in ("0", "1") for e in exits) or "error" in verdicts:
+            actual = "error"
+        elif "refuse" in verdicts:
+            actual = "refuse"
+        elif "report" in verdicts:
+            actual = "report"
+        else:
+            actual = "admit"
+        consistent = all((e == "1") == (v == "refuse") for e, v in zip(exits, verdicts))
+        kyverno = case_actual(got.get(c["resource"], []), blocking)
+        expected, note = kyverno, f"agrees with kyverno test ({c['description']})"
+        if c["knownGap"] or c["offline"]:
+            expected = c["expected"]
+            if mode == "audit" and expected == "refuse":
+                expected = "report"
+            note = f"held to the intent, not the Kyverno row ({(c['knownGap'] or c['offline'])['note']})"
+        # Rule by rule, for the single-image pods.
+        rule_problems = []
+        if len(reports) == 1 and reports[0]:
+            mine = {r["rule"]: r["result"] for r in reports[0]["rules"]}
+            theirs = by_rule.get(c["resource"], {})
+            if meta["engine"] == "ClusterPolicy":
+                pairs = [(rule, mine.get(ours, "?")) for rule, ours in CLUSTER_POLICY_RULES.items()]
+            else:
+                verify = "fail" if any(mine.get(r) == "fail" for r in ("signature", "sbom", "scan")) else "pass"
+                pairs = [(p["name"], verify if p["kind"] == "ImageValidatingPolicy" else mine.get("allowed", "?")) for p in meta["policies"]]
+            for name, mine_result in pairs:
+                kyverno_results = theirs.get(name, [])
+                if not kyverno_results or c["knownGap"] or c["offline"]:
+                    continue
+                if any(k != mine_result for k in kyverno_results):
+                    rule_problems.append(f"{name}: kyverno {'/'.join(sorted(set(kyverno_results)))}, inspect {mine_result}")
+        status = "ok" if actual == expected and consistent and not rule_problems else "MISMATCH"
+        if rule_problems:
+            note = "rules differ: " + "; ".join(rule_problems)
+        elif not consistent:
+            note = f"exit codes {','.join(exits)} do not match verdicts {','.join(verdicts)}"
+        out.append([c["name"], label, mode, trust, expected, actual, status, note])
     return out
 
 
@@ -189,6 +295,12 @@ def main() -> int:
             status = "known gap" if actual == gap_actual else ("GAP CLOSED" if actual == expected else "MISMATCH")
             note = gap_note + ("" if status == "known gap" else "; update the known gap")
         print("\t".join([case, engine, mode, trust, expected, actual, status, note]))
+    elif cmd == "inspect-jobs":
+        for r in inspect_jobs(sys.argv[2]):
+            print("\t".join(r))
+    elif cmd == "inspect":
+        for r in inspect_rows(*sys.argv[2:4]):
+            print("\t".join(r))
     elif cmd == "subjects":
         for r in subject_rows(*sys.argv[2:4]):
             print("\t".join(r))

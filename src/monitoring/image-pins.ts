@@ -1,0 +1,25 @@
+import type { Customer } from '../model/customer';
+import type { FieldError } from '../model/config-errors';
+import { MONITORING_IMAGES } from './images';
+import { rescannerImage } from './rescanner';
+
+/**
+ * Refuses a bundle whose rescanner would run this release's placeholder digest: the CronJob could
+ * never pull it, so no image would be scanned and every vulnerability alert would stay silent
+ * (only the dead man's switch would notice, hours later). `scb synth` and `pulumi up` call this;
+ * `monitoring.allowPlaceholderImages: true` opts out for a dry run.
+ */
+export function placeholderImageProblems(customer: Pick<Customer, 'monitoring' | 'sourceFile'>): FieldError[] {
+  if (customer.monitoring.allowPlaceholderImages || !rescannerImage(customer).placeholder) return [];
+  const { repository } = MONITORING_IMAGES.rescanner;
+  return [
+    {
+      file: customer.sourceFile,
+      field: 'monitoring.rescannerImage',
+      message:
+        `is not set, and this release's rescanner image is a placeholder digest (sha256:000…0) that no registry serves. ` +
+        `Fix: set monitoring.rescannerImage to the rescanner image your release workflow pushed, pinned by digest ` +
+        `(e.g. "${repository}@sha256:<64 hex digits>", or a mirror of it); for a dry run only, set monitoring.allowPlaceholderImages: true.`,
+    },
+  ];
+}

@@ -1,0 +1,114 @@
+/**
+ * The Dependabot configuration beside the release workflow: what it holds, how synth and Pulumi
+ * see it (a customer-repository artifact of the manifest), and the real peers that read it —
+ * SchemaStore's Dependabot schema through check-jsonschema, and zizmor's Dependabot audits.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { CUSTOMER_CONFIG_KEY, formatFieldError, parseStackFile } from '../../src/model/load';
+import { DEPENDABOT_CONFIG_PATH, dependabotConfig, dependabotYaml } from '../../src/workflow/dependabot';
+import { validCustomer } from '../support/customer-files';
+import { makeTempDir } from '../support/synth-helper';
+import { requireTool } from '../support/tools';
+import { customerFrom } from '../support/workflow-customers';
+import { runTool } from '../support/workflow-tools';
+import { BUNDLE_FEATURES } from '../../src/features';
+import { renderManifest } from '../../src/manifest';
+
+function errorsFor(description: unknown): string[] {
+  return parseStackFile('stacks/Pulumi.example.yaml', stringify({ config: { [CUSTOMER_CONFIG_KEY]: description } })).errors.map(formatFieldError);
+}
+
+/** Writes files under `<dir>/<n>/.github/dependabot.yml`, where zizmor recognises them. */
+function writeConfigs(texts: readonly string[]): string[] {
+  const root = makeTempDir('scb-dependabot-');
+  return texts.map((text, index) => {
+    const dir = join(root, String(index), '.github');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'dependabot.yml'), text);
+    return join(dir, 'dependabot.yml');
+  });
+}
+
+describe('Dependabot configuration', () => {
+  it('given the defaults, when rendered, then github-actions and the root Dockerfile are updated weekly, grouped, after a 7-day cooldown', () => {
+    assert.deepEqual(dependabotConfig(customerFrom(validCustomer())), {
+      version: 2,
+      updates: [
+        {
+          'package-ecosystem': 'github-actions',
+          directory: '/',
+          schedule: { interval: 'weekly' },
+          cooldown: { 'default-days': 7 },
+          groups: { 'github-actions': { patterns: ['*'] } },
+          'commit-message': { prefix: 'ci' },
+        },
+        {
+          'package-ecosystem': 'docker',
+          directory: '/',
+          schedule: { interval: 'weekly' },
+          cooldown: { 'default-days': 7 },
+          groups: { 'docker-base-images': { patterns: ['*'] } },
+          'commit-message': { prefix: 'build' },
+        },
+      ],
+    });
+  });
+
+  it('given several Dockerfiles, none, a cooldown and an interval, when rendered, then each directory once, no docker entry, and the values as configured', () => {
+    const several = dependabotConfig(customerFrom(validCustomer({ dependencyUpdates: { dockerfiles: ['services/api/Dockerfile', 'Dockerfile', 'services/api/Dockerfile.debug'], cooldownDays: 10, interval: 'daily' } })));
+    const docker = (several.updates as Record<string, unknown>[])[1];
+    assert.deepEqual(docker.directories, ['/', '/services/api']);
+    assert.deepEqual([docker.cooldown, docker.schedule], [{ 'default-days': 10 }, { interval: 'daily' }]);
+    const none = dependabotConfig(customerFrom(validCustomer({ dependencyUpdates: { dockerfiles: [] } })));
+    assert.deepEqual((none.updates as Record<string, unknown>[]).map((update) => update['package-ecosystem']), ['github-actions']);
+  });
+
+  it('given wrong dependencyUpdates values, when parsed, then each error names the field and the fix', () => {
+    const errors = errorsFor(validCustomer({ dependencyUpdates: { cooldownDays: 0, dockerfiles: ['../Dockerfile', 'Containerfile'], interval: 'hourly' } })).join('\n');
+    assert.match(errors, /dependencyUpdates\.cooldownDays: .*must be at least 1 day; a cooldown of 0 would adopt a release the day it ships/);
+    assert.match(errors, /dependencyUpdates\.dockerfiles\[0\]: .*is not a Dockerfile path inside the repository/);
+    assert.match(errors, /dependencyUpdates\.dockerfiles\[1\]: /);
+    assert.match(errors, /dependencyUpdates\.interval: .*expected daily, weekly or monthly/);
+  });
+
+  it('given an example customer, when its manifest is rendered, then the file is a customer-repository artifact beside the workflow (synth and Pulumi deliver it)', () => {
+    const customer = customerFrom(validCustomer());
+    const manifest = renderManifest(customer, new Date('2026-09-15T00:00:00Z'), BUNDLE_FEATURES);
+    const artifact = manifest.artifacts.find((candidate) => candidate.destination === 'customer-repository' && candidate.repositoryPath === DEPENDABOT_CONFIG_PATH);
+    assert.ok(artifact && artifact.destination === 'customer-repository');
+    assert.equal(artifact.path, `github/${DEPENDABOT_CONFIG_PATH}`);
+    assert.equal(artifact.text, dependabotYaml(customer));
+    assert.match(artifact.text, /^# Generated by supply-chain-bundle for customer "example"/);
+  });
+
+  it('given the generated files, when SchemaStore\'s Dependabot schema validates them (check-jsonschema), then they pass, and a hand-broken one does not', () => {
+    const checker = requireTool('check-jsonschema');
+    const variants = [validCustomer(), validCustomer({ dependencyUpdates: { dockerfiles: ['a/Dockerfile', 'b/Dockerfile'], cooldownDays: 90, interval: 'monthly' } }), validCustomer({ dependencyUpdates: { dockerfiles: [] } })];
+    const paths = writeConfigs(variants.map((description) => dependabotYaml(customerFrom(description))));
+    const good = runTool(checker, ['--builtin-schema', 'vendor.dependabot', ...paths]);
+    assert.equal(good.status, 0, good.output);
+    // Negative control: the same file with a cooldown the schema forbids.
+    const broken = writeConfigs([dependabotYaml(customerFrom(validCustomer())).replace('default-days: 7', 'default-days: 0')]);
+    assert.notEqual(runTool(checker, ['--builtin-schema', 'vendor.dependabot', ...broken]).status, 0);
+  });
+
+  it('given the generated file, when zizmor audits it, then there is no finding; a 3-day cooldown is reported (zizmor demands at least 7)', () => {
+    const zizmor = requireTool('zizmor');
+    const [generated] = writeConfigs([dependabotYaml(customerFrom(validCustomer()))]);
+    const clean = runTool(zizmor, ['--offline', '--no-progress', '--format', 'plain', generated]);
+    assert.equal(clean.status, 0, clean.output);
+    const [short] = writeConfigs([dependabotYaml(customerFrom(validCustomer({ dependencyUpdates: { cooldownDays: 3 } })))]);
+    const flagged = runTool(zizmor, ['--offline', '--no-progress', '--format', 'plain', short]);
+    assert.notEqual(flagged.status, 0);
+    assert.match(flagged.output, /dependabot-cooldown/);
+  });
+
+  it('given the rendered YAML, when parsed back, then it is the configuration object (no anchors, no lost keys)', () => {
+    const customer = customerFrom(validCustomer());
+    assert.deepEqual(parse(dependabotYaml(customer)), dependabotConfig(customer));
+  });
+});
