@@ -148,16 +148,22 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
 
 
 # ClusterPolicy rule names (src/admission/policy-metadata.ts CLUSTER_POLICY_RULES) -> inspect rules.
-CLUSTER_POLICY_RULES = {"verify-signature": "signature", "verify-sbom": "sbom", "verify-vulnerability-scan": "scan", "allowed-images": "allowed"}
+CLUSTER_POLICY_RULES = {
+    "verify-signature": "signature",
+    "verify-sbom": "sbom",
+    "verify-vulnerability-scan": "scan",
+    # Rule 3's time-dependent part (the vulnerability rule, opt-in scan age): also inspect's "scan".
+    "verify-vulnerability-scan-age": "scan",
+    "allowed-images": "allowed",
+}
 INSPECT_ACTUAL = {"admitted": "admit", "admitted-with-warnings": "report", "refused": "refuse"}
 
 
 def pod_images(suite_dir: str) -> dict:
     pods = [d for d in yaml.safe_load_all(open(os.path.join(suite_dir, "resources.yaml"), encoding="utf-8")) if d]
-    return {
-        f"{p['metadata']['namespace']}/{p['metadata']['name']}": [c["image"] for c in p["spec"].get("initContainers", []) + p["spec"]["containers"]]
-        for p in pods
-    }
+    # A Deployment case (autogen rules) carries its pod spec in the template.
+    specs = {f"{p['metadata']['namespace']}/{p['metadata']['name']}": (p["spec"]["template"]["spec"] if p.get("kind") == "Deployment" else p["spec"]) for p in pods}
+    return {resource: [c["image"] for c in spec.get("initContainers", []) + spec["containers"]] for resource, spec in specs.items()}
 
 
 def inspect_jobs(suite_dir: str) -> list:
