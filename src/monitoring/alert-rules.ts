@@ -1,11 +1,12 @@
 import { PART_OF_LABELS, customerObjectName } from '../contract';
-import { ApiObject } from 'cdk8s';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { Construct } from 'constructs';
-import type { Customer } from '../model/customer';
+import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { enforceGate, flipInstant } from '../admission/flip-gate';
 import { increaseByPolicy, kyvernoResultSources, resultSelector, type ExecutionCause } from './kyverno-results';
+import { ALERT_NAMESPACE_LABEL } from './alert-routing';
 import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex, promDuration, quote } from './promql';
 import { clusterName } from './rescanner-config';
@@ -50,8 +51,11 @@ function required(expr: string | undefined, what: string): string {
   return expr;
 }
 
+/** Days before an accepted risk's expiry that its owner is warned. */
+export const ACCEPTED_RISK_WARNING_DAYS = 14;
+
 /** Every alert of one customer's cluster. Pure: the same customer and state give the same rules. */
-export function alertRuleGroups(customer: Customer, enforcement: EnforcementState): AlertRuleGroup[] {
+export function alertRuleGroups(customer: MonitoredCustomer, enforcement: EnforcementState): AlertRuleGroup[] {
   const cluster = clusterName(customer);
   const scb = `cluster=${quote(cluster)}, customer=${quote(customer.name)}`;
   const production = quote(namespaceRegex(customer.admission.namespaces));
@@ -60,7 +64,9 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
   const runningInProduction = `${SCB_METRICS.imageWorkloads}{${scb}, namespace=~${production}}`;
   const joinLabels = 'cluster, customer, image, digest';
   const fixed = { customer: customer.name, cluster };
-  const labels = (severity: AlertSeverity) => ({ severity, ...fixed });
+  // With a generated AlertmanagerConfig the alerts must carry its namespace (alert-routing.ts).
+  const routed = customer.monitoring.alertRouting ? ALERT_NAMESPACE_LABEL : {};
+  const labels = (severity: AlertSeverity) => ({ severity, ...fixed, ...routed });
   const interval = maxCronIntervalSeconds(customer.scan.rescanSchedule);
   const maxAge = customer.staleness.maxImageAgeDays;
 
@@ -163,6 +169,17 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
       annotations: {
         summary: `Running image {{ $labels.image }} is older than ${maxAge} days`,
         description: `{{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, was built {{ $value | humanizeDuration }} ago (limit ${maxAge} days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
+      },
+    },
+    {
+      // The one vulnerability rule's accepted risks lapse on their own (src/vulnerability-rule):
+      // warn the owner before an image that runs with the CVE starts to page and to be refused.
+      alert: 'SupplyChainAcceptedRiskExpiring',
+      expr: `(\n  max by (cluster, customer, vulnerability_id, owner) (${SCB_METRICS.acceptedRiskExpiry}{${scb}}) - time()\n) < ${ACCEPTED_RISK_WARNING_DAYS * 86_400} > 0`,
+      labels: labels('warning'),
+      annotations: {
+        summary: 'Accepted risk {{ $labels.vulnerability_id }} expires in {{ $value | humanizeDuration }}',
+        description: `{{ $labels.owner }} accepted {{ $labels.vulnerability_id }} in ${customer.sourceFile} (vulnerabilities.acceptedRisks); the acceptance lapses in {{ $value | humanizeDuration }}, and from then on the release job, admission, the deploy gate and these alerts refuse images that still carry it. Rebuild on a fixed base, or renew the entry with a new expires date and a reason.`,
       },
     },
     {
@@ -282,7 +299,7 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
 
 export interface SupplyChainAlertsProps {
   /** The customer whose policies, metrics and thresholds the rules watch. */
-  readonly customer: Customer;
+  readonly customer: MonitoredCustomer;
   /** The enforcement state at the injected clock; the audit-mode alert names the flip date. */
   readonly enforcement: EnforcementState;
 }
@@ -294,14 +311,17 @@ export class SupplyChainAlerts extends Construct {
   constructor(scope: Construct, id: string, props: SupplyChainAlertsProps) {
     super(scope, id);
     this.groups = alertRuleGroups(props.customer, props.enforcement);
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
+    new PrometheusRule(this, 'Resource', {
       metadata: {
         name: customerObjectName(props.customer.name, 'supply-chain'),
         labels: { release: props.customer.monitoring.prometheusReleaseLabel, ...PART_OF_LABELS },
       },
-      spec: { groups: this.groups.map((group) => ({ name: group.name, rules: group.rules.map((rule) => ({ ...rule })) })) },
+      spec: {
+        groups: this.groups.map((group) => ({
+          name: group.name,
+          rules: group.rules.map((rule) => ({ ...rule, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr) })),
+        })),
+      },
     });
   }
 }
