@@ -3,6 +3,7 @@ import {
   ADMISSION_ENGINE_DESCRIPTORS,
   ADMISSION_ENGINE_NAMES,
   BRANCH_NAME,
+  CALENDAR_DATE,
   DEFAULT_ADMISSION_ENGINE,
   DEFAULT_REVIEW_INTERVAL_DAYS,
   DEPLOY_GATE_WORKFLOW,
@@ -11,6 +12,7 @@ import {
   GO_DURATION,
   SYSTEM_NAMESPACES,
   goDurationSeconds,
+  isCalendarDate,
 } from '../contract';
 import { maxCronIntervalSeconds } from './cron-schedule';
 import { globMatches } from './globs';
@@ -70,8 +72,7 @@ const PULUMI_MIDNIGHT_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/;
 
 /** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
 export const calendarDate = z.preprocess((value) => (typeof value === 'string' ? value.replace(PULUMI_MIDNIGHT_TIMESTAMP, '$1') : value), z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.value);
-  if (!match) {
+  if (!CALENDAR_DATE.test(ctx.value)) {
     ctx.issues.push({
       code: 'custom',
       input: ctx.value,
@@ -79,9 +80,7 @@ export const calendarDate = z.preprocess((value) => (typeof value === 'string' ?
     });
     return;
   }
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+  if (!isCalendarDate(ctx.value)) {
     ctx.issues.push({
       code: 'custom',
       input: ctx.value,
@@ -244,15 +243,21 @@ export const enforcementSchema = z.strictObject({
   softDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(30),
   /** Explicit override of the date-driven mode. */
   mode: z.enum(['audit', 'enforce'], { error: 'expected "audit" or "enforce", or leave it out to follow the soft period' }).optional(),
-}, { error: 'expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays and mode' });
+  /** Days before the flip from which an alert names the workloads the flip would refuse. @default 7 */
+  warnDaysBeforeFlip: z.int({ error: 'expected a whole number of days' }).min(1, { error: 'must be at least 1 day' }).max(365, { error: 'must be at most 365 days' }).default(7),
+}, { error: 'expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays, mode and warnDaysBeforeFlip' });
 
 export const scanSchema = z.strictObject({
-  /** Oldest scan attestation admission accepts, as a Go duration. */
+  /**
+   * Opt-in scan freshness, as a Go duration: when set, admission refuses a CHANGE (a new workload
+   * or bare pod, or an update that adds an image) whose scan attestation is older than this.
+   * Never a pod that a controller recreates: see docs/admission.md. @default - no freshness check
+   */
   maxAge: goDuration
     .refine((value) => !GO_DURATION.test(value) || value === '' || goDurationSeconds(value) >= MIN_SCAN_MAX_AGE_SECONDS, {
-      error: 'is shorter than one hour; admission refuses an image whose newest scan is older than maxAge, so nearly every image would be refused. Fix: write at least "1h"; the default is "168h"',
+      error: 'is shorter than one hour; admission refuses a new workload whose newest scan is older than maxAge, so nearly every release would be refused. Fix: write at least "1h", e.g. "168h", or leave maxAge out (no freshness check)',
     })
-    .default('168h'),
+    .optional(),
   /** Moved to `vulnerabilities.graceDays`. */
   criticalGraceDays: movedTo('vulnerabilities.graceDays'),
   /** Cron schedule of the in-cluster rescanner. */
@@ -264,6 +269,9 @@ export const stalenessSchema = z.strictObject({
   maxImageAgeDays: positiveDays('maxImageAgeDays').default(30),
 }, { error: 'expected a mapping with maxImageAgeDays' });
 
+
+/** Who answers for an exemption or an accepted risk (team or e-mail). */
+const ownerSchema = z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' });
 
 export const allowlistEntrySchema = z.strictObject({
   /** The pinned image, by digest. */
@@ -284,7 +292,7 @@ export const allowlistEntrySchema = z.strictObject({
   /** Why the image is exempt. */
   reason: z.string({ error: 'expected a short reason for the exemption' }).trim().min(1, { error: 'must not be empty; say why the image is exempt' }),
   /** Who answers for the exemption (team or e-mail). */
-  owner: z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' }),
+  owner: ownerSchema,
   /** Day the entry was last reviewed. */
   lastReviewed: calendarDate,
   /** Days between reviews. */
@@ -403,7 +411,7 @@ export const acceptedRiskSchema = z.strictObject({
   /** Why the risk is accepted. */
   reason: z.string({ error: 'expected a short reason for accepting the risk' }).trim().min(1, { error: 'must not be empty; say why the risk is accepted' }),
   /** Who answers for it (team or e-mail). */
-  owner: z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' }),
+  owner: ownerSchema,
   /** Last day (UTC) the entry counts; it is ignored everywhere from the next day on. */
   expires: calendarDate,
   /** Limit the entry to one image repository, or one digest of it. @default - every image of the customer */

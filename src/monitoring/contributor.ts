@@ -1,5 +1,6 @@
 import type { BundleFeature } from '../manifest';
 import { SupplyChainAlerts } from './alert-rules';
+import { SupplyChainAlertRouting } from './alert-routing';
 import { SupplyChainDashboards } from './dashboards';
 import { ReadOnlyRootFilesystemPolicy } from './drift-policy';
 import { MONITORING_IMAGES } from './images';
@@ -18,16 +19,19 @@ import { TrivyServer } from './trivy-server';
  */
 export const monitoringContributor: BundleFeature = ({ customer, enforcement }, parts) => {
   new MonitoringNamespace(parts.chart('monitoring-namespace.yaml', { phase: 'foundation' }), 'namespace');
-  new RescannerRbac(parts.chart('rescanner-rbac.yaml', { phase: 'workloads' }), 'rbac', { customer });
+  const rbac = new RescannerRbac(parts.chart('rescanner-rbac.yaml', { phase: 'workloads' }), 'rbac', { customer });
   const namespaced = (fileName: string) => parts.chart(fileName, { phase: 'workloads', namespace: MONITORING_NAMESPACE });
-  new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer });
-  new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
+  const trivyServer = new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
+  const rescanner = new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer, serviceAccount: rbac.serviceAccount, trivyServer });
   new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', {
     pushgatewayUrl: customer.monitoring.pushgatewayUrl,
+    rescanner,
+    trivyServer,
     ...(customer.monitoring.nodeLocalDns ? { nodeLocalDns: customer.monitoring.nodeLocalDns } : {}),
     ...(customer.monitoring.registryIdentity?.gcp ? { gkeMetadata: true } : {}),
   });
   new SupplyChainAlerts(namespaced('monitoring-alerts.yaml'), 'alerts', { customer, enforcement });
+  if (customer.monitoring.alertRouting) new SupplyChainAlertRouting(namespaced('monitoring-alert-routing.yaml'), 'routing', { customer });
   const dashboards = new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
   for (const fact of dashboards.dashboards) parts.facts.dashboard(fact);
   parts.facts.emittedMetrics(Object.values(SCB_METRICS));

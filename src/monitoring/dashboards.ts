@@ -1,6 +1,6 @@
 import { PART_OF_LABELS, customerObjectName } from '../contract';
 import { createHash } from 'node:crypto';
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
@@ -8,8 +8,9 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import type { Customer } from '../model/customer';
+import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
+import { twinName } from '../admission/flip-gate';
 import { increaseByPolicyAndResult, kyvernoResultSources, type KyvernoResultSource, type ResultFilter } from './kyverno-results';
 import { KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex } from './promql';
@@ -43,7 +44,7 @@ function query(expr: string, legend: string, refId = 'A', options: { instant?: b
   return builder;
 }
 
-function variables(customer: Customer): cog.Builder<dashboard.VariableModel>[] {
+function variables(customer: MonitoredCustomer): cog.Builder<dashboard.VariableModel>[] {
   return [
     new dashboard.DatasourceVariableBuilder(DASHBOARD_VARIABLES.datasource).label('Data source').type('prometheus'),
     new dashboard.ConstantVariableBuilder(DASHBOARD_VARIABLES.customer).value(customer.name),
@@ -59,7 +60,7 @@ function variables(customer: Customer): cog.Builder<dashboard.VariableModel>[] {
   ];
 }
 
-function base(customer: Customer, name: string, title: string, description: string) {
+function base(customer: MonitoredCustomer, name: string, title: string, description: string) {
   return new dashboard.DashboardBuilder(`${title} (${customer.name})`)
     .uid(dashboardUid(customer.name, name))
     .description(description)
@@ -75,7 +76,7 @@ function base(customer: Customer, name: string, title: string, description: stri
  * Share of the containers running in the production namespaces whose digest passed `verified`
  * (1), per cluster; 0 when none did and absent while the rescanner verified nothing.
  */
-export function coverage(customer: Customer, verified: string): string {
+export function coverage(customer: MonitoredCustomer, verified: string): string {
   const running = `${SCB_METRICS.imageWorkloads}{${SCB}, namespace=~"${namespaceRegex(customer.admission.namespaces)}"}`;
   return `(
   count by (cluster) (${running} and on (cluster, customer, image, digest) (${verified}{${SCB}} == 1))
@@ -87,7 +88,7 @@ count by (cluster) (${running})`;
 }
 
 /** Admission: signature coverage, denials, flip readiness and the health of the rescanner. */
-export function admissionDashboard(customer: Customer, enforcement: EnforcementState): dashboard.Dashboard {
+export function admissionDashboard(customer: MonitoredCustomer, enforcement: EnforcementState): dashboard.Dashboard {
   const namespaces = `resource_namespace=~"${namespaceRegex(customer.admission.namespaces)}"`;
   // Kyverno's series carry no customer or cluster label; the customer's policies are found by their exact names.
   const { verify, allowed } = kyvernoResultSources(customer, enforcement);
@@ -115,12 +116,12 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
     .withPanel(
       new timeseries.PanelBuilder()
         .datasource(DATASOURCE)
-        .title('Image policies: pass against fail')
-        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4).`)
+        .title('Image policies: pass, fail and error')
+        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4), both twins; an error (e.g. no registry credentials) refuses like a failure once enforcing.`)
         .unit('short')
         .span(18)
         .height(6)
-        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
+        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail|error' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
     )
     .withRow(new dashboard.RowBuilder('Admission'))
     .withPanel(
@@ -138,13 +139,12 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
         .datasource(DATASOURCE)
         .title(`Flip readiness: images that would be refused from ${enforcement.flipDate}`)
         .description(
-          `Failures of ${verify.policy} and ${allowed.policy} recorded in audit mode over the last 24 hours. Zero before the flip date means the flip blocks nothing that ran yesterday.` +
-            uncountedInAudit([verify, allowed]),
+          `Failures and errors of the never-blocking report twins ${twinName(verify.policy, 'report')} and ${twinName(allowed.policy, 'report')} (active until the flip) over the last 24 hours, admission and background scans. Zero before the flip date means the flip blocks nothing that ran yesterday; the cluster enforces by itself from that date.`,
         )
         .unit('short')
         .span(12)
         .height(8)
-        .withTarget(query(`sum(${results([verify, allowed], { result: 'fail', mode: 'audit' }, '24h')}) or vector(0)`, 'audit failures', 'A', { instant: true })),
+        .withTarget(query(`sum(${results([verify, allowed], { resultRegex: 'fail|error', mode: 'audit' }, '24h')}) or vector(0)`, 'would be refused', 'A', { instant: true })),
     )
     .withRow(new dashboard.RowBuilder('Rescanner health'))
     .withPanel(
@@ -200,7 +200,7 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
 }
 
 /** Vulnerabilities and freshness of what runs: CVEs by severity and image, stale images, allowlist reviews. */
-export function vulnerabilityDashboard(customer: Customer): dashboard.Dashboard {
+export function vulnerabilityDashboard(customer: MonitoredCustomer): dashboard.Dashboard {
   return base(customer, 'vulnerabilities', 'Supply chain: running images', `Vulnerabilities and age of the images running in ${customer.name}'s clusters, from the rescanner.`)
     .withRow(new dashboard.RowBuilder('Vulnerabilities'))
     .withPanel(
@@ -311,26 +311,14 @@ export function vulnerabilityDashboard(customer: Customer): dashboard.Dashboard 
     .build();
 }
 
-/**
- * A sentence for panels counting audit-mode results: which policies' results the metric cannot
- * attribute to audit mode at this clock (their engine mislabels the mode), and why.
- */
-function uncountedInAudit(sources: readonly KyvernoResultSource[]): string {
-  const uncounted = sources.filter((source) => source.modeMatcher('audit') === undefined);
-  const counted = sources.filter((source) => source.modeMatcher('audit') !== undefined);
-  if (uncounted.length === 0 || counted.length === 0) return '';
-  const caveat = uncounted.map((source) => source.modeCaveat).find((text) => text !== undefined);
-  return ` ${caveat ?? 'Kyverno does not label these results with the mode'}, so after the flip only ${counted.map((source) => source.policy).join(' and ')} is counted here.`;
-}
-
 /** Every dashboard of a customer, keyed by the short name used in its uid and ConfigMap. */
-export function customerDashboards(customer: Customer, enforcement: EnforcementState): Record<string, dashboard.Dashboard> {
+export function customerDashboards(customer: MonitoredCustomer, enforcement: EnforcementState): Record<string, dashboard.Dashboard> {
   return { admission: admissionDashboard(customer, enforcement), vulnerabilities: vulnerabilityDashboard(customer) };
 }
 
 export interface SupplyChainDashboardsProps {
   /** The customer the dashboards default to (uid, customer variable, thresholds in titles). */
-  readonly customer: Customer;
+  readonly customer: MonitoredCustomer;
   /** The enforcement state; the flip-readiness panel names the flip date. */
   readonly enforcement: EnforcementState;
 }
@@ -346,9 +334,7 @@ export class SupplyChainDashboards extends Construct {
     this.dashboards = dashboards;
     for (const [name, model] of Object.entries(customerDashboards(props.customer, props.enforcement))) {
       dashboards.push({ uid: model.uid ?? '', title: model.title ?? name });
-      new ApiObject(this, name, {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
+      new k8s.KubeConfigMap(this, name, {
         metadata: {
           name: `scb-dashboard-${name}`,
           labels: { ...GRAFANA_DASHBOARD_LABEL, ...PART_OF_LABELS },

@@ -35,7 +35,7 @@ describe('Argo CD ApplicationSet', () => {
   });
 
   it('discovers customers by Git directory, so the file does not change when a customer is added', () => {
-    const appSet = argoCdApplicationSet({ repoURL: 'https://git.example/fleet.git', revision: 'v3', path: 'deploy/dist' });
+    const appSet = argoCdApplicationSet({ repoURL: 'https://git.example/fleet.git', revision: 'v3', path: 'deploy/dist' }) as any;
     assert.deepEqual(appSet.spec.generators[0].git?.directories, [{ path: 'deploy/dist/*/kubernetes' }]);
     assert.equal(appSet.spec.generators[0].git?.revision, 'v3');
     // deploy/dist/<customer>/kubernetes: the customer is path segment 2.
@@ -63,7 +63,7 @@ describe('Flux sync per customer', () => {
   });
 
   it('picks the Git ref kind from the revision', () => {
-    const ref = (revision: string) => fluxSync(customers[0], { ...DEFAULT_GITOPS_SETTINGS, revision })[0].spec?.ref;
+    const ref = (revision: string) => (fluxSync(customers[0], { ...DEFAULT_GITOPS_SETTINGS, revision })[0] as any).spec?.ref;
     assert.deepEqual(ref('main'), { branch: 'main' });
     assert.deepEqual(ref('v1.4.0'), { tag: 'v1.4.0' });
     assert.deepEqual(ref('0123456789abcdef0123456789abcdef01234567'), { commit: '0123456789abcdef0123456789abcdef01234567' });
@@ -71,7 +71,7 @@ describe('Flux sync per customer', () => {
 
   it('ignores everything but the customer\'s own kubernetes/ folder (checked with real git)', () => {
     const repo = makeTempDir('scb-flux-ignore-');
-    const ignore = fluxSync(customers[0], DEFAULT_GITOPS_SETTINGS)[0].spec?.ignore ?? '';
+    const ignore = (fluxSync(customers[0], DEFAULT_GITOPS_SETTINGS)[0] as any).spec?.ignore ?? '';
     assert.equal(spawnSync('git', ['init', '-q'], { cwd: repo }).status, 0);
     const files = ['dist/acme/kubernetes/admission-policies.yaml', 'dist/acme/README.md', 'dist/acme/flux/sync.yaml', 'dist/globex/kubernetes/p.yaml', 'dist/argocd/applicationset.yaml', 'src/x.ts'];
     for (const file of files) {
@@ -97,6 +97,7 @@ describe('customer README', () => {
     assert.match(readme, /\| 2026-09-01 \| 2026-11-30 \|/);
     const commands = cosignVerifyCommands(initech);
     for (const command of Object.values(commands)) assert.ok(readme.includes(command));
+    // The same words the deploy gate runs (one builder), with literal values.
     assert.equal(
       commands.vulnerabilityScan,
       [
