@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import {
   ClusterPolicy,
+  type ClusterPolicySpecRules,
   type ClusterPolicySpecRulesMatch,
   ClusterPolicySpecRulesMatchAnyResourcesOperations,
   type ClusterPolicySpecRulesVerifyImages,
@@ -13,9 +14,8 @@ import {
 } from '../../imports/kyverno.io';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { globMatches } from '../model/globs';
 import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../model/supply-chain-contract';
-import { type AcceptedRisk, jmespathViolationCount, riskScope, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
+import { jmespathViolationCount, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards } from './allowlist';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
 
@@ -86,6 +86,20 @@ function webhookConfiguration(enforcing: boolean, timeoutSeconds: number) {
 const autogenAnnotation = { [AUTOGEN_ANNOTATION]: AUTOGEN_CONTROLLERS.kinds.join(',') };
 
 /**
+ * One of the customer's ClusterPolicies: the policy metadata (flip, identity, allowlist), the
+ * autogen controllers, background scans, warnings while auditing and the webhook settings every
+ * legacy policy shares; only the rules and the webhook timeout differ.
+ */
+function customerClusterPolicy(scope: Construct, props: LegacyPolicyProps, name: string, webhookTimeoutSeconds: number, rules: ClusterPolicySpecRules[]): ClusterPolicy {
+  const { customer, enforcement, exemptions = [] } = props;
+  const enforcing = enforcement.mode === 'enforce';
+  return new ClusterPolicy(scope, 'Resource', {
+    metadata: policyMetadata(customer, enforcement, name, { ...autogenAnnotation, ...allowlistAnnotations(exemptions) }),
+    spec: { background: true, emitWarning: !enforcing, webhookConfiguration: webhookConfiguration(enforcing, webhookTimeoutSeconds), rules },
+  });
+}
+
+/**
  * Rules 1 to 3 on the legacy engine (ClusterPolicy verifyImages, for Kyverno older than 1.17).
  * The workflow signs in the legacy `.sig`/`.att` format for this engine (`signatureFormat`):
  * `type: Cosign` reads only that, and `SigstoreBundle` would ignore additionalExtensions.
@@ -122,117 +136,66 @@ export class LegacyVerifyImagesPolicy extends Construct {
       required: true,
       ...extra,
     });
-    this.policy = new ClusterPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, {
-        ...autogenAnnotation,
-        ...allowlistAnnotations(exemptions),
-      }),
-      spec: {
-        background: true,
-        emitWarning: !enforcing,
-        webhookConfiguration: webhookConfiguration(enforcing, 30),
-        rules: [
-          {
-            name: CLUSTER_POLICY_RULES.signature,
-            match: productionPods(customer),
-            verifyImages: [entry({ attestors: legacyAttestors(customer) })],
-          },
-          {
-            name: CLUSTER_POLICY_RULES.sbom,
-            match: productionPods(customer),
-            verifyImages: [
-              entry({
-                // Kyverno #17173: a cache hit can skip attestation conditions.
-                useCache: false,
-                attestations: [
+    this.policy = customerClusterPolicy(this, props, policyNames(customer.name).verifyImages, 30, [
+      {
+        name: CLUSTER_POLICY_RULES.signature,
+        match: productionPods(customer),
+        verifyImages: [entry({ attestors: legacyAttestors(customer) })],
+      },
+      {
+        name: CLUSTER_POLICY_RULES.sbom,
+        match: productionPods(customer),
+        verifyImages: [
+          entry({
+            // Kyverno #17173: a cache hit can skip attestation conditions.
+            useCache: false,
+            attestations: [
+              {
+                type: PREDICATE_TYPES.sbom,
+                attestors: legacyAttestors(customer),
+                conditions: [
                   {
-                    type: PREDICATE_TYPES.sbom,
-                    attestors: legacyAttestors(customer),
-                    conditions: [
+                    all: [
                       {
-                        all: [
-                          {
-                            key: '{{ bomFormat }}',
-                            operator: Operator.EQUALS,
-                            value: 'CycloneDX',
-                            message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
-                          },
-                        ],
+                        key: '{{ bomFormat }}',
+                        operator: Operator.EQUALS,
+                        value: 'CycloneDX',
+                        message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
                       },
                     ],
                   },
                 ],
-              }),
+              },
             ],
-          },
-          {
-            name: CLUSTER_POLICY_RULES.vulnerabilityScan,
-            match: productionPods(customer),
-            verifyImages: vulnerabilityScanEntries(customer).map(({ imageReferences, skipImageReferences, acceptedRisks }) =>
-              entry({
-                imageReferences,
-                ...(skip.length + skipImageReferences.length > 0 ? { skipImageReferences: [...skip, ...skipImageReferences] } : {}),
-                useCache: false,
-                attestations: [
-                  {
-                    type: PREDICATE_TYPES.vulnerabilityScan,
-                    attestors: legacyAttestors(customer),
-                    conditions: [{ all: vulnerabilityScanConditions(customer, acceptedRisks) }],
-                  },
-                ],
-              }),
-            ),
-          },
+          }),
         ],
       },
-    });
+      {
+        name: CLUSTER_POLICY_RULES.vulnerabilityScan,
+        match: productionPods(customer),
+        verifyImages: [
+          entry({
+            useCache: false,
+            attestations: [
+              {
+                type: PREDICATE_TYPES.vulnerabilityScan,
+                attestors: legacyAttestors(customer),
+                conditions: [{ all: vulnerabilityScanConditions(customer) }],
+              },
+            ],
+          }),
+        ],
+      },
+    ]);
   }
-}
-
-/** Image reference globs of an accepted risk's scope (a repository, or one digest of it). */
-function scopeGlobs(image: string): string[] {
-  const scope = riskScope({ image });
-  if (!scope) return [];
-  return scope.digest ? [`${scope.repository}@${scope.digest}`, `${scope.repository}:*@${scope.digest}`] : [`${scope.repository}:*`, `${scope.repository}@*`];
-}
-
-/** Whether an accepted risk applies to every image of a scope entry. */
-function riskCoversScope(risk: AcceptedRisk, image: string): boolean {
-  const theirs = riskScope(risk);
-  const own = riskScope({ image });
-  return !theirs || (theirs.repository === own?.repository && (theirs.digest === undefined || theirs.digest === own.digest));
-}
-
-/**
- * The verifyImages entries of rule 3. An attestation condition cannot see which image it
- * verifies, so image-scoped accepted risks get an entry of their own: one per scope that the
- * customer's references cover, whose conditions accept the unscoped risks plus those covering
- * the scope; earlier (narrower, digest) scopes and the main entry skip them, so each image is
- * judged by exactly one entry. A scope outside the customer's references is dropped: rule 4
- * refuses those images anyway.
- */
-export function vulnerabilityScanEntries(customer: Customer): Array<{ imageReferences: string[]; skipImageReferences: string[]; acceptedRisks: AcceptedRisk[] }> {
-  const risks = vulnerabilityRule(customer).acceptedRisks;
-  const patterns = imageReferencePatterns(customer);
-  const covered = (image: string) => scopeGlobs(image).some((glob) => patterns.some((pattern) => globMatches(pattern, glob.replace('*', 'x'))));
-  const scopes = [...new Set(risks.flatMap((risk) => (risk.image ? [risk.image] : [])))].filter(covered).sort();
-  const ordered = [...scopes.filter((scope) => scope.includes('@')), ...scopes.filter((scope) => !scope.includes('@'))];
-  return [
-    ...ordered.map((scope, index) => ({
-      imageReferences: scopeGlobs(scope),
-      skipImageReferences: ordered.slice(0, index).flatMap(scopeGlobs),
-      acceptedRisks: risks.filter((risk) => riskCoversScope(risk, scope)),
-    })),
-    { imageReferences: [...patterns], skipImageReferences: ordered.flatMap(scopeGlobs), acceptedRisks: risks.filter((risk) => !risk.image) },
-  ].reverse();
 }
 
 /**
  * JMESPath conditions of rule 3 against the cosign-vuln predicate (seen at the root): the scan
  * finished no longer than `scan.maxAge` ago, and no finding violates the customer's vulnerability
- * rule given these accepted risks (a missing PublishedDate counts as 1970: fail closed).
+ * rule, accepted risks and their image scope included (a missing PublishedDate counts as 1970: fail closed).
  */
-export function vulnerabilityScanConditions(customer: Customer, acceptedRisks: readonly AcceptedRisk[]) {
+export function vulnerabilityScanConditions(customer: Customer) {
   const maxAge = customer.scan.maxAge;
   const rule = vulnerabilityRule(customer);
   return [
@@ -243,7 +206,7 @@ export function vulnerabilityScanConditions(customer: Customer, acceptedRisks: r
       message: `rule 3 (scan): the vulnerability scan is older than ${maxAge}; rescan and attest again`,
     },
     {
-      key: jmespathViolationCount(rule, acceptedRisks),
+      key: jmespathViolationCount(rule),
       operator: Operator.EQUALS,
       value: 0,
       message: vulnerabilityRuleMessage(rule),
@@ -264,33 +227,22 @@ export class LegacyAllowedImagesPolicy extends Construct {
     const { customer, enforcement, exemptions = [] } = props;
     const enforcing = enforcement.mode === 'enforce';
     const admitted = [...imageReferencePatterns(customer), ...allowlistWildcards(exemptions)].join(' | ');
-    this.policy = new ClusterPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).allowedImages, {
-        ...autogenAnnotation,
-        ...allowlistAnnotations(exemptions),
-      }),
-      spec: {
-        background: true,
-        emitWarning: !enforcing,
-        webhookConfiguration: webhookConfiguration(enforcing, 10),
-        rules: [
-          {
-            name: CLUSTER_POLICY_RULES.allowedImages,
-            match: productionPods(customer),
-            validate: {
-              failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
-              message: `rule 4 (no side door): images outside ${imageReferencePatterns(customer).join(', ')} and the allowlist are refused`,
-              pattern: {
-                spec: {
-                  '=(ephemeralContainers)': [{ image: admitted }],
-                  '=(initContainers)': [{ image: admitted }],
-                  containers: [{ image: admitted }],
-                },
-              },
+    this.policy = customerClusterPolicy(this, props, policyNames(customer.name).allowedImages, 10, [
+      {
+        name: CLUSTER_POLICY_RULES.allowedImages,
+        match: productionPods(customer),
+        validate: {
+          failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
+          message: `rule 4 (no side door): images outside ${imageReferencePatterns(customer).join(', ')} and the allowlist are refused`,
+          pattern: {
+            spec: {
+              '=(ephemeralContainers)': [{ image: admitted }],
+              '=(initContainers)': [{ image: admitted }],
+              containers: [{ image: admitted }],
             },
           },
-        ],
+        },
       },
-    });
+    ]);
   }
 }

@@ -1,8 +1,24 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { CLOCK_FORMAT_HINT, closest, parseClockValue } from '../contract';
 import type { Customer } from '../model/customer';
 import { CustomerValidationError, listStackFiles, loadCustomers, misnamedStackFiles, type FieldError } from '../model/load';
 import { UsageError } from './main';
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * Parses a command line strictly, with `-h/--help` added to `options`; a parse error becomes a
+ * UsageError (exit code 2) with a did-you-mean for an unknown flag.
+ */
+export function parseCommandLine<const Options extends NonNullable<ParseArgsConfig['options']>, const Positionals extends boolean>(
+  argv: string[],
+  options: Options,
+  allowPositionals: Positionals,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: Positionals; strict: true; options: Options & typeof HELP_OPTION }>> {
+  const config = { args: argv, allowPositionals, strict: true as const, options: { ...options, ...HELP_OPTION } };
+  return withUsageErrors(() => parseArgs(config), config.options);
+}
 
 /**
  * Runs a strict `parseArgs` call, turning its errors into UsageError (exit code 2). Given the

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { formatFieldError, listStackFiles, parseStackFile, stackNameOf } from '../model/load';
 import { deliverySettingsProblems } from '../delivery/settings';
 import { runFleet, summaryTable, type FleetOperation, type StackRunner } from '../delivery/fleet';
-import { withUsageErrors } from './args';
+import { parseCommandLine } from './args';
 import { EXIT, UsageError } from './main';
 
 export const FLEET_HELP = `Usage: scb fleet up|preview [--concurrency N] [--only a,b] [--stacks DIR]
@@ -59,18 +58,14 @@ function stackFileProblems(file: string): string[] {
 }
 
 export async function fleetCommand(argv: string[], injected?: Partial<FleetDependencies>): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        concurrency: { type: 'string' },
-        only: { type: 'string' },
-        stacks: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      concurrency: { type: 'string' },
+      only: { type: 'string' },
+      stacks: { type: 'string' },
+    },
+    true,
   );
   const deps: FleetDependencies = { ...(await defaultDependencies()), ...injected };
   if (values.help) {

@@ -1,3 +1,5 @@
+import { isRealDay } from './dates';
+
 /**
  * The injected clock, parsed one way wherever it is given (`scb synth --at`, `$SCB_AT`,
  * `supply-chain:at`): a date, taken as 00:00 UTC, or an ISO 8601 timestamp with `Z` or an offset.
@@ -13,9 +15,7 @@ export function parseClockValue(raw: string): Date | undefined {
   const match = CLOCK.exec(raw);
   if (!match) return undefined;
   // The written calendar date must exist (2026-02-30 is refused), whatever the offset does to the UTC day.
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const calendar = new Date(Date.UTC(year, month - 1, day));
-  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  if (!isRealDay(Number(match[1]), Number(match[2]), Number(match[3]))) return undefined;
   const at = new Date(match[4] === undefined ? `${raw}T00:00:00Z` : raw);
   return Number.isNaN(at.getTime()) ? undefined : at;
 }

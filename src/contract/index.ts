@@ -12,4 +12,5 @@ export * from './shell';
 export * from './serialisation';
 export * from './engines';
 export * from './identity';
+export * from './trivy';
 export * from './suggest';

@@ -1,9 +1,8 @@
 import type { Customer } from '../model/customer';
-import { signingIdentity } from '../model/supply-chain-contract';
 import { TOOL_VERSIONS, usesLine } from '../workflow/pins';
 import { registryLoginSteps, registryPermissions, registrySecretNames, registryUsesOidc } from '../workflow/registry-login';
 import { RUNNER_LABEL, type WorkflowStep } from '../workflow/release-workflow';
-import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters } from './verify-commands';
+import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters, identityEnvironment } from './verify-commands';
 import { vulnPolicyRego } from './vuln-policy';
 
 /** File name of the reusable workflow, next to the release workflow. */
@@ -29,7 +28,6 @@ export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Rec
  * It is self-contained (the Rego policy travels in `env:`), so another repository can call it.
  */
 export function deployGateWorkflow(customer: Customer): Record<string, unknown> {
-  const identity = signingIdentity(customer);
   // A called workflow sees only the secrets its caller passes, so the login's secret is declared.
   const secrets = Object.fromEntries(
     registrySecretNames(customer.registry).map((name) => [name, { description: `Registry credential the login to ${customer.image.split('/')[0]} reads.`, required: true }]),
@@ -42,8 +40,7 @@ export function deployGateWorkflow(customer: Customer): Record<string, unknown> 
       name: 'Verify the signature, the SBOM and the scan of the digest',
       env: {
         IMAGE: '${{ inputs.image }}',
-        CERTIFICATE_IDENTITY: identity.subject,
-        CERTIFICATE_OIDC_ISSUER: identity.issuer,
+        ...identityEnvironment(gateParameters(customer)),
         VULN_POLICY: vulnPolicyRego(customer),
       },
       run: [

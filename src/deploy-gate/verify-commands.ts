@@ -70,33 +70,71 @@ export function gateParameters(customer: Pick<Customer, 'github' | 'admission'>)
   };
 }
 
-/** The GitHub workflow extension checks, as cosign flags (values from the validated model: no quoting needed). */
-export function githubExtensionFlags(parameters: GateParameters): string[] {
+/** One identity check: the cosign flag, the value it demands, and the shell variable that carries it. */
+export interface IdentityFlag {
+  readonly flag: string;
+  readonly value: string;
+  readonly variable: string;
+}
+
+/**
+ * Every identity flag a verifier of this customer passes, in order: subject, issuer, and the Fulcio
+ * extensions trigger (`push`) and repository. The one list the README, the deploy gate script and
+ * the workflows render, so a hand-run check accepts exactly what the gate accepts.
+ */
+export function identityFlags(parameters: GateParameters): IdentityFlag[] {
   return [
-    `--certificate-github-workflow-trigger ${parameters.githubWorkflowTrigger}`,
-    `--certificate-github-workflow-repository ${parameters.githubWorkflowRepository}`,
+    { flag: '--certificate-identity', value: parameters.certificateIdentity, variable: 'CERTIFICATE_IDENTITY' },
+    { flag: '--certificate-oidc-issuer', value: parameters.certificateOidcIssuer, variable: 'CERTIFICATE_OIDC_ISSUER' },
+    { flag: '--certificate-github-workflow-trigger', value: parameters.githubWorkflowTrigger, variable: 'GITHUB_WORKFLOW_TRIGGER' },
+    { flag: '--certificate-github-workflow-repository', value: parameters.githubWorkflowRepository, variable: 'GITHUB_WORKFLOW_REPOSITORY' },
   ];
+}
+
+/** The identity values as environment variables, for workflow steps (`env:`). */
+export function identityEnvironment(parameters: GateParameters): Record<string, string> {
+  return Object.fromEntries(identityFlags(parameters).map((entry) => [entry.variable, entry.value]));
+}
+
+/** How a rendering spells the values in a command. */
+export interface CommandSpelling {
+  /** The image argument (a reference or a variable). */
+  readonly image: string;
+  /** An identity flag's value: a quoted literal, or its variable. */
+  readonly identity: (entry: IdentityFlag) => string;
+  /** The Rego policy path of the scan check. @default - no `--policy` */
+  readonly policy?: string;
+}
+
+/**
+ * THE cosign command builder: one check as an argument list, format flags (legacy or bundle),
+ * identity flags, attestation type and policy included. The README's hand-verification commands,
+ * the deploy gate's checks and the release workflow's self-check are all rendered from it.
+ */
+export function cosignCheckArguments(check: GateCheck, parameters: GateParameters, spelling: CommandSpelling): string[] {
+  const args = ['cosign', check.subcommand, ...parameters.formatFlags];
+  for (const entry of identityFlags(parameters)) args.push(entry.flag, spelling.identity(entry));
+  if (check.type) args.push('--type', check.type);
+  if (check.policy && spelling.policy) args.push('--policy', spelling.policy);
+  args.push(spelling.image);
+  return args;
 }
 
 /** A regular expression (bash `[[ =~ ]]`, ERE) that only an image reference by digest matches. */
 export const DIGEST_REFERENCE_ERE = '^[^@[:space:]]+@sha256:[a-f0-9]{64}$';
 
 /**
- * One check as a shell command line for a workflow step, reading the image and the identity from
- * environment variables (`IMAGE`, `CERTIFICATE_IDENTITY`, `CERTIFICATE_OIDC_ISSUER`), never from
- * an expression inside `run:`.
+ * One check as a shell command line for a workflow step, reading the image and every identity
+ * value from environment variables (`IMAGE`, `identityEnvironment`), never from an expression
+ * inside `run:`.
  */
 export function gateCheckCommand(check: GateCheck, parameters: GateParameters, policyPath?: string): string {
-  const parts = [
-    'cosign',
-    check.subcommand,
-    ...parameters.formatFlags,
-    '--certificate-identity "${CERTIFICATE_IDENTITY}"',
-    '--certificate-oidc-issuer "${CERTIFICATE_OIDC_ISSUER}"',
-    ...githubExtensionFlags(parameters),
-  ];
-  if (check.type) parts.push(`--type ${check.type}`);
-  if (check.policy && policyPath) parts.push(`--policy "${policyPath}"`);
-  parts.push('"${IMAGE}"', '> /dev/null');
-  return parts.join(' ');
+  return [
+    ...cosignCheckArguments(check, parameters, {
+      image: '"${IMAGE}"',
+      identity: (entry) => `"\${${entry.variable}}"`,
+      ...(policyPath ? { policy: `"${policyPath}"` } : {}),
+    }),
+    '> /dev/null',
+  ].join(' ');
 }

@@ -1,7 +1,7 @@
 import { shellQuote } from '../contract';
 import type { Customer } from '../model/customer';
 import { MIN_VERIFIER_COSIGN_VERSION } from '../workflow/pins';
-import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateParameters } from './verify-commands';
+import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateParameters, identityFlags } from './verify-commands';
 
 /** File name of the Rego policy beside the script. */
 export const VULN_POLICY_FILE = 'vuln-policy.rego';
@@ -46,10 +46,7 @@ export function verifyScript(customer: Customer): string {
 #   SCB_VULN_POLICY           Rego policy for the scan (default: ${VULN_POLICY_FILE} beside this script)
 set -euo pipefail
 
-readonly CERTIFICATE_IDENTITY=${shellQuote(parameters.certificateIdentity, 'always')}
-readonly CERTIFICATE_OIDC_ISSUER=${shellQuote(parameters.certificateOidcIssuer, 'always')}
-readonly GITHUB_WORKFLOW_TRIGGER=${shellQuote(parameters.githubWorkflowTrigger, 'always')}
-readonly GITHUB_WORKFLOW_REPOSITORY=${shellQuote(parameters.githubWorkflowRepository, 'always')}
+${identityFlags(parameters).map((entry) => `readonly ${entry.variable}=${shellQuote(entry.value, 'always')}`).join('\n')}
 readonly FORMAT_FLAGS=(${parameters.formatFlags.join(' ')})
 readonly MIN_COSIGN_VERSION=${shellQuote(MIN_VERIFIER_COSIGN_VERSION, 'always')}
 
@@ -80,8 +77,7 @@ policy="\${SCB_VULN_POLICY:-$(dirname -- "\${BASH_SOURCE[0]}")/${VULN_POLICY_FIL
 if [ -n "\${SCB_COSIGN_KEY:-}" ]; then
   identity_args=(--key "\${SCB_COSIGN_KEY}")
 else
-  identity_args=(--certificate-identity "\${CERTIFICATE_IDENTITY}" --certificate-oidc-issuer "\${CERTIFICATE_OIDC_ISSUER}"
-    --certificate-github-workflow-trigger "\${GITHUB_WORKFLOW_TRIGGER}" --certificate-github-workflow-repository "\${GITHUB_WORKFLOW_REPOSITORY}")
+  identity_args=(${identityFlags(parameters).map((entry) => `${entry.flag} "\${${entry.variable}}"`).join(' ')})
 fi
 trust_args=()
 if [ -n "\${SCB_TRUSTED_ROOT:-}" ]; then trust_args+=(--trusted-root "\${SCB_TRUSTED_ROOT}"); fi

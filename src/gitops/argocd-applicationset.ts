@@ -1,4 +1,5 @@
-import type { IApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
+import { ApplicationSet } from '../../imports/argoproj.io';
+import { renderObjects, type KubernetesObject } from '../manifest';
 import { ARGOCD_NAMESPACE, type GitOpsSettings } from './settings';
 
 import { CUSTOMER_LABEL, MANAGED_BY_LABELS } from '../contract';
@@ -16,12 +17,10 @@ export { CUSTOMER_LABEL };
  * `mutateDigest` from showing as drift (REFERENCE §4), and retries cover the window in which
  * Kyverno's CRDs are not yet installed on a new cluster.
  */
-export function argoCdApplicationSet(settings: GitOpsSettings): IApplicationSet {
+export function argoCdApplicationSet(settings: GitOpsSettings): KubernetesObject {
   // `.path.segments` of `dist/acme/kubernetes` is [dist, acme, kubernetes]: the customer follows the prefix.
   const customer = `{{ index .path.segments ${settings.path.split('/').length} }}`;
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'ApplicationSet',
+  const [applicationSet] = renderObjects((scope) => new ApplicationSet(scope, 'bundles', {
     metadata: { name: 'supply-chain-bundles', namespace: ARGOCD_NAMESPACE },
     spec: {
       goTemplate: true,
@@ -29,7 +28,7 @@ export function argoCdApplicationSet(settings: GitOpsSettings): IApplicationSet 
       generators: [
         {
           git: {
-            repoURL: settings.repoURL,
+            repoUrl: settings.repoURL,
             revision: settings.revision,
             directories: [{ path: `${settings.path}/*/kubernetes` }],
           },
@@ -43,7 +42,7 @@ export function argoCdApplicationSet(settings: GitOpsSettings): IApplicationSet 
         },
         spec: {
           project: 'default',
-          source: { repoURL: settings.repoURL, targetRevision: settings.revision, path: '{{ .path.path }}', directory: { include: '*.yaml', exclude: 'kustomization.yaml' } },
+          source: { repoUrl: settings.repoURL, targetRevision: settings.revision, path: '{{ .path.path }}', directory: { include: '*.yaml', exclude: 'kustomization.yaml' } },
           destination: { name: customer },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
@@ -53,5 +52,6 @@ export function argoCdApplicationSet(settings: GitOpsSettings): IApplicationSet 
         },
       },
     },
-  };
+  }));
+  return applicationSet;
 }

@@ -14,6 +14,6 @@ export const customerReadmeContributor: BundleFeature = ({ customer, enforcement
  */
 export function fluxContributor(settings: GitOpsSettings = DEFAULT_GITOPS_SETTINGS): BundleFeature {
   return ({ customer }, parts) => {
-    parts.file({ path: 'flux/sync.yaml', destination: 'fleet', objects: fluxSync(customer, settings) as never });
+    parts.file({ path: 'flux/sync.yaml', destination: 'fleet', objects: fluxSync(customer, settings) });
   };
 }

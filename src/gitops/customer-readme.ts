@@ -5,12 +5,13 @@ import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
 import type { Customer } from '../model/customer';
 import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
 import {
-  COSIGN_ATTESTATION_TYPES,
   PREDICATE_TYPES,
   imageReferencePatterns,
   signatureFormat,
   signingIdentity,
 } from '../model/supply-chain-contract';
+import { GATE_CHECKS, cosignCheckArguments, gateParameters } from '../deploy-gate/verify-commands';
+import { VULN_POLICY_FILE } from '../deploy-gate/verify-script';
 import { type VulnerabilityRule, riskExpiresAt, severityPhrase, vulnerabilityRule } from '../vulnerability-rule';
 
 /** The accepted risks, one bullet each, with the instant they stop counting. */
@@ -70,16 +71,31 @@ export function installSteps(customer: Customer): string[] {
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
 
 /** The cosign commands that check an image by hand exactly as admission does. */
+/**
+ * The cosign commands that check an image by hand exactly as the deploy gate and admission do:
+ * rendered by the deploy gate's own builder (`cosignCheckArguments`), so they carry the same
+ * format flag, the same identity flags (trigger and repository included) and the scan policy.
+ */
 export function cosignVerifyCommands(customer: Customer): { signature: string; sbom: string; vulnerabilityScan: string } {
-  const identity = signingIdentity(customer);
-  const image = `${customer.image}@sha256:DIGEST`;
-  const identityFlags = `--certificate-identity ${shellQuote(identity.subject)} \\\n  --certificate-oidc-issuer ${shellQuote(identity.issuer)}`;
-  const attestation = (type: string) => `cosign verify-attestation --type ${type} \\\n  ${identityFlags} \\\n  ${image}`;
-  return {
-    signature: `cosign verify \\\n  ${identityFlags} \\\n  ${image}`,
-    sbom: attestation(COSIGN_ATTESTATION_TYPES.sbom),
-    vulnerabilityScan: attestation(COSIGN_ATTESTATION_TYPES.vulnerabilityScan),
-  };
+  const parameters = gateParameters(customer);
+  const [signature, sbom, vulnerabilityScan] = GATE_CHECKS.map((check) => {
+    const args = cosignCheckArguments(check, parameters, {
+      image: `${customer.image}@sha256:DIGEST`,
+      identity: (entry) => shellQuote(entry.value),
+      policy: `deploy-gate/${VULN_POLICY_FILE}`,
+    });
+    // One flag and its value per line, as people paste them.
+    const lines: string[] = [args.slice(0, 2).join(' ')];
+    for (let index = 2; index < args.length - 1; index++) {
+      if (args[index].startsWith('--') && !args[index].includes('=') && index + 1 < args.length - 1 && !args[index + 1].startsWith('--')) {
+        lines.push(`${args[index]} ${args[index + 1]}`);
+        index++;
+      } else lines.push(args[index]);
+    }
+    lines.push(args[args.length - 1]);
+    return lines.join(' \\\n  ');
+  });
+  return { signature, sbom, vulnerabilityScan };
 }
 
 /**
@@ -132,6 +148,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     `- Workflow: \`${identity.repository}/${identity.workflowPath}\` on \`${identity.ref}\` (trigger: ${identity.trigger})`,
     `- Certificate identity: \`${identity.subject}\``,
     `- OIDC issuer: \`${identity.issuer}\``,
+    `- Repository ID: ${customer.github.repositoryId !== undefined ? `\`${customer.github.repositoryId}\`` : 'read from GitHub at delivery'}. \`pulumi up\` refuses a repository whose ID or spelling differs; admission cannot check the ID in the certificate (Kyverno 1.19 checks neither OID 1.3.6.1.4.1.57264.1.15 in ClusterPolicy nor any extension in ImageValidatingPolicy), only the owner/name.`,
     '',
     'Renaming the workflow file or the release branch changes this identity: change it in the customer file, never by hand.',
     '',

@@ -1,4 +1,4 @@
-import type { FileArtifact, KubernetesObject } from '../manifest';
+import type { FileArtifact } from '../manifest';
 import { argoCdApplicationSet } from './argocd-applicationset';
 import type { GitOpsSettings } from './settings';
 
@@ -8,5 +8,5 @@ import type { GitOpsSettings } from './settings';
  * synthesizing a subset of the customers rewrites them identically.
  */
 export function fleetArtifacts(settings: GitOpsSettings): Map<string, FileArtifact[]> {
-  return new Map([['argocd', [{ path: 'applicationset.yaml', destination: 'fleet', objects: [argoCdApplicationSet(settings) as unknown as KubernetesObject] }]]]);
+  return new Map([['argocd', [{ path: 'applicationset.yaml', destination: 'fleet', objects: [argoCdApplicationSet(settings)] }]]]);
 }

@@ -1,7 +1,8 @@
-import type { IGitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1';
-import type { IKustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1';
-import type { Customer } from '../model/customer';
+import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomize.toolkit.fluxcd.io';
+import { GitRepository, type GitRepositorySpecRef } from '../../imports/source.toolkit.fluxcd.io';
 import { CUSTOMER_LABEL, MANAGED_BY_LABELS } from '../contract';
+import { renderObjects, type KubernetesObject } from '../manifest';
+import type { Customer } from '../model/customer';
 import { FLUX_NAMESPACE, type GitOpsSettings } from './settings';
 
 /** Name shared by the GitRepository and the Kustomization of one customer. */
@@ -14,12 +15,11 @@ export function fluxObjectName(customer: Pick<Customer, 'name'>): string {
  * customer gets its own source and Kustomization, written into the customer's folder and
  * replaced together with it. Point the cluster's Flux at `<path>/<customer>/flux`.
  */
-export function fluxSync(customer: Customer, settings: GitOpsSettings): [IGitRepository, IKustomization] {
+export function fluxSync(customer: Pick<Customer, 'name'>, settings: GitOpsSettings): KubernetesObject[] {
   const name = fluxObjectName(customer);
   const labels = { [CUSTOMER_LABEL]: customer.name, ...MANAGED_BY_LABELS };
-  const source: IGitRepository = {
-    apiVersion: 'source.toolkit.fluxcd.io/v1',
-    kind: 'GitRepository',
+  return renderObjects((scope) => {
+  const source = new GitRepository(scope, 'source', {
     metadata: { name, namespace: FLUX_NAMESPACE, labels },
     spec: {
       url: settings.repoURL,
@@ -30,13 +30,11 @@ export function fluxSync(customer: Customer, settings: GitOpsSettings): [IGitRep
       // Only this customer's manifests: a change for another customer does not trigger a sync here.
       ignore: onlyFolder(`${settings.path}/${customer.name}/kubernetes`),
     },
-  };
-  const kustomization: IKustomization = {
-    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    kind: 'Kustomization',
+  });
+  new Kustomization(scope, 'kustomization', {
     metadata: { name, namespace: FLUX_NAMESPACE, labels },
     spec: {
-      sourceRef: { kind: 'GitRepository', name },
+      sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: source.name },
       path: `./${settings.path}/${customer.name}/kubernetes`,
       interval: '10m',
       retryInterval: '1m',
@@ -44,8 +42,8 @@ export function fluxSync(customer: Customer, settings: GitOpsSettings): [IGitRep
       prune: true,
       wait: true,
     },
-  };
-  return [source, kustomization];
+  });
+  });
 }
 
 /**
@@ -64,7 +62,7 @@ function onlyFolder(path: string): string {
 }
 
 /** A 40-hex revision is a commit, `v…` a tag, anything else a branch. */
-function refOf(revision: string): { commit: string } | { tag: string } | { branch: string } {
+function refOf(revision: string): GitRepositorySpecRef {
   if (/^[0-9a-f]{40}$/.test(revision)) return { commit: revision };
   if (/^v\d/.test(revision)) return { tag: revision };
   return { branch: revision };

@@ -82,3 +82,14 @@ export function renderManifest(customer: Customer, at: Date, features: readonly 
     summary,
   };
 }
+
+/**
+ * The JSON of objects built by cdk8s constructs outside a customer's cluster artifacts (fleet
+ * files such as the Flux sync and the Argo CD ApplicationSet): a throwaway chart, no namespace
+ * stamped, no name hashes.
+ */
+export function renderObjects(build: (scope: Chart) => void): KubernetesObject[] {
+  const chart = new Chart(new App({ outdir: '/nonexistent', recordConstructMetadata: false }), 'objects', { disableResourceNameHashes: true });
+  build(chart);
+  return chart.toJson() as KubernetesObject[];
+}

@@ -3,6 +3,7 @@ import {
   ADMISSION_ENGINE_DESCRIPTORS,
   ADMISSION_ENGINE_NAMES,
   BRANCH_NAME,
+  CALENDAR_DATE,
   DEFAULT_ADMISSION_ENGINE,
   DEFAULT_REVIEW_INTERVAL_DAYS,
   DEPLOY_GATE_WORKFLOW,
@@ -12,6 +13,7 @@ import {
   SYSTEM_NAMESPACES,
   GITOPS_NAMESPACES,
   goDurationSeconds,
+  isCalendarDate,
 } from '../contract';
 import { maxCronIntervalSeconds } from './cron-schedule';
 import { globMatches } from './globs';
@@ -64,8 +66,7 @@ const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[
 
 /** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
 export const calendarDate = z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ctx.value);
-  if (!match) {
+  if (!CALENDAR_DATE.test(ctx.value)) {
     ctx.issues.push({
       code: 'custom',
       input: ctx.value,
@@ -73,9 +74,7 @@ export const calendarDate = z.string({ error: 'expected a date written as YYYY-M
     });
     return;
   }
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+  if (!isCalendarDate(ctx.value)) {
     ctx.issues.push({
       code: 'custom',
       input: ctx.value,
@@ -259,6 +258,9 @@ export const stalenessSchema = z.strictObject({
 }, { error: 'expected a mapping with maxImageAgeDays' });
 
 
+/** Who answers for an exemption or an accepted risk (team or e-mail). */
+const ownerSchema = z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' });
+
 export const allowlistEntrySchema = z.strictObject({
   /** The pinned image, by digest. */
   image: z.string({ error: 'expected an image reference pinned by digest' }).check((ctx) => {
@@ -278,7 +280,7 @@ export const allowlistEntrySchema = z.strictObject({
   /** Why the image is exempt. */
   reason: z.string({ error: 'expected a short reason for the exemption' }).trim().min(1, { error: 'must not be empty; say why the image is exempt' }),
   /** Who answers for the exemption (team or e-mail). */
-  owner: z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' }),
+  owner: ownerSchema,
   /** Day the entry was last reviewed. */
   lastReviewed: calendarDate,
   /** Days between reviews. */
@@ -397,7 +399,7 @@ export const acceptedRiskSchema = z.strictObject({
   /** Why the risk is accepted. */
   reason: z.string({ error: 'expected a short reason for accepting the risk' }).trim().min(1, { error: 'must not be empty; say why the risk is accepted' }),
   /** Who answers for it (team or e-mail). */
-  owner: z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' }),
+  owner: ownerSchema,
   /** Last day (UTC) the entry counts; it is ignored everywhere from the next day on. */
   expires: calendarDate,
   /** Limit the entry to one image repository, or one digest of it. @default - every image of the customer */

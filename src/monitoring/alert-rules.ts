@@ -1,7 +1,7 @@
 import { PART_OF_LABELS, customerObjectName } from '../contract';
-import { ApiObject } from 'cdk8s';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { Construct } from 'constructs';
-import type { Customer } from '../model/customer';
+import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { increaseByPolicy, kyvernoResultSources, type ExecutionCause } from './kyverno-results';
@@ -37,7 +37,7 @@ export const FALCO_DRIFT_RULE = 'Drop and execute new binary in container';
 const ADMISSION_WINDOW = '10m';
 
 /** Every alert of one customer's cluster. Pure: the same customer and state give the same rules. */
-export function alertRuleGroups(customer: Customer, enforcement: EnforcementState): AlertRuleGroup[] {
+export function alertRuleGroups(customer: MonitoredCustomer, enforcement: EnforcementState): AlertRuleGroup[] {
   const cluster = clusterName(customer);
   const scb = `cluster=${quote(cluster)}, customer=${quote(customer.name)}`;
   const production = quote(namespaceRegex(customer.admission.namespaces));
@@ -234,7 +234,7 @@ export function alertRuleGroups(customer: Customer, enforcement: EnforcementStat
 
 export interface SupplyChainAlertsProps {
   /** The customer whose policies, metrics and thresholds the rules watch. */
-  readonly customer: Customer;
+  readonly customer: MonitoredCustomer;
   /** The enforcement state at the injected clock; the audit-mode alert names the flip date. */
   readonly enforcement: EnforcementState;
 }
@@ -246,14 +246,17 @@ export class SupplyChainAlerts extends Construct {
   constructor(scope: Construct, id: string, props: SupplyChainAlertsProps) {
     super(scope, id);
     this.groups = alertRuleGroups(props.customer, props.enforcement);
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
+    new PrometheusRule(this, 'Resource', {
       metadata: {
         name: customerObjectName(props.customer.name, 'supply-chain'),
         labels: { release: props.customer.monitoring.prometheusReleaseLabel, ...PART_OF_LABELS },
       },
-      spec: { groups: this.groups.map((group) => ({ name: group.name, rules: group.rules.map((rule) => ({ ...rule })) })) },
+      spec: {
+        groups: this.groups.map((group) => ({
+          name: group.name,
+          rules: group.rules.map((rule) => ({ ...rule, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr) })),
+        })),
+      },
     });
   }
 }

@@ -18,12 +18,14 @@ import { TrivyServer } from './trivy-server';
  */
 export const monitoringContributor: BundleFeature = ({ customer, enforcement }, parts) => {
   new MonitoringNamespace(parts.chart('monitoring-namespace.yaml', { phase: 'foundation' }), 'namespace');
-  new RescannerRbac(parts.chart('rescanner-rbac.yaml', { phase: 'workloads' }), 'rbac', { customer });
+  const rbac = new RescannerRbac(parts.chart('rescanner-rbac.yaml', { phase: 'workloads' }), 'rbac', { customer });
   const namespaced = (fileName: string) => parts.chart(fileName, { phase: 'workloads', namespace: MONITORING_NAMESPACE });
-  new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer });
-  new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
+  const trivyServer = new TrivyServer(namespaced('trivy-server.yaml'), 'trivy-server');
+  const rescanner = new Rescanner(namespaced('rescanner.yaml'), 'rescanner', { customer, serviceAccount: rbac.serviceAccount, trivyServer });
   new MonitoringNetworkPolicies(namespaced('monitoring-network-policies.yaml'), 'network', {
     pushgatewayUrl: customer.monitoring.pushgatewayUrl,
+    rescanner,
+    trivyServer,
     ...(customer.monitoring.nodeLocalDns ? { nodeLocalDns: customer.monitoring.nodeLocalDns } : {}),
     ...(customer.monitoring.registryIdentity?.gcp ? { gkeMetadata: true } : {}),
   });

@@ -1,6 +1,6 @@
 import { PART_OF_LABELS, customerObjectName } from '../contract';
 import { createHash } from 'node:crypto';
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
@@ -8,7 +8,7 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import type { Customer } from '../model/customer';
+import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
 import { increaseByPolicyAndResult, kyvernoResultSources, type KyvernoResultSource, type ResultFilter } from './kyverno-results';
 import { KYVERNO_METRICS, SCB_METRICS } from './metrics';
@@ -43,7 +43,7 @@ function query(expr: string, legend: string, refId = 'A', options: { instant?: b
   return builder;
 }
 
-function variables(customer: Customer): cog.Builder<dashboard.VariableModel>[] {
+function variables(customer: MonitoredCustomer): cog.Builder<dashboard.VariableModel>[] {
   return [
     new dashboard.DatasourceVariableBuilder(DASHBOARD_VARIABLES.datasource).label('Data source').type('prometheus'),
     new dashboard.ConstantVariableBuilder(DASHBOARD_VARIABLES.customer).value(customer.name),
@@ -59,7 +59,7 @@ function variables(customer: Customer): cog.Builder<dashboard.VariableModel>[] {
   ];
 }
 
-function base(customer: Customer, name: string, title: string, description: string) {
+function base(customer: MonitoredCustomer, name: string, title: string, description: string) {
   return new dashboard.DashboardBuilder(`${title} (${customer.name})`)
     .uid(dashboardUid(customer.name, name))
     .description(description)
@@ -75,7 +75,7 @@ function base(customer: Customer, name: string, title: string, description: stri
  * Share of the containers running in the production namespaces whose digest passed `verified`
  * (1), per cluster; 0 when none did and absent while the rescanner verified nothing.
  */
-export function coverage(customer: Customer, verified: string): string {
+export function coverage(customer: MonitoredCustomer, verified: string): string {
   const running = `${SCB_METRICS.imageWorkloads}{${SCB}, namespace=~"${namespaceRegex(customer.admission.namespaces)}"}`;
   return `(
   count by (cluster) (${running} and on (cluster, customer, image, digest) (${verified}{${SCB}} == 1))
@@ -87,7 +87,7 @@ count by (cluster) (${running})`;
 }
 
 /** Admission: signature coverage, denials, flip readiness and the health of the rescanner. */
-export function admissionDashboard(customer: Customer, enforcement: EnforcementState): dashboard.Dashboard {
+export function admissionDashboard(customer: MonitoredCustomer, enforcement: EnforcementState): dashboard.Dashboard {
   const namespaces = `resource_namespace=~"${namespaceRegex(customer.admission.namespaces)}"`;
   // Kyverno's series carry no customer or cluster label; the customer's policies are found by their exact names.
   const { verify, allowed } = kyvernoResultSources(customer, enforcement);
@@ -200,7 +200,7 @@ export function admissionDashboard(customer: Customer, enforcement: EnforcementS
 }
 
 /** Vulnerabilities and freshness of what runs: CVEs by severity and image, stale images, allowlist reviews. */
-export function vulnerabilityDashboard(customer: Customer): dashboard.Dashboard {
+export function vulnerabilityDashboard(customer: MonitoredCustomer): dashboard.Dashboard {
   return base(customer, 'vulnerabilities', 'Supply chain: running images', `Vulnerabilities and age of the images running in ${customer.name}'s clusters, from the rescanner.`)
     .withRow(new dashboard.RowBuilder('Vulnerabilities'))
     .withPanel(
@@ -324,13 +324,13 @@ function uncountedInAudit(sources: readonly KyvernoResultSource[]): string {
 }
 
 /** Every dashboard of a customer, keyed by the short name used in its uid and ConfigMap. */
-export function customerDashboards(customer: Customer, enforcement: EnforcementState): Record<string, dashboard.Dashboard> {
+export function customerDashboards(customer: MonitoredCustomer, enforcement: EnforcementState): Record<string, dashboard.Dashboard> {
   return { admission: admissionDashboard(customer, enforcement), vulnerabilities: vulnerabilityDashboard(customer) };
 }
 
 export interface SupplyChainDashboardsProps {
   /** The customer the dashboards default to (uid, customer variable, thresholds in titles). */
-  readonly customer: Customer;
+  readonly customer: MonitoredCustomer;
   /** The enforcement state; the flip-readiness panel names the flip date. */
   readonly enforcement: EnforcementState;
 }
@@ -346,9 +346,7 @@ export class SupplyChainDashboards extends Construct {
     this.dashboards = dashboards;
     for (const [name, model] of Object.entries(customerDashboards(props.customer, props.enforcement))) {
       dashboards.push({ uid: model.uid ?? '', title: model.title ?? name });
-      new ApiObject(this, name, {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
+      new k8s.KubeConfigMap(this, name, {
         metadata: {
           name: `scb-dashboard-${name}`,
           labels: { ...GRAFANA_DASHBOARD_LABEL, ...PART_OF_LABELS },

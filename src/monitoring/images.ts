@@ -58,3 +58,8 @@ export function imageReference(image: PinnedImage): string {
 export function assertTrustedTrivyImage(image: PinnedImage): void {
   assertTrivyVersionTrusted(image.tag);
 }
+
+/** Metadata of a workload running `image`: flagged with PLACEHOLDER_ANNOTATION while its digest is a placeholder. */
+export function workloadMetadata(name: string, labels: Record<string, string>, image: { readonly placeholder: boolean }) {
+  return { name, labels, annotations: image.placeholder ? { [PLACEHOLDER_ANNOTATION]: 'true' } : undefined };
+}

@@ -1,6 +1,6 @@
 import { PART_OF_LABELS } from '../contract';
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-30/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-30';
 import { MONITORING_NAMESPACE } from './labels';
 import { RESTRICTED_NAMESPACE_LABELS } from './pod-security';
 
@@ -8,7 +8,7 @@ import { RESTRICTED_NAMESPACE_LABELS } from './pod-security';
 export class MonitoringNamespace extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new KubeNamespace(this, 'Resource', {
+    new k8s.KubeNamespace(this, 'Resource', {
       metadata: {
         name: MONITORING_NAMESPACE,
         labels: { ...RESTRICTED_NAMESPACE_LABELS, ...PART_OF_LABELS },

@@ -1,10 +1,14 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyPeer } from 'cdk8s-plus-30/lib/imports/k8s';
-import { RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, appLabels, selectorLabels } from './labels';
+import { k8s } from 'cdk8s-plus-30';
+import { RESCANNER_NAME, TRIVY_SERVER_NAME, appLabels } from './labels';
 
 export interface MonitoringNetworkPolicyProps {
   /** The Pushgateway URL the rescanner pushes to (`monitoring.pushgatewayUrl`). */
   readonly pushgatewayUrl: string;
+  /** The rescanner, whose pods the first policy selects. */
+  readonly rescanner: { readonly podSelector: Readonly<Record<string, string>> };
+  /** The Trivy server, whose pods the second policy selects and the rescanner may reach. */
+  readonly trivyServer: { readonly podSelector: Readonly<Record<string, string>>; readonly port: number };
   /** NodeLocal DNSCache address (`monitoring.nodeLocalDns`). @default undefined (kube-dns only) */
   readonly nodeLocalDns?: string;
   /**
@@ -16,17 +20,17 @@ export interface MonitoringNetworkPolicyProps {
 }
 
 /** Anywhere on IPv4: NetworkPolicy has no way to name a DNS host or the API server. */
-const ANYWHERE: NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0' } };
+const ANYWHERE: k8s.NetworkPolicyPeer = { ipBlock: { cidr: '0.0.0.0/0' } };
 
-const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
+const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 
 const DNS_PORTS = [
-  { protocol: 'UDP', port: IntOrString.fromNumber(53) },
-  { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+  { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+  { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
 ];
 
 /** The cluster resolver (kube-dns / CoreDNS keep the `k8s-app: kube-dns` label). */
-const KUBE_DNS: NetworkPolicyPeer = {
+const KUBE_DNS: k8s.NetworkPolicyPeer = {
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
   podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
@@ -35,23 +39,23 @@ const KUBE_DNS: NetworkPolicyPeer = {
  * DNS to the cluster resolver and, when the cluster runs NodeLocal DNSCache
  * (`monitoring.nodeLocalDns`), to its link-local address on every node, which no pod selector covers.
  */
-export function dnsEgress(nodeLocalDns?: string): NetworkPolicyEgressRule {
+export function dnsEgress(nodeLocalDns?: string): k8s.NetworkPolicyEgressRule {
   return { to: [KUBE_DNS, ...(nodeLocalDns ? [{ ipBlock: { cidr: `${nodeLocalDns}/32` } }] : [])], ports: DNS_PORTS };
 }
 
 /** DNS to the cluster resolver only. */
-export const DNS_EGRESS: NetworkPolicyEgressRule = dnsEgress();
+export const DNS_EGRESS: k8s.NetworkPolicyEgressRule = dnsEgress();
 
 /**
  * Where the Pushgateway is. An in-cluster Service URL (`<svc>.<namespace>.svc[.cluster.local]`)
  * becomes a namespace selector on its port; any other host can only be reached by IP, so it
  * becomes "anywhere on that port".
  */
-export function pushgatewayEgress(pushgatewayUrl: string): NetworkPolicyEgressRule {
+export function pushgatewayEgress(pushgatewayUrl: string): k8s.NetworkPolicyEgressRule {
   const url = new URL(pushgatewayUrl);
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const inCluster = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(url.hostname);
-  const to: NetworkPolicyPeer[] = inCluster
+  const to: k8s.NetworkPolicyPeer[] = inCluster
     ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': inCluster[1] } } }]
     : [ANYWHERE];
   return { to, ports: [tcp(port)] };
@@ -72,27 +76,28 @@ export function pushgatewayEgress(pushgatewayUrl: string): NetworkPolicyEgressRu
 export class MonitoringNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringNetworkPolicyProps) {
     super(scope, id);
-    new KubeNetworkPolicy(this, 'Rescanner', {
+    const { rescanner, trivyServer } = props;
+    new k8s.KubeNetworkPolicy(this, 'Rescanner', {
       metadata: { name: RESCANNER_NAME, labels: appLabels(RESCANNER_NAME, 'rescanner') },
       spec: {
-        podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) },
+        podSelector: { matchLabels: { ...rescanner.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
         egress: [
           dnsEgress(props.nodeLocalDns),
-          { to: [{ podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] },
+          { to: [{ podSelector: { matchLabels: { ...trivyServer.podSelector } } }], ports: [tcp(trivyServer.port)] },
           pushgatewayEgress(props.pushgatewayUrl),
           { to: [ANYWHERE], ports: [tcp(443), tcp(6443)] },
           ...(props.gkeMetadata ? [{ to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [tcp(80), tcp(988)] }] : []),
         ],
       },
     });
-    new KubeNetworkPolicy(this, 'TrivyServer', {
+    new k8s.KubeNetworkPolicy(this, 'TrivyServer', {
       metadata: { name: TRIVY_SERVER_NAME, labels: appLabels(TRIVY_SERVER_NAME, 'vulnerability-scanner') },
       spec: {
-        podSelector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },
+        podSelector: { matchLabels: { ...trivyServer.podSelector } },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [{ podSelector: { matchLabels: selectorLabels(RESCANNER_NAME) } }], ports: [tcp(TRIVY_SERVER_PORT)] }],
+        ingress: [{ from: [{ podSelector: { matchLabels: { ...rescanner.podSelector } } }], ports: [tcp(trivyServer.port)] }],
         egress: [dnsEgress(props.nodeLocalDns), { to: [ANYWHERE], ports: [tcp(443)] }],
       },
     });

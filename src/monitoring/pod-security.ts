@@ -1,4 +1,4 @@
-import type { PodSecurityContext, SecurityContext } from 'cdk8s-plus-30/lib/imports/k8s';
+import type { k8s } from 'cdk8s-plus-30';
 
 /**
  * Pod Security "restricted" settings, written out explicitly rather than left to library
@@ -9,7 +9,7 @@ import type { PodSecurityContext, SecurityContext } from 'cdk8s-plus-30/lib/impo
 /** The UID/GID of distroless "nonroot"; our images and the Trivy image run fine as it. */
 export const NON_ROOT_UID = 65532;
 
-export const RESTRICTED_POD_SECURITY_CONTEXT: PodSecurityContext = {
+export const RESTRICTED_POD_SECURITY_CONTEXT: k8s.PodSecurityContext = {
   runAsNonRoot: true,
   runAsUser: NON_ROOT_UID,
   runAsGroup: NON_ROOT_UID,
@@ -17,7 +17,7 @@ export const RESTRICTED_POD_SECURITY_CONTEXT: PodSecurityContext = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: SecurityContext = {
+export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: k8s.SecurityContext = {
   runAsNonRoot: true,
   allowPrivilegeEscalation: false,
   privileged: false,

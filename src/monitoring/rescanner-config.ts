@@ -27,7 +27,13 @@ export function workloadIdentity(customer: Pick<Customer, 'monitoring'>): 'aws' 
  * Builds `/etc/scb/rescanner.json` from the customer model, typed as the very config that
  * `scb rescan` parses (src/rescanner/config.ts), so the two cannot drift. Pure and deterministic.
  */
-export function rescannerConfig(customer: Customer, options: RescannerConfigOptions): RescannerConfig {
+/** The customer fields the alerts and dashboards read. */
+export type MonitoredCustomer = Pick<Customer, 'name' | 'sourceFile' | 'monitoring' | 'staleness' | 'admission' | 'allowlist' | 'scan'>;
+
+/** The customer fields the rescanner's config is built from. */
+export type RescannerCustomer = Pick<Customer, 'name' | 'github' | 'monitoring' | 'staleness' | 'admission' | 'allowlist' | 'vulnerabilities'>;
+
+export function rescannerConfig(customer: RescannerCustomer, options: RescannerConfigOptions): RescannerConfig {
   return {
     customer: customer.name,
     cluster: clusterName(customer),

@@ -1,17 +1,17 @@
 import { customerObjectName } from '../contract';
 import { Construct } from 'constructs';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-30/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { MONITORING_NAMESPACE, RESCANNER_NAME, appLabels } from './labels';
 
 export interface RescannerRbacProps {
-  /** The customer; `monitoring.pullSecrets` decides whether the rescanner may read any Secret. */
-  readonly customer: Customer;
+  /** The customer's name (in the ClusterRole's name) and `monitoring.pullSecrets`, which decides whether the rescanner may read any Secret. */
+  readonly customer: Pick<Customer, 'name' | 'monitoring'>;
 }
 
 /** The rules of the rescanner's ClusterRole: list pods everywhere, and read named pull secrets. */
-export function rescannerRules(customer: Pick<Customer, 'monitoring'>): PolicyRule[] {
-  const rules: PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }];
+export function rescannerRules(customer: Pick<Customer, 'monitoring'>): k8s.PolicyRule[] {
+  const rules: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }];
   // RBAC cannot say "only the Secrets a pod names in imagePullSecrets"; resourceNames is the
   // narrowest honest grant (by name, in every namespace). With no names, no Secret at all.
   if (customer.monitoring.pullSecrets.length > 0) {
@@ -39,21 +39,25 @@ export function workloadIdentityAnnotations(customer: Pick<Customer, 'monitoring
  * construct belongs in a chart without a namespace; the ServiceAccount names its own.
  */
 export class RescannerRbac extends Construct {
+  /** The rescanner's identity; the CronJob runs as it. */
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly clusterRole: k8s.KubeClusterRole;
+
   constructor(scope: Construct, id: string, props: RescannerRbacProps) {
     super(scope, id);
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
-    new KubeServiceAccount(this, 'ServiceAccount', {
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE, labels, annotations: workloadIdentityAnnotations(props.customer) },
       automountServiceAccountToken: false,
     });
-    new KubeClusterRole(this, 'ClusterRole', {
+    this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
       rules: rescannerRules(props.customer),
     });
-    new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: customerObjectName(props.customer.name, 'rescanner'), labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: customerObjectName(props.customer.name, 'rescanner') },
-      subjects: [{ kind: 'ServiceAccount', name: RESCANNER_NAME, namespace: MONITORING_NAMESPACE }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: this.clusterRole.kind, name: this.clusterRole.name },
+      subjects: [{ kind: this.serviceAccount.kind, name: this.serviceAccount.name, namespace: this.serviceAccount.metadata.namespace }],
     });
   }
 }

@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
-import { KubeConfigMap, KubeCronJob, Quantity } from 'cdk8s-plus-30/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
-import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, imageReference } from './images';
-import { MONITORING_NAMESPACE, RESCANNER_NAME, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels } from './labels';
+import { MONITORING_IMAGES, imageReference, workloadMetadata } from './images';
+import { RESCANNER_NAME, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
-import { rescannerConfig } from './rescanner-config';
+import { rescannerConfig, type RescannerCustomer } from './rescanner-config';
 
 /** Where the ConfigMap is mounted; the CronJob passes this path to `scb rescan --config`. */
 export const RESCANNER_CONFIG_DIR = '/etc/scb';
@@ -19,12 +19,13 @@ export const TRIVY_TOKEN_FILE = `${TRIVY_TOKEN_DIR}/${TRIVY_TOKEN_SECRET.key}`;
 export const REGISTRY_CREDENTIALS_DIR = '/var/run/secrets/scb/registry';
 export const REGISTRY_CREDENTIALS_FILE = `${REGISTRY_CREDENTIALS_DIR}/config.json`;
 
-/** In-cluster URL of the Trivy server Service. */
-export const TRIVY_SERVER_URL = `http://${TRIVY_SERVER_NAME}.${MONITORING_NAMESPACE}.svc:${TRIVY_SERVER_PORT}`;
-
 export interface RescannerProps {
-  /** The customer: schedule, staleness, allowlist and `monitoring.*` settings. */
-  readonly customer: Customer;
+  /** The customer fields the rescan reads: schedule, staleness, allowlist, production namespaces and `monitoring.*`. */
+  readonly customer: RescannerCustomer & Pick<Customer, 'scan'>;
+  /** The identity the CronJob runs as. */
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The Trivy server the rescanner scans through. */
+  readonly trivyServer: { readonly url: string };
 }
 
 /** The rescanner image: the customer's digest-pinned override, or this release's own. */
@@ -52,26 +53,25 @@ export function rescannerDeadlines(schedule: string): { startingDeadlineSeconds:
  * scanning each once through the Trivy server and PUTting its metric group to the Pushgateway.
  */
 export class Rescanner extends Construct {
+  /** Labels that select the rescanner's pods (network policies refer to them). */
+  readonly podSelector: Readonly<Record<string, string>> = selectorLabels(RESCANNER_NAME);
+
   constructor(scope: Construct, id: string, props: RescannerProps) {
     super(scope, id);
     const { customer } = props;
     const labels = appLabels(RESCANNER_NAME, 'rescanner');
     const image = rescannerImage(customer);
-    const config = rescannerConfig(customer, { trivyServerUrl: TRIVY_SERVER_URL, trivyTokenFile: TRIVY_TOKEN_FILE, registryCredentialsFile: REGISTRY_CREDENTIALS_FILE });
+    const config = rescannerConfig(customer, { trivyServerUrl: props.trivyServer.url, trivyTokenFile: TRIVY_TOKEN_FILE, registryCredentialsFile: REGISTRY_CREDENTIALS_FILE });
     const registrySecret = customer.monitoring.registryIdentity?.secret?.name;
     // Azure workload identity injects its token only into pods that carry this label.
     const podLabels = customer.monitoring.registryIdentity?.azure ? { ...labels, 'azure.workload.identity/use': 'true' } : labels;
-    const configMap = new KubeConfigMap(this, 'Config', {
+    const configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${RESCANNER_NAME}-config`, labels },
       data: { [RESCANNER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` },
     });
     const deadlines = rescannerDeadlines(customer.scan.rescanSchedule);
-    new KubeCronJob(this, 'CronJob', {
-      metadata: {
-        name: RESCANNER_NAME,
-        labels,
-        annotations: image.placeholder ? { [PLACEHOLDER_ANNOTATION]: 'true' } : undefined,
-      },
+    new k8s.KubeCronJob(this, 'CronJob', {
+      metadata: workloadMetadata(RESCANNER_NAME, labels, image),
       spec: {
         schedule: customer.scan.rescanSchedule,
         timeZone: 'Etc/UTC',
@@ -87,7 +87,7 @@ export class Rescanner extends Construct {
             template: {
               metadata: { labels: podLabels },
               spec: {
-                serviceAccountName: RESCANNER_NAME,
+                serviceAccountName: props.serviceAccount.name,
                 // The ServiceAccount opts out; only this pod, which needs the API, mounts a token.
                 automountServiceAccountToken: true,
                 restartPolicy: 'Never',
@@ -103,8 +103,8 @@ export class Rescanner extends Construct {
                     ],
                     securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
                     resources: {
-                      requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi') },
-                      limits: { cpu: Quantity.fromString('1'), memory: Quantity.fromString('1Gi') },
+                      requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
+                      limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
                     },
                     volumeMounts: [
                       { name: 'config', mountPath: RESCANNER_CONFIG_DIR, readOnly: true },
@@ -117,7 +117,7 @@ export class Rescanner extends Construct {
                 volumes: [
                   { name: 'config', configMap: { name: configMap.name } },
                   { name: 'trivy-token', secret: { secretName: TRIVY_TOKEN_SECRET.name, items: [{ key: TRIVY_TOKEN_SECRET.key, path: TRIVY_TOKEN_SECRET.key }], defaultMode: 0o440 } },
-                  { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('1Gi') } },
+                  { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
                   ...(registrySecret
                     ? [{ name: 'registry-credentials', secret: { secretName: registrySecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 } }]
                     : []),

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, KubeService, Quantity } from 'cdk8s-plus-30/lib/imports/k8s';
-import { MONITORING_IMAGES, PLACEHOLDER_ANNOTATION, assertTrustedTrivyImage, imageReference, type PinnedImage } from './images';
-import { TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
+import { k8s } from 'cdk8s-plus-30';
+import { MONITORING_IMAGES, assertTrustedTrivyImage, imageReference, type PinnedImage, workloadMetadata } from './images';
+import { MONITORING_NAMESPACE, TRIVY_SERVER_NAME, TRIVY_SERVER_PORT, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
 
 export interface TrivyServerProps {
@@ -25,28 +25,31 @@ const CACHE_DIR = '/var/lib/trivy';
  * volume (hence the Recreate strategy); the token comes from a Secret the operator creates.
  */
 export class TrivyServer extends Construct {
+  /** The Service the rescanner scans through. */
+  readonly service: k8s.KubeService;
+  /** Labels that select the server's pods (network policies refer to them). */
+  readonly podSelector: Readonly<Record<string, string>> = selectorLabels(TRIVY_SERVER_NAME);
+  /** The port the server listens on. */
+  readonly port = TRIVY_SERVER_PORT;
+
   constructor(scope: Construct, id: string, props: TrivyServerProps = {}) {
     super(scope, id);
     const image = props.image ?? MONITORING_IMAGES.trivy;
     assertTrustedTrivyImage(image);
     const labels = appLabels(TRIVY_SERVER_NAME, 'vulnerability-scanner');
-    const claim = new KubePersistentVolumeClaim(this, 'Cache', {
+    const claim = new k8s.KubePersistentVolumeClaim(this, 'Cache', {
       metadata: { name: `${TRIVY_SERVER_NAME}-cache`, labels },
       spec: {
         accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: Quantity.fromString(props.cacheSize ?? '5Gi') } },
+        resources: { requests: { storage: k8s.Quantity.fromString(props.cacheSize ?? '5Gi') } },
       },
     });
-    new KubeDeployment(this, 'Deployment', {
-      metadata: {
-        name: TRIVY_SERVER_NAME,
-        labels,
-        annotations: image.placeholder ? { [PLACEHOLDER_ANNOTATION]: 'true' } : undefined,
-      },
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: workloadMetadata(TRIVY_SERVER_NAME, labels, image),
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: selectorLabels(TRIVY_SERVER_NAME) },
+        selector: { matchLabels: { ...this.podSelector } },
         template: {
           metadata: { labels },
           spec: {
@@ -64,12 +67,12 @@ export class TrivyServer extends Construct {
                   { name: 'HOME', value: '/tmp' },
                 ],
                 ports: [{ name: 'trivy', containerPort: TRIVY_SERVER_PORT, protocol: 'TCP' }],
-                readinessProbe: { httpGet: { path: '/healthz', port: IntOrString.fromString('trivy') }, periodSeconds: 10 },
-                livenessProbe: { httpGet: { path: '/healthz', port: IntOrString.fromString('trivy') }, periodSeconds: 30, failureThreshold: 5 },
+                readinessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('trivy') }, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('trivy') }, periodSeconds: 30, failureThreshold: 5 },
                 securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
                 resources: {
-                  requests: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('512Mi') },
-                  limits: { cpu: Quantity.fromString('1'), memory: Quantity.fromString('2Gi') },
+                  requests: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('512Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi') },
                 },
                 volumeMounts: [
                   { name: 'cache', mountPath: CACHE_DIR },
@@ -79,18 +82,23 @@ export class TrivyServer extends Construct {
             ],
             volumes: [
               { name: 'cache', persistentVolumeClaim: { claimName: claim.name } },
-              { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('2Gi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
             ],
           },
         },
       },
     });
-    new KubeService(this, 'Service', {
+    this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: TRIVY_SERVER_NAME, labels },
       spec: {
-        selector: selectorLabels(TRIVY_SERVER_NAME),
-        ports: [{ name: 'trivy', port: TRIVY_SERVER_PORT, targetPort: IntOrString.fromString('trivy'), protocol: 'TCP' }],
+        selector: { ...this.podSelector },
+        ports: [{ name: 'trivy', port: this.port, targetPort: k8s.IntOrString.fromString('trivy'), protocol: 'TCP' }],
       },
     });
+  }
+
+  /** The in-cluster URL of the server, from its Service's name and namespace. */
+  get url(): string {
+    return `http://${this.service.name}.${this.service.metadata.namespace ?? MONITORING_NAMESPACE}.svc:${this.port}`;
   }
 }

@@ -1,16 +1,21 @@
 import { BUNDLE_FEATURES } from '../features';
 import { renderManifest } from '../manifest';
+import { readCanonicalRepository, withRepositoryId } from './canonical-repository';
 import { CustomerOnboarding, type StackOutputs } from './customer-onboarding';
 import type { StackInputs } from './stack-config';
 
 export { CUSTOMER_ONBOARDING_TYPE, CustomerOnboarding, type StackOutputs } from './customer-onboarding';
 
 /**
- * Onboards one customer: renders the manifest (what `scb synth` writes, by the same features at
- * the same clock) and delivers it through one CustomerOnboarding component named after the
- * customer. Returns the stack outputs.
+ * Onboards one customer: first reads the repository through the GitHub provider and refuses to go
+ * on when GitHub spells it differently from the customer file (or reports another repository ID);
+ * then renders the manifest (what `scb synth` writes, by the same features at the same clock, with
+ * the repository ID GitHub reported when the file pins none) and delivers it through one
+ * CustomerOnboarding component named after the customer. Returns the stack outputs.
  */
-export function onboardCustomer(inputs: StackInputs): StackOutputs {
-  const manifest = renderManifest(inputs.customer, inputs.at, BUNDLE_FEATURES);
-  return new CustomerOnboarding(inputs.customer.name, { inputs, manifest }).outputs;
+export async function onboardCustomer(inputs: StackInputs): Promise<StackOutputs> {
+  const canonical = await readCanonicalRepository(inputs.customer, inputs.github);
+  const customer = withRepositoryId(inputs.customer, canonical);
+  const manifest = renderManifest(customer, inputs.at, BUNDLE_FEATURES);
+  return new CustomerOnboarding(customer.name, { inputs: { ...inputs, customer }, manifest }).outputs;
 }

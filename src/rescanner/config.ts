@@ -6,6 +6,7 @@
  * same shape as the model's `allowlist[]` entries.
  */
 import { readFile } from 'node:fs/promises';
+import { isCalendarDate } from '../contract';
 
 /** One allowlisted (intentionally pinned) image, as in the customer model. */
 export interface RescannerAllowlistEntry {
@@ -168,7 +169,6 @@ export class RescannerConfigError extends Error {
 }
 
 const DIGEST_PINNED = /^[^@\s]+@sha256:[0-9a-f]{64}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const KNOWN_KEYS = new Set<keyof RescannerConfig>([
   'customer', 'cluster', 'trivyServer', 'pushgateway', 'maxImageAgeDays', 'allowlist', 'trivyTokenFile',
   'trivyTokenHeader', 'trivyPath', 'concurrency', 'scanTimeoutSeconds', 'scanRetries', 'pageLimit', 'maxScanErrorRatio',
@@ -177,6 +177,18 @@ const KNOWN_KEYS = new Set<keyof RescannerConfig>([
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function requiredString(obj: Record<string, unknown>, key: string, where: string): string {
+  const value = optionalString(obj, key, where);
+  if (!value) throw new RescannerConfigError(`${where}${key}: required`);
+  return value;
+}
+
+function requiredDate(obj: Record<string, unknown>, key: string, where: string): string {
+  const value = optionalString(obj, key, where);
+  if (!value || !isCalendarDate(value)) throw new RescannerConfigError(`${where}${key}: expected a date written as YYYY-MM-DD`);
+  return value;
 }
 
 function optionalString(obj: Record<string, unknown>, key: string, where: string): string | undefined {
@@ -202,12 +214,8 @@ function parseAllowlistEntry(value: unknown, index: number): RescannerAllowlistE
   if (!image || !DIGEST_PINNED.test(image)) {
     throw new RescannerConfigError(`${where}image: expected an image pinned by digest (registry/repository@sha256:<64 hex>)`);
   }
-  const owner = optionalString(value, 'owner', where);
-  if (!owner) throw new RescannerConfigError(`${where}owner: required`);
-  const lastReviewed = optionalString(value, 'lastReviewed', where);
-  if (!lastReviewed || !DATE.test(lastReviewed) || Number.isNaN(Date.parse(`${lastReviewed}T00:00:00Z`))) {
-    throw new RescannerConfigError(`${where}lastReviewed: expected a date written as YYYY-MM-DD`);
-  }
+  const owner = requiredString(value, 'owner', where);
+  const lastReviewed = requiredDate(value, 'lastReviewed', where);
   const reason = optionalString(value, 'reason', where);
   const reviewIntervalDays = optionalNumber(value, 'reviewIntervalDays', where, 1, 3650, true);
   return {
@@ -222,14 +230,9 @@ function parseAllowlistEntry(value: unknown, index: number): RescannerAllowlistE
 function parseAcceptedRisk(value: unknown, index: number): RescannerAcceptedRisk {
   const where = `acceptedRisks[${index}].`;
   if (!isRecord(value)) throw new RescannerConfigError(`acceptedRisks[${index}]: expected an object`);
-  const cve = optionalString(value, 'cve', where);
-  if (!cve) throw new RescannerConfigError(`${where}cve: required`);
-  const owner = optionalString(value, 'owner', where);
-  if (!owner) throw new RescannerConfigError(`${where}owner: required`);
-  const expires = optionalString(value, 'expires', where);
-  if (!expires || !DATE.test(expires) || Number.isNaN(Date.parse(`${expires}T00:00:00Z`))) {
-    throw new RescannerConfigError(`${where}expires: expected a date written as YYYY-MM-DD`);
-  }
+  const cve = requiredString(value, 'cve', where);
+  const owner = requiredString(value, 'owner', where);
+  const expires = requiredDate(value, 'expires', where);
   const reason = optionalString(value, 'reason', where);
   const image = optionalString(value, 'image', where);
   return { cve, owner, expires, ...(reason !== undefined ? { reason } : {}), ...(image !== undefined ? { image } : {}) };

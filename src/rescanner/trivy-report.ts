@@ -3,19 +3,13 @@
  * their reduction to per-image facts.
  */
 
+import type { TrivyVulnerability } from '../contract';
 import { EARLIEST_PLAUSIBLE_BUILD_SECONDS, isoSeconds } from './build-time';
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export interface TrivyVulnerability {
-  readonly VulnerabilityID?: string;
-  readonly PkgName?: string;
-  readonly InstalledVersion?: string;
-  readonly FixedVersion?: string;
-  readonly Severity?: string;
-  readonly PublishedDate?: string;
-}
+export type { TrivyVulnerability };
 
 export interface TrivyReport {
   readonly SchemaVersion?: number;

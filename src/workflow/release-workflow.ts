@@ -1,5 +1,5 @@
 import { Document, isMap, isScalar, visit } from 'yaml';
-import { GATE_CHECKS, gateCheckCommand, gateParameters } from '../deploy-gate/verify-commands';
+import { GATE_CHECKS, gateCheckCommand, gateParameters, identityEnvironment } from '../deploy-gate/verify-commands';
 import type { Customer } from '../model/customer';
 import {
   COSIGN_ATTESTATION_TYPES,
@@ -126,7 +126,6 @@ const IMAGE_ARCHIVE = 'image.oci.tar';
  */
 export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): Record<string, unknown> {
   assertTrivyVersionTrusted(tools.trivy);
-  const identity = signingIdentity(customer);
   const { platforms, githubAttestations } = customer.release;
   const rule = vulnerabilityRule(customer);
   const pushFromBuild = !registryUsesOidc(customer.registry);
@@ -271,11 +270,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
       : []),
     {
       name: 'Verify what was published, as the deploy gate and admission will',
-      env: {
-        IMAGE: `${customer.image}@${handedDigest}`,
-        CERTIFICATE_IDENTITY: identity.subject,
-        CERTIFICATE_OIDC_ISSUER: identity.issuer,
-      },
+      env: { IMAGE: `${customer.image}@${handedDigest}`, ...identityEnvironment(gateParameters(customer)) },
       run: GATE_CHECKS.map((check) => gateCheckCommand(check, gateParameters(customer))).join('\n') + '\n',
     },
   ];

@@ -188,7 +188,7 @@ describe('rule 3 on real Trivy reports: the ClusterPolicy conditions, run by Kyv
     const count = (predicate: unknown, grace: string) => {
       const file = join(dir, 'predicate.json');
       writeFileSync(file, JSON.stringify(predicate));
-      const query = jmespathViolationCount(ruleWithGrace(Number(/^-(\d+)h$/.exec(grace)?.[1]) / 24), []).replace(/^\{\{ | \}\}$/g, '');
+      const query = jmespathViolationCount(ruleWithGrace(Number(/^-(\d+)h$/.exec(grace)?.[1]) / 24)).replace(/^\{\{ | \}\}$/g, '');
       const run = spawnSync(kyvernoBinary(), ['jp', 'query', '-i', file, query], { encoding: 'utf8' });
       assert.equal(run.status, 0, run.stderr);
       return Number(run.stdout.trim().split('\n').pop());
@@ -202,7 +202,7 @@ describe('rule 3 on real Trivy reports: the ClusterPolicy conditions, run by Kyv
 
   it('evaluates the conditions with their operators (durations, counts) in a rule precondition', () => {
     // Attestation conditions see the predicate at the root; here it sits in a context variable `p`.
-    const conditions = vulnerabilityScanConditions(customerFrom({ name: 'conditions', scan: { maxAge: '72h' } }), []).map((condition) => ({
+    const conditions = vulnerabilityScanConditions(customerFrom({ name: 'conditions', scan: { maxAge: '72h' } })).map((condition) => ({
       ...condition,
       key: condition.key.replace('{{ scanner.', '{{ p.scanner.').replace("'{{ metadata.", "'{{ p.metadata."),
     }));

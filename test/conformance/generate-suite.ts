@@ -84,6 +84,11 @@ export const CASES: readonly CaseDefinition[] = [
   { name: 'stale-scan', description: 'scan finished 8 days ago (maxAge 168h)', image: prefixed('stalescan'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
   { name: 'old-critical', description: 'CRITICAL published 30 days ago (grace 7 days)', image: prefixed('critold'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
   { name: 'fresh-critical', description: 'CRITICAL published 2 days ago, inside the grace period', image: prefixed('critnew'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: true },
+  { name: 'unfixed-old-critical', description: 'CRITICAL CVE-2019-18224 published 2019, no fixed version (debian-buster)', image: prefixed('unfixed'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
+  { name: 'fixable-old-critical', description: 'CRITICAL CVE-2019-14697 published 2019, fixed in 1.1.20-r5 (alpine 3.9)', image: prefixed('fixable'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
+  { name: 'accepted-risk', description: 'the unfixed old CRITICAL, accepted for this digest until 2099-12-31', image: prefixed('accvalid'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: true },
+  { name: 'accepted-risk-expired', description: 'the unfixed old CRITICAL, accepted for this digest until 2026-01-01 (expired)', image: prefixed('accexpired'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
+  { name: 'accepted-risk-other-image', description: 'the unfixed old CRITICAL, accepted until 2099 but only for other/thing', image: prefixed('accother'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
   {
     name: 'rescanned',
     description: 'an 8-day-old scan attestation next to a fresh one',
@@ -141,6 +146,29 @@ function readEnv(file: string): Map<string, string> {
   return values;
 }
 
+/** The CVE every accepted-risk case is about (the unfixed old CRITICAL of debian-buster). */
+export const ACCEPTED_CVE = 'CVE-2019-18224';
+
+/**
+ * The conformance customer's accepted risks, each scoped to the image of its case (the digest of
+ * the engine's signature format), so that no other case is affected: valid, expired, and one
+ * scoped to another image.
+ */
+export function conformanceAcceptedRisks(images: Map<string, string>, engine: Engine): Array<Record<string, string>> {
+  const ref = (key: string) => {
+    const value = images.get(engine === 'ClusterPolicy' ? `${key}_REF` : `t_${key}_REF`);
+    if (!value) throw new Error(`images.env has no ${key}`);
+    return value;
+  };
+  const owner = 'platform@acme.example';
+  const registry = images.get('REGISTRY') ?? '';
+  return [
+    { cve: ACCEPTED_CVE, reason: 'conformance: accepted, valid', owner, expires: '2099-12-31', image: ref('accvalid') },
+    { cve: ACCEPTED_CVE, reason: 'conformance: accepted, expired', owner, expires: '2026-01-01', image: ref('accexpired') },
+    { cve: ACCEPTED_CVE, reason: 'conformance: accepted for another image only', owner, expires: '2099-12-31', image: `${registry}/other/thing` },
+  ];
+}
+
 /** Dates of the conformance customer; the live suite (test/e2e) shifts them relative to now. */
 export interface ConformanceDates {
   /** @default '2026-01-01' */
@@ -155,7 +183,7 @@ export interface ConformanceDates {
  * The conformance customer's description (the value of `supply-chain:customer`); `mode` writes
  * the `enforcement.mode` override (for `scb inspect`'s stack file, helpers/inspect.sh).
  */
-export function conformanceDescription(registry: string, engine: Engine, allowlisted: string, mode?: Mode, dates: ConformanceDates = {}): Record<string, unknown> {
+export function conformanceDescription(registry: string, engine: Engine, allowlisted: string, mode?: Mode, dates: ConformanceDates = {}, acceptedRisks: ReadonlyArray<Record<string, string>> = []): Record<string, unknown> {
   return {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', workflow: 'release.yml', branch: 'main' },
@@ -166,12 +194,13 @@ export function conformanceDescription(registry: string, engine: Engine, allowli
     allowlist: [
       { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
     ],
+    vulnerabilities: { acceptedRisks },
   };
 }
 
 /** The conformance customer, validated by the real loader. */
-export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}): Customer {
-  const loaded = customerFromDescription(conformanceDescription(registry, engine, allowlisted, undefined, dates), 'conformance (generated)', 'acme');
+export function conformanceCustomer(registry: string, engine: Engine, allowlisted: string, dates: ConformanceDates = {}, acceptedRisks: ReadonlyArray<Record<string, string>> = []): Customer {
+  const loaded = customerFromDescription(conformanceDescription(registry, engine, allowlisted, undefined, dates, acceptedRisks), 'conformance (generated)', 'acme');
   if (!loaded.customer) throw new Error(`conformance customer invalid: ${JSON.stringify(loaded.errors)}`);
   return loaded.customer;
 }
@@ -247,7 +276,7 @@ function image(inputs: Inputs, key: string): string {
 
 function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
   const registry = image(inputs, 'REGISTRY');
-  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'));
+  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), {}, conformanceAcceptedRisks(inputs.images, engine));
   const bundle = renderBundle(customer, new Date(CLOCKS[mode]), BUNDLE_CONTRIBUTORS);
   if (bundle.enforcement.mode !== mode) throw new Error(`clock ${CLOCKS[mode]} gives ${bundle.enforcement.mode}, not ${mode}`);
   const text = bundle.files.get('kubernetes/admission-policies.yaml');
@@ -264,7 +293,7 @@ function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
   mkdirSync(join(dir, 'stacks'), { recursive: true });
   writeFileSync(
     join(dir, 'stacks', 'Pulumi.acme.yaml'),
-    stringify({ config: { 'supply-chain:customer': conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), mode) } }, { lineWidth: 0 }),
+    stringify({ config: { 'supply-chain:customer': conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), mode, {}, conformanceAcceptedRisks(inputs.images, engine)) } }, { lineWidth: 0 }),
   );
 
   const cases = CASES.filter((c) => !c.notOn?.[engine]);
@@ -316,7 +345,7 @@ function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
 
 /** The generated deploy gate of the conformance customer, per engine (its signature format). */
 function writeDeployGate(inputs: Inputs, engine: Engine): void {
-  const customer = conformanceCustomer(image(inputs, 'REGISTRY'), engine, image(inputs, 'allowed_REF'));
+  const customer = conformanceCustomer(image(inputs, 'REGISTRY'), engine, image(inputs, 'allowed_REF'), {}, conformanceAcceptedRisks(inputs.images, engine));
   const bundle = renderBundle(customer, new Date(CLOCKS.enforce), BUNDLE_CONTRIBUTORS);
   const dir = join(inputs.out, 'deploy-gate', engine === 'ClusterPolicy' ? 'clusterpolicy' : 'ivp');
   mkdirSync(dir, { recursive: true });

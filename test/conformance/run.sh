@@ -8,6 +8,7 @@
 #
 # Usage: test/conformance/run.sh [--no-install] [--keep] [--no-isolate] [SUITE...]
 #   SUITE: artifacts clusterpolicy-enforce clusterpolicy-audit ivp-enforce ivp-audit deploy-gate
+#          vulnerability-places (the release job's rule step, the rescanner's evaluator, the job split)
 #          inspect (scb inspect against the Kyverno suites of the same run; list it after them)
 #          (default: all)
 # Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts clusterpolicy-enforce clusterpolicy-audit ivp-enforce ivp-audit deploy-gate inspect)
+[ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts clusterpolicy-enforce clusterpolicy-audit ivp-enforce ivp-audit deploy-gate vulnerability-places inspect)
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 export REPO_ROOT
 
@@ -161,6 +162,10 @@ for suite in "${SUITES[@]}"; do
   case "$suite" in
     artifacts) run_artifacts ;;
     deploy-gate) scb_gate_rows "$GENERATED" "$ROWS" ;;
+    vulnerability-places)
+      node "$REPO_ROOT/lib/test/conformance/vulnerability-places.js" --images "$SCB_WORK/images.env" \
+        --predicates "$SCB_WORK/predicates" >>"$ROWS"
+      ;;
     inspect) scb_inspect_rows "$GENERATED" "$ROWS" ;;
     *) run_suite "$suite" ;;
   esac

@@ -33,6 +33,11 @@ export interface LiveCustomerOptions {
   readonly softDays: number;
   /** Days before now the allowlist entry was last reviewed. @default 0 */
   readonly reviewedDaysAgo?: number;
+  /**
+   * The conformance cases' accepted risks (`conformanceAcceptedRisks`), so the accepted-risk cases mean the same live.
+   * @default []
+   */
+  readonly acceptedRisks?: ReadonlyArray<Record<string, string>>;
 }
 
 export interface LiveBundle {
@@ -65,6 +70,7 @@ export function liveStackFile(options: LiveCustomerOptions, now: Date): string {
         lastReviewed: isoDate(new Date(now.getTime() - (options.reviewedDaysAgo ?? 0) * DAY)),
       },
     ],
+    ...(options.acceptedRisks && options.acceptedRisks.length > 0 ? { vulnerabilities: { acceptedRisks: options.acceptedRisks } } : {}),
   };
   return stringify({ config: { 'supply-chain:customer': description } });
 }

@@ -3,13 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { argoCdApplicationSet } from '../../src/gitops/argocd-applicationset';
 import { cosignVerifyCommands } from '../../src/gitops/customer-readme';
 import { fluxSync } from '../../src/gitops/flux-sync';
 import { DEFAULT_GITOPS_SETTINGS, normaliseRepoURL } from '../../src/gitops/settings';
 import { loadCustomers } from '../../src/model/load';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signatureFormat, signingIdentity } from '../../src/model/supply-chain-contract';
 import { synthesize } from '../../src/synth/synthesize';
 import { releaseWorkflowContributor } from '../../src/workflow/contributor';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
@@ -35,7 +35,7 @@ describe('Argo CD ApplicationSet', () => {
   });
 
   it('discovers customers by Git directory, so the file does not change when a customer is added', () => {
-    const appSet = argoCdApplicationSet({ repoURL: 'https://git.example/fleet.git', revision: 'v3', path: 'deploy/dist' });
+    const appSet = argoCdApplicationSet({ repoURL: 'https://git.example/fleet.git', revision: 'v3', path: 'deploy/dist' }) as any;
     assert.deepEqual(appSet.spec.generators[0].git?.directories, [{ path: 'deploy/dist/*/kubernetes' }]);
     assert.equal(appSet.spec.generators[0].git?.revision, 'v3');
     // deploy/dist/<customer>/kubernetes: the customer is path segment 2.
@@ -63,7 +63,7 @@ describe('Flux sync per customer', () => {
   });
 
   it('picks the Git ref kind from the revision', () => {
-    const ref = (revision: string) => fluxSync(customers[0], { ...DEFAULT_GITOPS_SETTINGS, revision })[0].spec?.ref;
+    const ref = (revision: string) => (fluxSync(customers[0], { ...DEFAULT_GITOPS_SETTINGS, revision })[0] as any).spec?.ref;
     assert.deepEqual(ref('main'), { branch: 'main' });
     assert.deepEqual(ref('v1.4.0'), { tag: 'v1.4.0' });
     assert.deepEqual(ref('0123456789abcdef0123456789abcdef01234567'), { commit: '0123456789abcdef0123456789abcdef01234567' });
@@ -71,7 +71,7 @@ describe('Flux sync per customer', () => {
 
   it('ignores everything but the customer\'s own kubernetes/ folder (checked with real git)', () => {
     const repo = makeTempDir('scb-flux-ignore-');
-    const ignore = fluxSync(customers[0], DEFAULT_GITOPS_SETTINGS)[0].spec?.ignore ?? '';
+    const ignore = (fluxSync(customers[0], DEFAULT_GITOPS_SETTINGS)[0] as any).spec?.ignore ?? '';
     assert.equal(spawnSync('git', ['init', '-q'], { cwd: repo }).status, 0);
     const files = ['dist/acme/kubernetes/admission-policies.yaml', 'dist/acme/README.md', 'dist/acme/flux/sync.yaml', 'dist/globex/kubernetes/p.yaml', 'dist/argocd/applicationset.yaml', 'src/x.ts'];
     for (const file of files) {
@@ -97,12 +97,41 @@ describe('customer README', () => {
     assert.match(readme, /\| 2026-09-01 \| 2026-11-30 \|/);
     const commands = cosignVerifyCommands(initech);
     for (const command of Object.values(commands)) assert.ok(readme.includes(command));
+    // The same words the deploy gate runs (one builder), with literal values.
     assert.equal(
       commands.vulnerabilityScan,
-      `cosign verify-attestation --type vuln \\\n  --certificate-identity ${identity.subject} \\\n  --certificate-oidc-issuer https://token.actions.githubusercontent.com \\\n  ghcr.io/initech/tps-reports@sha256:DIGEST`,
+      [
+        'cosign verify-attestation',
+        '--new-bundle-format=true',
+        `--certificate-identity ${identity.subject}`,
+        '--certificate-oidc-issuer https://token.actions.githubusercontent.com',
+        '--certificate-github-workflow-trigger push',
+        '--certificate-github-workflow-repository initech/tps-reports',
+        '--type vuln',
+        '--policy deploy-gate/vuln-policy.rego',
+        'ghcr.io/initech/tps-reports@sha256:DIGEST',
+      ].join(' \\\n  '),
     );
     assert.match(tree['acme/README.md'], /- Mode: \*\*audit\*\* until 2026-10-15/);
     assert.match(tree['acme/README.md'], /None: every matching image must pass\./);
+  });
+
+  it('prints the deploy gate\'s own checks: the same flags, from the same builder, as the generated gate workflow', () => {
+    for (const customer of customers) {
+      const gate = (tree: string) => tree.split('\n').filter((line) => line.startsWith('cosign ')).map((line) => line.replace(/ > \/dev\/null$/, ''));
+      const gateFile = synthToTree(exampleStackFiles())[`${customer.name}/github/.github/workflows/deploy-gate.yml`];
+      const gateLines = gate((parse(gateFile) as { jobs: Record<string, { steps: { run?: string }[] }> }).jobs.verify.steps.map((step) => step.run ?? '').join('\n'));
+      const flagsOf = (command: string) => command.replace(/\\\n\s*/g, ' ').split(/\s+/).filter((word) => word.startsWith('--'));
+      const readme = Object.values(cosignVerifyCommands(customer));
+      assert.equal(gateLines.length, 3, customer.name);
+      readme.forEach((command, index) => assert.deepEqual(flagsOf(command), flagsOf(gateLines[index]), `${customer.name} check ${index + 1}`));
+      const legacy = signatureFormat(customer) === 'legacy';
+      for (const command of readme) {
+        assert.ok(command.includes(legacy ? '--new-bundle-format=false' : '--new-bundle-format=true'), customer.name);
+        assert.ok(command.includes('--certificate-github-workflow-trigger push'), customer.name);
+        assert.ok(command.includes(`--certificate-github-workflow-repository ${customer.github.owner}/${customer.github.repository}`), customer.name);
+      }
+    }
   });
 
   it('given a bundle, when the customer README is read, then it installs the prerequisites first and the bundle in one command', () => {

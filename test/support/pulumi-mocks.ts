@@ -32,12 +32,14 @@ export async function runWithMocks<T>(
   config: Record<string, string>,
   secretKeys: readonly string[],
   program: () => T | Promise<T>,
+  /** Answers to provider functions (invokes) by token, e.g. `github:index/getRepository:getRepository`; others echo their inputs. */
+  calls: Record<string, (inputs: Record<string, any>) => Record<string, any>> = {},
 ): Promise<{ resources: RegisteredResource[]; outputs: Record<string, unknown>; result: T }> {
   const resources: RegisteredResource[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => ({ id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...(args.type === 'github:index/repositoryPullRequest:RepositoryPullRequest' ? { number: 42 } : {}) } }),
-      call: (args) => args.inputs,
+      call: (args) => calls[args.token]?.(args.inputs) ?? args.inputs,
     },
     'supply-chain',
     stack,

@@ -53,8 +53,7 @@ policy="${SCB_VULN_POLICY:-$(dirname -- "${BASH_SOURCE[0]}")/vuln-policy.rego}"
 if [ -n "${SCB_COSIGN_KEY:-}" ]; then
   identity_args=(--key "${SCB_COSIGN_KEY}")
 else
-  identity_args=(--certificate-identity "${CERTIFICATE_IDENTITY}" --certificate-oidc-issuer "${CERTIFICATE_OIDC_ISSUER}"
-    --certificate-github-workflow-trigger "${GITHUB_WORKFLOW_TRIGGER}" --certificate-github-workflow-repository "${GITHUB_WORKFLOW_REPOSITORY}")
+  identity_args=(--certificate-identity "${CERTIFICATE_IDENTITY}" --certificate-oidc-issuer "${CERTIFICATE_OIDC_ISSUER}" --certificate-github-workflow-trigger "${GITHUB_WORKFLOW_TRIGGER}" --certificate-github-workflow-repository "${GITHUB_WORKFLOW_REPOSITORY}")
 fi
 trust_args=()
 if [ -n "${SCB_TRUSTED_ROOT:-}" ]; then trust_args+=(--trusted-root "${SCB_TRUSTED_ROOT}"); fi

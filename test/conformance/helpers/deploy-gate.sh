@@ -21,6 +21,11 @@ _SCB_GATE_CASES=(
   "stale-scan|stalescan_REF|refuse|scan finished 8 days ago"
   "old-critical|critold_REF|refuse|CRITICAL published 30 days ago"
   "fresh-critical|critnew_REF|admit|CRITICAL published 2 days ago (grace 7 days)"
+  "unfixed-old-critical|unfixed_REF|refuse|CRITICAL CVE-2019-18224 from 2019, no fixed version"
+  "fixable-old-critical|fixable_REF|refuse|CRITICAL CVE-2019-14697 from 2019, fixed in 1.1.20-r5"
+  "accepted-risk|accvalid_REF|admit|the unfixed CRITICAL, accepted for this digest until 2099"
+  "accepted-risk-expired|accexpired_REF|refuse|the unfixed CRITICAL, accepted until 2026-01-01 (expired)"
+  "accepted-risk-other-image|accother_REF|refuse|the unfixed CRITICAL, accepted for other/thing only"
   "other-format|!good_REF|refuse|the good image, signed in the other engine's format|admit|known gap (cosign 3.1.2 verify --new-bundle-format=true still accepts legacy .sig/.att; IVP admission offline refuses them)"
   "tag-good|good_TAG|refuse|the good image by tag: the gate takes digests only"
 )

@@ -16,6 +16,11 @@
 #   critnew     CRITICAL published 2 days ago (inside the 7-day grace)    -> admit
 #   twoscans    an 8-day-old scan, then a fresh one (a re-scan appends)   -> ClusterPolicy refuses
 #   evilatt     signed by the release identity, attested by another one   -> refuse
+#   unfixed     CRITICAL CVE-2019-18224 with no fixed version, published 2019 (debian-buster) -> refuse
+#   fixable     CRITICAL CVE-2019-14697 fixed in 1.1.20-r5, published 2019 (alpine 3.9)    -> refuse
+#   accvalid    the unfixed report; the customer accepts CVE-2019-18224 for this digest until 2099 -> admit
+#   accexpired  the unfixed report; accepted for this digest until 2026-01-01 (expired)       -> refuse
+#   accother    the unfixed report; accepted until 2099, but only for another image           -> refuse
 # The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
 # new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
 # Unsigned images of other repositories (other/allowed is the customer's allowlisted digest,
@@ -37,7 +42,7 @@ _scb_pred() { # out report [vuln-predicate args...]
 _scb_cert_cases() {
   local prefix="$1" sign="$2" attest="$3" case ref pred
   # SCB_SCENARIO_CASES restricts the cases (the unit tests build only the ones they read).
-  for case in ${SCB_SCENARIO_CASES:-good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt}; do
+  for case in ${SCB_SCENARIO_CASES:-good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt unfixed fixable accvalid accexpired accother}; do
     ref="$(scb_image_build "$repo" "$prefix$case" "scb conformance image $prefix$case $RANDOM$RANDOM")"
     case "$case" in
       unsigned) ;;
@@ -53,6 +58,13 @@ _scb_cert_cases() {
       stalescan | critold | critnew)
         pred="$p/$case.json"
         [ "$case" = stalescan ] && pred="$p/stale.json"
+        "$sign" "$ca" good "$ref"
+        "$attest" "$ca" good "$ref" cyclonedx "$sbom"
+        "$attest" "$ca" good "$ref" vuln "$pred"
+        ;;
+      unfixed | fixable | accvalid | accexpired | accother)
+        pred="$p/unfixed.json"
+        [ "$case" = fixable ] && pred="$p/fixable.json"
         "$sign" "$ca" good "$ref"
         "$attest" "$ca" good "$ref" cyclonedx "$sbom"
         "$attest" "$ca" good "$ref" vuln "$pred"
@@ -82,6 +94,8 @@ scb_scenarios_build() {
   _scb_pred "$p/stale.json" alpine-310.json --scan-age 8d
   _scb_pred "$p/critold.json" debian-buster.json --critical-age 30d
   _scb_pred "$p/critnew.json" debian-buster.json --critical-age 2d
+  _scb_pred "$p/unfixed.json" debian-buster.json --unfix CVE-2019-18224
+  _scb_pred "$p/fixable.json" alpine-39-high-critical.json
   printf "REGISTRY=%s\n" "$SCB_REGISTRY" >"$work/images.env"
   local case ref
   # shellcheck disable=SC2329 # called from _scb_cert_cases

@@ -2,11 +2,13 @@
 """Build a cosign-vuln predicate (what `trivy convert --format cosign-vuln` writes) from a real
 Trivy JSON report, with controllable times for admission-policy tests.
 
-  vuln-predicate.py REPORT.json [--scan-age 0h|8d] [--critical-age keep|2d|30d] > predicate.json
+  vuln-predicate.py REPORT.json [--scan-age 0h|8d] [--critical-age keep|2d|30d] [--unfix CVE] > predicate.json
 
 --scan-age      scanFinishedOn = now - AGE (scanStartedOn one minute earlier). Default 0h.
 --critical-age  rewrite PublishedDate of every CRITICAL vulnerability to now - AGE ("keep" leaves
                 the report's own dates). Default keep.
+--unfix         remove FixedVersion of that vulnerability (Status "affected"), as Debian bases often
+                report a CRITICAL with no fixed package; the report's own dates are kept.
 Ages: an integer followed by s, m, h or d.
 """
 import argparse
@@ -37,6 +39,7 @@ def main() -> int:
     ap.add_argument("report")
     ap.add_argument("--scan-age", type=age, default=dt.timedelta(0))
     ap.add_argument("--critical-age", default="keep")
+    ap.add_argument("--unfix", default=None)
     args = ap.parse_args()
 
     with open(args.report, encoding="utf-8") as fh:
@@ -57,6 +60,18 @@ def main() -> int:
                     rewritten += 1
         if rewritten == 0:
             print(f"{args.report}: no CRITICAL vulnerability to re-date", file=sys.stderr)
+            return 2
+
+    if args.unfix:
+        unfixed = 0
+        for res in result.get("Results") or []:
+            for vuln in res.get("Vulnerabilities") or []:
+                if vuln.get("VulnerabilityID") == args.unfix:
+                    vuln.pop("FixedVersion", None)
+                    vuln["Status"] = "affected"
+                    unfixed += 1
+        if unfixed == 0:
+            print(f"{args.report}: no {args.unfix} to unfix", file=sys.stderr)
             return 2
 
     finished = now - args.scan_age

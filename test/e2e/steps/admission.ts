@@ -6,7 +6,7 @@
  * container through `kubectl debug` (the pods/ephemeralcontainers subresource) and a
  * `kubectl rollout restart`.
  */
-import { CASES, OTHER_NAMESPACE } from '../../conformance/generate-suite';
+import { CASES, OTHER_NAMESPACE, conformanceAcceptedRisks } from '../../conformance/generate-suite';
 import { Kube, refusalReason } from '../kube';
 import { synthLiveCustomer, type Engine, type LiveBundle, type TrustInputs } from '../live-customer';
 import { LANDED } from '../landed';
@@ -104,7 +104,15 @@ export async function runAdmission(context: AdmissionContext, engine: Engine): P
     const bundle = synthLiveCustomer(
       context.repoRoot,
       context.work,
-      { name: `live-${ENGINE_SHORT[engine]}-${mode}`, engine, registry, allowlisted: allowed, onboardedDaysAgo: mode === 'enforce' ? 60 : 2, softDays: 30 },
+      {
+        name: `live-${ENGINE_SHORT[engine]}-${mode}`,
+        engine,
+        registry,
+        allowlisted: allowed,
+        onboardedDaysAgo: mode === 'enforce' ? 60 : 2,
+        softDays: 30,
+        acceptedRisks: conformanceAcceptedRisks(context.images, engine),
+      },
       context.trust,
       new Date(),
     );
