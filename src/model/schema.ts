@@ -11,6 +11,7 @@ import {
   DNS_LABEL,
   GO_DURATION,
   SYSTEM_NAMESPACES,
+  GITOPS_NAMESPACES,
   goDurationSeconds,
   isCalendarDate,
 } from '../contract';
@@ -173,9 +174,9 @@ export const githubSchema = z.strictObject({
 }, { error: 'expected a mapping with owner and repository (and optionally workflow and branch)' });
 
 /** Namespaces the GitOps controllers run in (Flux, Argo CD): never production namespaces either. */
-const GITOPS_NAMESPACES = [
-  { name: 'flux-system', controller: 'Flux' },
-  { name: 'argocd', controller: 'Argo CD' },
+const GITOPS_CONTROLLERS = [
+  { name: GITOPS_NAMESPACES.flux, controller: 'Flux' },
+  { name: GITOPS_NAMESPACES.argocd, controller: 'Argo CD' },
 ] as const;
 
 /**
@@ -221,7 +222,7 @@ export const admissionSchema = z.strictObject({
           message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*"`,
         });
       }
-      const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_NAMESPACES.filter(({ name }) => globMatches(ctx.value, name)) : [];
+      const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_CONTROLLERS.filter(({ name }) => globMatches(ctx.value, name)) : [];
       if (gitops.length > 0) {
         ctx.issues.push({
           code: 'custom',
