@@ -37,6 +37,9 @@ export const FALCO_DRIFT_RULE = 'Drop and execute new binary in container';
 /** Admission results are counted over a short window so an alert clears soon after the fix. */
 const ADMISSION_WINDOW = '10m';
 
+/** Days before an accepted risk's expiry that its owner is warned. */
+export const ACCEPTED_RISK_WARNING_DAYS = 14;
+
 /** Every alert of one customer's cluster. Pure: the same customer and state give the same rules. */
 export function alertRuleGroups(customer: MonitoredCustomer, enforcement: EnforcementState): AlertRuleGroup[] {
   const cluster = clusterName(customer);
@@ -144,6 +147,17 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
       annotations: {
         summary: `Running image {{ $labels.image }} is older than ${maxAge} days`,
         description: `{{ $labels.image }}@{{ $labels.digest }}, running in a production namespace, was built {{ $value | humanizeDuration }} ago (limit ${maxAge} days, staleness.maxImageAgeDays) and is not on the allowlist. Rebuild it, or allowlist the digest with an owner and a reason.`,
+      },
+    },
+    {
+      // The one vulnerability rule's accepted risks lapse on their own (src/vulnerability-rule):
+      // warn the owner before an image that runs with the CVE starts to page and to be refused.
+      alert: 'SupplyChainAcceptedRiskExpiring',
+      expr: `(\n  max by (cluster, customer, vulnerability_id, owner) (${SCB_METRICS.acceptedRiskExpiry}{${scb}}) - time()\n) < ${ACCEPTED_RISK_WARNING_DAYS * 86_400} > 0`,
+      labels: labels('warning'),
+      annotations: {
+        summary: 'Accepted risk {{ $labels.vulnerability_id }} expires in {{ $value | humanizeDuration }}',
+        description: `{{ $labels.owner }} accepted {{ $labels.vulnerability_id }} in ${customer.sourceFile} (vulnerabilities.acceptedRisks); the acceptance lapses in {{ $value | humanizeDuration }}, and from then on the release job, admission, the deploy gate and these alerts refuse images that still carry it. Rebuild on a fixed base, or renew the entry with a new expires date and a reason.`,
       },
     },
     {

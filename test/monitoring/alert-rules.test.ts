@@ -338,6 +338,37 @@ const CASES: AlertCase[] = [
     expected: [],
   },
   {
+    alert: 'SupplyChainAcceptedRiskExpiring',
+    name: 'an acceptance that lapses in a day warns its owner; one in 30 days and an expired one do not',
+    series: {
+      // time() is 600 at 10m: expiry at 600 + 1 day, at 600 + 30 days, and already past.
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="ghcr.io/example-org/shop", digest="sha256:aa", vulnerability_id="CVE-2019-18224", owner="platform"}`]: '87000x20',
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="ghcr.io/example-org/shop", digest="sha256:aa", vulnerability_id="CVE-2026-0002", owner="platform"}`]: '2592600x20',
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="ghcr.io/example-org/shop", digest="sha256:aa", vulnerability_id="CVE-2026-0003", owner="platform"}`]: '300x20',
+    },
+    evalTime: '10m',
+    expected: [
+      {
+        labels: { ...ALERT_LABELS, severity: 'warning', vulnerability_id: 'CVE-2019-18224', owner: 'platform' },
+        annotations: {
+          summary: 'Accepted risk CVE-2019-18224 expires in 1d 0h 0m 0s',
+          description:
+            'platform accepted CVE-2019-18224 in stacks/Pulumi.example.yaml (vulnerabilities.acceptedRisks); the acceptance lapses in 1d 0h 0m 0s, and from then on the release job, admission, the deploy gate and these alerts refuse images that still carry it. Rebuild on a fixed base, or renew the entry with a new expires date and a reason.',
+        },
+      },
+    ],
+  },
+  {
+    alert: 'SupplyChainAcceptedRiskExpiring',
+    name: 'acceptances 15 days away and already lapsed stay quiet',
+    series: {
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="ghcr.io/example-org/shop", digest="sha256:aa", vulnerability_id="CVE-2019-18224", owner="platform"}`]: '1296600x20',
+      [`scb_accepted_risk_expiry_timestamp_seconds{${RESCANNER}, image="ghcr.io/example-org/shop", digest="sha256:aa", vulnerability_id="CVE-2026-0003", owner="platform"}`]: '600x20',
+    },
+    evalTime: '10m',
+    expected: [],
+  },
+  {
     alert: 'SupplyChainAllowlistReviewOverdue',
     name: 'a review date in the past',
     series: { [`scb_allowlist_review_due_timestamp_seconds{${RESCANNER}, image="docker.io/library/redis@sha256:cc", owner="sre"}`]: '300x20' },
