@@ -1,4 +1,4 @@
-import { ClusterPolicy } from '../../../imports/kyverno.io';
+import { ClusterPolicy, ClusterPolicySpecRulesValidateFailureAction } from '../../../imports/kyverno.io';
 import { ADMISSION_ENGINE_DESCRIPTORS, KYVERNO_NAMESPACE, policyNames } from '../../contract';
 import { KYVERNO_METRICS } from '../../monitoring/metrics';
 import { quote } from '../../monitoring/promql';
@@ -51,7 +51,7 @@ export const clusterPolicyEngine: AdmissionEngine = {
             name: 'require-readonly-root-filesystem',
             match: { any: [{ resources: { kinds: ['Pod'], namespaces: [...customer.admission.namespaces] } }] },
             validate: {
-              failureAction: enforcement.mode === 'enforce' ? 'Enforce' : 'Audit',
+              failureAction: enforcement.mode === 'enforce' ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
               message: READ_ONLY_ROOT_MESSAGE,
               pattern: {
                 spec: {
@@ -62,7 +62,7 @@ export const clusterPolicyEngine: AdmissionEngine = {
             },
           },
         ],
-      } as never,
+      },
     });
   },
 

@@ -1,4 +1,4 @@
-import { ValidatingPolicy } from '../../../imports/policies.kyverno.io';
+import { ValidatingPolicy, ValidatingPolicySpecFailurePolicy, ValidatingPolicySpecValidationActions } from '../../../imports/policies.kyverno.io';
 import { ADMISSION_ENGINE_DESCRIPTORS, KYVERNO_NAMESPACE, policyNames } from '../../contract';
 import type { EnforcementMode } from '../../model/enforcement';
 import { KYVERNO_METRICS } from '../../monitoring/metrics';
@@ -35,14 +35,14 @@ export const imageValidatingPolicyEngine: AdmissionEngine = {
     return new ValidatingPolicy(scope, id, {
       metadata: policyMetadata(customer, enforcement, policyNames(customer.name).readOnlyRootFilesystem),
       spec: {
-        validationActions: [enforcing ? 'Deny' : 'Audit'],
-        failurePolicy: enforcing ? 'Fail' : 'Ignore',
+        validationActions: [enforcing ? ValidatingPolicySpecValidationActions.DENY : ValidatingPolicySpecValidationActions.AUDIT],
+        failurePolicy: enforcing ? ValidatingPolicySpecFailurePolicy.FAIL : ValidatingPolicySpecFailurePolicy.IGNORE,
         matchConstraints: {
           resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
         },
         matchConditions: [{ name: 'production-namespaces', expression: namespaceMatchExpression(customer.admission.namespaces) }],
         validations: [{ expression: READ_ONLY_ROOT_EXPRESSION, message: READ_ONLY_ROOT_MESSAGE }],
-      } as never,
+      },
     });
   },
 
