@@ -5,7 +5,7 @@ import { INSPECT_EXIT, inspectImage, renderText } from '../inspect';
 import type { Customer } from '../model/customer';
 import { globMatches } from '../model/globs';
 import { CustomerValidationError, formatFieldError, listStackFiles, loadCustomers } from '../model/load';
-import { imageReferencePatterns } from '../model/supply-chain-contract';
+import { imageReferencePatterns } from '../contract/identity';
 import { type ImageReference, ImageReferenceError, parseImageReference, repositoryName } from '../verification/reference';
 import { resolveClock, withUsageErrors } from './args';
 import { EXIT, UsageError } from './main';

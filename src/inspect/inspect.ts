@@ -38,6 +38,11 @@ export async function inspectImage(options: InspectOptions): Promise<{ report: I
   const base = { customer, identity, at, reference, trust, enforcement: policy.enforcement, scanRule: policy.scan };
   try {
     const verification = await verifyImage(reference, identity, { trust, cosign: options.cosign, registry: options.registry });
+    if (verification.uncheckedFormats.includes(policy.format)) {
+      // The customer's own format could not be checked: neither admitted nor refused.
+      const failure = `cannot verify the ${policy.format} artifacts the ${customer.admission.engine} engine reads: ${verification.errors.join('; ')}`;
+      return { report: inspectReport({ ...base, failure }), exitCode: INSPECT_EXIT.notInspected };
+    }
     const verdict = judgeImage(verification, policy, at);
     const report = inspectReport({ ...base, verification, verdict });
     return { report, exitCode: verdict.outcome === 'refused' ? INSPECT_EXIT.refused : INSPECT_EXIT.admitted };

@@ -1,5 +1,5 @@
 import type { Customer } from '../model/customer';
-import { signatureFormat } from '../model/supply-chain-contract';
+import { signatureFormat } from '../contract/identity';
 import type { CertificateFacts, ExpectedIdentity, IdentityMismatch } from '../verification/certificate-identity';
 import type { Severity } from '../verification/predicates';
 import type { TrustOptions } from '../verification/trust';

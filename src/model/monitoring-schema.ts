@@ -114,6 +114,23 @@ export const monitoringSchema = z.strictObject({
    * @default 48
    */
   /**
+   * Generates an AlertmanagerConfig (prometheus-operator) that sends this customer's `critical`
+   * alerts to one receiver: PagerDuty (routing key) or a webhook (URL), read from a Secret in
+   * supply-chain-monitoring. Warnings stay on the Alertmanager's own routes.
+   * @default - no route generated (route on `severity` yourself, see docs/monitoring.md)
+   */
+  alertRouting: z
+    .strictObject(
+      {
+        receiver: z.enum(['pagerduty', 'webhook'], { error: 'expected "pagerduty" or "webhook"' }),
+        secretName: z.string({ error: 'expected a Secret name' }).regex(DNS_SUBDOMAIN, { error: 'is not a Secret name (lower-case letters, digits, "-" and ".")' }),
+        /** @default "routing-key" for pagerduty, "url" for webhook */
+        secretKey: z.string({ error: 'expected the key inside the Secret' }).regex(/^[-._a-zA-Z0-9]+$/, { error: 'is not a Secret key (letters, digits, "-", "_" and ".")' }).optional(),
+      },
+      { error: 'expected a mapping with receiver, secretName and optionally secretKey' },
+    )
+    .optional(),
+  /**
    * Lets `scb synth` and `pulumi up` render this release's placeholder rescanner digest (all
    * zeros, never pullable) when `rescannerImage` is not set. For a dry run only: a cluster would
    * run no rescanner, and every vulnerability alert would stay silent.
@@ -170,4 +187,4 @@ export const monitoringSchema = z.strictObject({
     .min(7, { error: 'must be at least 7: the DB is published every 6 hours' })
     .max(720, { error: 'must be at most 720 (30 days)' })
     .default(48),
-}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, allowPlaceholderImages, registryIdentity or nodeLocalDns' });
+}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, alertRouting, allowPlaceholderImages, registryIdentity or nodeLocalDns' });

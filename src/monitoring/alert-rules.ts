@@ -5,6 +5,7 @@ import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { increaseByPolicy, kyvernoResultSources, type ExecutionCause } from './kyverno-results';
+import { ALERT_NAMESPACE_LABEL } from './alert-routing';
 import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex, promDuration, quote } from './promql';
 import { clusterName } from './rescanner-config';
@@ -46,7 +47,9 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
   const runningInProduction = `${SCB_METRICS.imageWorkloads}{${scb}, namespace=~${production}}`;
   const joinLabels = 'cluster, customer, image, digest';
   const fixed = { customer: customer.name, cluster };
-  const labels = (severity: AlertSeverity) => ({ severity, ...fixed });
+  // With a generated AlertmanagerConfig the alerts must carry its namespace (alert-routing.ts).
+  const routed = customer.monitoring.alertRouting ? ALERT_NAMESPACE_LABEL : {};
+  const labels = (severity: AlertSeverity) => ({ severity, ...fixed, ...routed });
   const interval = maxCronIntervalSeconds(customer.scan.rescanSchedule);
   const maxAge = customer.staleness.maxImageAgeDays;
 

@@ -1,5 +1,6 @@
 import type { BundleFeature } from '../manifest';
 import { SupplyChainAlerts } from './alert-rules';
+import { SupplyChainAlertRouting } from './alert-routing';
 import { SupplyChainDashboards } from './dashboards';
 import { ReadOnlyRootFilesystemPolicy } from './drift-policy';
 import { MONITORING_IMAGES } from './images';
@@ -30,6 +31,7 @@ export const monitoringContributor: BundleFeature = ({ customer, enforcement }, 
     ...(customer.monitoring.registryIdentity?.gcp ? { gkeMetadata: true } : {}),
   });
   new SupplyChainAlerts(namespaced('monitoring-alerts.yaml'), 'alerts', { customer, enforcement });
+  if (customer.monitoring.alertRouting) new SupplyChainAlertRouting(namespaced('monitoring-alert-routing.yaml'), 'routing', { customer });
   const dashboards = new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
   for (const fact of dashboards.dashboards) parts.facts.dashboard(fact);
   parts.facts.emittedMetrics(Object.values(SCB_METRICS));

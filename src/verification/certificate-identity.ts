@@ -1,5 +1,5 @@
 import { X509Certificate } from '@sigstore/core';
-import type { SigningIdentity } from '../model/supply-chain-contract';
+import type { SigningIdentity } from '../contract/identity';
 
 /**
  * What a Fulcio-shaped certificate says about the GitHub Actions run that signed, and the check

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { COSIGN_ATTESTATION_TYPES } from '../model/supply-chain-contract';
+import { COSIGN_ATTESTATION_TYPES } from '../contract/identity';
 import type { ExpectedIdentity } from './certificate-identity';
 import type { TrustOptions } from './trust';
 

@@ -2,7 +2,8 @@ import { type AllowlistExemption, allowlistExemptions } from '../admission/allow
 import type { Customer } from '../model/customer';
 import { type EnforcementState, enforcementState } from '../model/enforcement';
 import { globMatches } from '../model/globs';
-import { type SignatureFormat, imageReferencePatterns, signatureFormat, signingIdentity } from '../model/supply-chain-contract';
+import type { SignatureFormat } from '../contract/engines';
+import { imageReferencePatterns, signatureFormat, signingIdentity } from '../contract/identity';
 import type { ExpectedIdentity, IdentityMismatch } from './certificate-identity';
 import type { ImageVerification, VerifiedArtifact } from './verify-image';
 import { type ScanJudgement, type ScanRule, judgeScan } from './vulnerability-rule';

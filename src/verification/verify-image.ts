@@ -1,7 +1,8 @@
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import { Verifier, toSignedEntity } from '@sigstore/verify';
-import { PREDICATE_TYPES, type SignatureFormat } from '../model/supply-chain-contract';
+import type { SignatureFormat } from '../contract/engines';
+import { PREDICATE_TYPES } from '../contract/identity';
 import { type CertificateFacts, type ExpectedIdentity, type IdentityMismatch, certificateFacts, identityMismatches } from './certificate-identity';
 import { type CosignOptions, type CosignResult, type LegacyCheck, runCosign } from './cosign-legacy';
 import { type SbomSummary, type ScanSummary, sbomSummary, scanSummary } from './predicates';
@@ -60,6 +61,11 @@ export interface ImageVerification {
   readonly attestations: { readonly sbom: readonly VerifiedArtifact[]; readonly vuln: readonly VerifiedArtifact[]; readonly other: readonly VerifiedArtifact[] };
   /** Problems that did not stop the walk but leave a format unverified (e.g. cosign missing). */
   readonly errors: readonly string[];
+  /**
+   * Formats whose artifacts exist but could not be checked at all (legacy without cosign): a
+   * verdict that depends on them must be "could not verify", never "refused" or "admitted".
+   */
+  readonly uncheckedFormats: readonly SignatureFormat[];
 }
 
 export interface VerifyImageOptions {
@@ -260,6 +266,7 @@ async function verifyLegacy(
   trust: TrustOptions,
   cosign: CosignOptions | undefined,
   errors: string[],
+  unchecked: SignatureFormat[],
 ): Promise<VerifiedArtifact[]> {
   const checks: LegacyCheck[] = [];
   if (layers.some((layer) => layer.kind === 'signature')) checks.push('signature');
@@ -268,6 +275,7 @@ async function verifyLegacy(
   const results = new Map<LegacyCheck, CosignResult>();
   await Promise.all(checks.map(async (check) => results.set(check, await runCosign(check, reference, identity, trust, cosign))));
   for (const result of results.values()) if (result.unavailable && result.error && !errors.includes(result.error)) errors.push(result.error);
+  if ([...results.values()].some((result) => result.unavailable)) unchecked.push('legacy');
   return layers.map((layer) => {
     const check: LegacyCheck | undefined = layer.kind === 'signature' ? 'signature' : layer.kind === 'sbom' ? 'sbom' : layer.kind === 'vuln' ? 'vulnerabilityScan' : undefined;
     const result = check ? results.get(check) : undefined;
@@ -304,6 +312,7 @@ export async function verifyImage(ref: string | ImageReference, identity: Expect
   const digest = image.digest;
   const byDigest = digestReference(reference, digest);
   const errors: string[] = [];
+  const unchecked: SignatureFormat[] = [];
   const artifacts: VerifiedArtifact[] = [];
   let referrersVia: ImageVerification['referrersVia'] = 'none';
   if (formats.includes('sigstore-bundle')) {
@@ -314,7 +323,7 @@ export async function verifyImage(ref: string | ImageReference, identity: Expect
   }
   if (formats.includes('legacy')) {
     const layers = await legacyLayers(client, reference, digest);
-    artifacts.push(...(await verifyLegacy(layers, byDigest, identity, trust, options.cosign, errors)));
+    artifacts.push(...(await verifyLegacy(layers, byDigest, identity, trust, options.cosign, errors, unchecked)));
   }
   return {
     reference,
@@ -330,5 +339,6 @@ export async function verifyImage(ref: string | ImageReference, identity: Expect
       other: artifacts.filter((artifact) => artifact.kind === 'other'),
     },
     errors,
+    uncheckedFormats: unchecked,
   };
 }

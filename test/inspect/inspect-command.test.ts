@@ -31,9 +31,9 @@ after(() => signed?.stop());
 
 const NOW = new Date().toISOString();
 
-function inspect(args: string[]): { status: number | null; stdout: string; stderr: string } {
+function inspect(args: string[], env: NodeJS.ProcessEnv = signed.env): { status: number | null; stdout: string; stderr: string } {
   const trust = ['--trusted-root', signed.trust.trustedRootPath!, '--insecure-ignore-tlog', '--insecure-ignore-sct'];
-  const result = spawnSync('node', [join(REPO_ROOT, 'bin', 'scb.js'), 'inspect', '--stacks', stacks, ...trust, ...args], { encoding: 'utf8', env: signed.env, timeout: 120_000 });
+  const result = spawnSync('node', [join(REPO_ROOT, 'bin', 'scb.js'), 'inspect', '--stacks', stacks, ...trust, ...args], { encoding: 'utf8', env, timeout: 120_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -129,6 +129,14 @@ describe('scb inspect', () => {
     assert.equal(status, 3);
     assert.equal(report.verdict, 'not-inspected');
     assert.match(report.errors[0], new RegExp(`^unreachable: cannot reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+  });
+
+  it('given no cosign for a legacy-format customer, when inspected, then it could not inspect (exit 3), neither admitted nor refused', () => {
+    const result = inspect(['--customer', 'acme', '--output', 'json', signed.image('good_REF')], { ...signed.env, COSIGN: join(signed.work, 'no-such-cosign') });
+    assert.equal(result.status, 3);
+    const report = JSON.parse(result.stdout) as InspectReport;
+    assert.equal(report.verdict, 'not-inspected');
+    assert.match(report.errors[0], /cannot verify the legacy artifacts the ClusterPolicy engine reads: cosign not found/);
   });
 
   it('given bad usage, when run, then it exits 2 with a hint', () => {

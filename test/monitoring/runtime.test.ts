@@ -207,6 +207,28 @@ describe('monitoring runtime', () => {
     assert.equal(saOf(documents).metadata.annotations, undefined);
   });
 
+  it('routes the critical alerts to PagerDuty or a webhook through an AlertmanagerConfig when asked, the key in a Secret, the alerts labelled with its namespace', async () => {
+    const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
+    const { AlertmanagerConfig } = await importEsm('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1');
+    const routed = kubernetesOf({ monitoring: { alertRouting: { receiver: 'pagerduty', secretName: 'pagerduty' } } });
+    const [config] = routed['monitoring-alert-routing.yaml'];
+    assert.doesNotThrow(() => new AlertmanagerConfig(config).validate());
+    assert.equal(config.metadata.namespace, 'supply-chain-monitoring');
+    assert.deepEqual(config.spec.route.matchers, [
+      { name: 'customer', value: 'example', matchType: '=' },
+      { name: 'severity', value: 'critical', matchType: '=' },
+    ]);
+    assert.deepEqual(config.spec.receivers[0].pagerdutyConfigs[0].routingKey, { name: 'pagerduty', key: 'routing-key' });
+    // prometheus-operator adds namespace="supply-chain-monitoring" to the route: every alert carries it.
+    const rules = routed['monitoring-alerts.yaml'][0].spec.groups[0].rules;
+    assert.ok(rules.every((rule: any) => rule.labels.namespace === 'supply-chain-monitoring'));
+    const webhook = kubernetesOf({ monitoring: { alertRouting: { receiver: 'webhook', secretName: 'oncall', secretKey: 'endpoint' } } });
+    assert.deepEqual(webhook['monitoring-alert-routing.yaml'][0].spec.receivers[0].webhookConfigs[0].urlSecret, { name: 'oncall', key: 'endpoint' });
+    // Not asked: no route, no namespace label on the alerts.
+    assert.equal(documents['monitoring-alert-routing.yaml'], undefined);
+    assert.ok(documents['monitoring-alerts.yaml'][0].spec.groups[0].rules.every((rule: any) => rule.labels.namespace === undefined));
+  });
+
   it('allows DNS to the NodeLocal DNSCache address when the customer file names it, for the rescanner and the Trivy server', () => {
     const [rescanner, trivy] = kubernetesOf({ monitoring: { nodeLocalDns: '169.254.20.10' } })['monitoring-network-policies.yaml'];
     for (const policy of [rescanner, trivy]) {

@@ -3,6 +3,8 @@
  * formats (signed with the conformance helpers: test CA with GitHub identities, RFC 3161 TSA).
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { RegistryError, admissionPolicy, judgeImage, verifyImage, type ImageVerification } from '../../src/verification';
@@ -75,6 +77,37 @@ describe('verifyImage on real cosign artifacts', () => {
       assert.deepEqual(result.signatures[0].mismatches, [{ field: 'repositoryId', expected: '123456', found: undefined }]);
     });
   }
+
+  it('given a registry that serves the OCI 1.1 referrers API, when the bundle image is verified, then the referrers come from the API', async () => {
+    // A stand-in for such a registry (crane's has no referrers endpoint): a loopback proxy in front
+    // of the signed registry that answers /referrers/<digest> with the index the fallback tag holds,
+    // as a registry with the API would, and hides the fallback tag.
+    const upstream = `http://${signed.registry}`;
+    const server = createServer(async (request, response) => {
+      const url = request.url ?? '';
+      const referrers = /^\/v2\/(.+)\/referrers\/(sha256:[a-f0-9]{64})$/.exec(url);
+      const target = referrers ? `${upstream}/v2/${referrers[1]}/manifests/${referrers[2].replace(':', '-')}` : `${upstream}${url}`;
+      if (!referrers && /\/manifests\/sha256-[a-f0-9]{64}$/.test(url)) {
+        response.writeHead(404).end();
+        return;
+      }
+      const answer = await fetch(target, { headers: { accept: String(request.headers.accept ?? '*/*') } });
+      const body = Buffer.from(await answer.arrayBuffer());
+      response.writeHead(answer.status, { 'content-type': referrers ? 'application/vnd.oci.image.index.v1+json' : answer.headers.get('content-type') ?? 'application/octet-stream' });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const reference = signed.image('t_good_REF').replace(signed.registry, `127.0.0.1:${port}`);
+      const result = await verifyImage(reference, signingIdentity(customer('ImageValidatingPolicy')), { trust: signed.trust, cosign: { cosign: signed.cosign, env: signed.env } });
+      assert.equal(result.referrersVia, 'api');
+      assert.deepEqual([result.signatures.length, result.attestations.sbom.length, result.attestations.vuln.length], [1, 1, 1]);
+      assert.ok([...result.signatures, ...result.attestations.sbom, ...result.attestations.vuln].every((artifact) => artifact.verified));
+    } finally {
+      server.close();
+    }
+  });
 
   it('given a tag, when verified, then it is resolved to the digest and says so', async () => {
     const result = await verify('good_TAG');
