@@ -37,3 +37,5 @@ export * from './admission/cluster-policy';
 export * from './admission/validating-policy';
 export * from './admission/kyverno-values';
 export * from './admission/test-overlay';
+export * from './admission/flip-gate';
+export * from './admission/request-paths';

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import {
   ClusterPolicy,
-  type ClusterPolicySpecRules,
   type ClusterPolicySpecRulesMatch,
   ClusterPolicySpecRulesMatchAnyResourcesOperations,
   type ClusterPolicySpecRulesVerifyImages,
@@ -17,7 +16,9 @@ import type { EnforcementState } from '../model/enforcement';
 import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../model/supply-chain-contract';
 import { jmespathViolationCount, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards } from './allowlist';
+import { type PolicyRole, jmespathTwinGate } from './flip-gate';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
+import { jmespathTimeJudgedPrecondition } from './request-paths';
 
 /** The public Sigstore transparency log the legacy verifier checks (the test overlay replaces it). */
 export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
@@ -28,8 +29,10 @@ export const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
 export interface LegacyPolicyProps {
   /** The customer whose images, identity, namespaces and scan limits the policy encodes. */
   readonly customer: Customer;
-  /** Audit or enforce, and the flip date, at the synth clock. */
+  /** The flip date and any mode override (the synth clock does not change the output). */
   readonly enforcement: EnforcementState;
+  /** Which twin to render: the never-blocking report twin, or the enforce twin gated on the flip. */
+  readonly role: PolicyRole;
   /**
    * Allowlisted images, skipped by digest.
    * @default - none
@@ -61,70 +64,75 @@ export function legacyAttestors(customer: Customer): ClusterPolicySpecRulesVerif
   ];
 }
 
-/** Pods in the customer's production namespaces (wildcards are native to `namespaces`). */
+/**
+ * Pods in the customer's production namespaces (wildcards are native to `namespaces`), and
+ * `kubectl debug`'s `pods/ephemeralcontainers` subresource in its own `any` entry: Kyverno
+ * autogenerates controller rules only while each entry matches `Pod` alone.
+ */
 function productionPods(customer: Customer): ClusterPolicySpecRulesMatch {
+  const namespaces = [...customer.admission.namespaces];
   return {
     any: [
       {
         resources: {
           kinds: ['Pod'],
-          namespaces: [...customer.admission.namespaces],
+          namespaces,
           operations: [ClusterPolicySpecRulesMatchAnyResourcesOperations.CREATE, ClusterPolicySpecRulesMatchAnyResourcesOperations.UPDATE],
         },
       },
+      { resources: { kinds: ['Pod/ephemeralcontainers'], namespaces, operations: [ClusterPolicySpecRulesMatchAnyResourcesOperations.UPDATE] } },
     ],
   };
 }
 
-function webhookConfiguration(enforcing: boolean, timeoutSeconds: number) {
+/** `Fail` for the enforce twin from day 0 (it matches nothing before the flip), `Ignore` for the report twin. */
+function webhookConfiguration(role: PolicyRole, timeoutSeconds: number) {
   return {
-    failurePolicy: enforcing ? ClusterPolicySpecWebhookConfigurationFailurePolicy.FAIL : ClusterPolicySpecWebhookConfigurationFailurePolicy.IGNORE,
+    failurePolicy: role === 'enforce' ? ClusterPolicySpecWebhookConfigurationFailurePolicy.FAIL : ClusterPolicySpecWebhookConfigurationFailurePolicy.IGNORE,
     timeoutSeconds,
   };
+}
+
+/** Rule preconditions of a twin: its side of the flip instant (flip-gate.ts), plus any extra condition. */
+function rulePreconditions(enforcement: EnforcementState, role: PolicyRole, extra: ReturnType<typeof jmespathTimeJudgedPrecondition>[] = []) {
+  const gate = jmespathTwinGate(enforcement, role);
+  const all = [...(gate === undefined ? [] : [gate]), ...extra];
+  return all.length === 0 ? {} : { preconditions: { all } };
 }
 
 const autogenAnnotation = { [AUTOGEN_ANNOTATION]: AUTOGEN_CONTROLLERS.kinds.join(',') };
 
 /**
- * One of the customer's ClusterPolicies: the policy metadata (flip, identity, allowlist), the
- * autogen controllers, background scans, warnings while auditing and the webhook settings every
- * legacy policy shares; only the rules and the webhook timeout differ.
- */
-function customerClusterPolicy(scope: Construct, props: LegacyPolicyProps, name: string, webhookTimeoutSeconds: number, rules: ClusterPolicySpecRules[]): ClusterPolicy {
-  const { customer, enforcement, exemptions = [] } = props;
-  const enforcing = enforcement.mode === 'enforce';
-  return new ClusterPolicy(scope, 'Resource', {
-    metadata: policyMetadata(customer, enforcement, name, { ...autogenAnnotation, ...allowlistAnnotations(exemptions) }),
-    spec: { background: true, emitWarning: !enforcing, webhookConfiguration: webhookConfiguration(enforcing, webhookTimeoutSeconds), rules },
-  });
-}
-
-/**
- * Rules 1 to 3 on the legacy engine (ClusterPolicy verifyImages, for Kyverno older than 1.17).
- * The workflow signs in the legacy `.sig`/`.att` format for this engine (`signatureFormat`):
- * `type: Cosign` reads only that, and `SigstoreBundle` would ignore additionalExtensions.
+ * Rules 1 to 3 on the legacy engine (ClusterPolicy verifyImages, for Kyverno older than 1.17),
+ * one twin (see flip-gate.ts). The workflow signs in the legacy `.sig`/`.att` format for this
+ * engine (`signatureFormat`): `type: Cosign` reads only that, and `SigstoreBundle` would ignore
+ * additionalExtensions.
  *
- * Soft period: every entry `failureAction: Audit` with `mutateDigest: false` (Kyverno rejects
- * mutateDigest with Audit, and it defaults to true) and `verifyDigest: false` (a tag is rewritten
- * to a digest once enforcing, so reporting it now would be a false "would be refused").
- * `emitWarning` returns the audit failures to whoever applied the pod. Enforcing: Enforce,
- * `failurePolicy: Fail`, digests verified, tags rewritten by EVERY rule: each rule records its
- * verification in `kyverno.io/verify-images` under the image it checked, and the validating pass
- * looks each rule up by the rewritten `tag@digest`; a rule that did not rewrite would refuse
- * every tag reference ("unverified image", found by test/conformance).
- * Attestation conditions are evaluated against every attestation of the type, so an old scan
- * attestation next to a fresh one fails the freshness check: re-attesting keeps only fresh ones
- * relevant when the old `.att` layers are pruned (see the rescanner).
+ * Report twin: every entry `failureAction: Audit` with `mutateDigest: false` (Kyverno rejects
+ * mutateDigest with Audit) and `verifyDigest: false` (the enforce twin rewrites a tag to a
+ * digest, so reporting it would be a false "would be refused"); `emitWarning` returns the audit
+ * failures to whoever applied the pod; it acts until the flip instant. Enforce twin: Enforce, `failurePolicy: Fail`, digests
+ * verified, tags rewritten by EVERY rule (each rule records its verification in
+ * `kyverno.io/verify-images` under the image it checked, and the validating pass looks each
+ * rule up by the rewritten `tag@digest`: a rule that did not rewrite would refuse every tag
+ * reference), from the flip instant on. Each rule carries its twin's precondition on the time.
+ *
+ * Rule 3 is two rules: the scan attestation itself (signed by the release identity) is judged on
+ * every request that brings an image, like rules 1 and 2; its time-dependent conditions (CRITICAL
+ * age, opt-in scan age) only on a change by someone (request-paths.ts). On UPDATE the engine
+ * verifies only images that changed. All in one policy: the Kyverno CLI does not merge the
+ * verification records of two verifyImages policies on one pod (the webhook does), so one
+ * policy's "verified" record would be lost and the image reported "unverified".
  */
 export class LegacyVerifyImagesPolicy extends Construct {
   readonly policy: ClusterPolicy;
 
   constructor(scope: Construct, id: string, props: LegacyPolicyProps) {
     super(scope, id);
-    const { customer, enforcement, exemptions = [] } = props;
+    const { customer, enforcement, role, exemptions = [] } = props;
     if (signatureFormat(customer) !== 'legacy') throw new Error(`customer ${customer.name}: the ClusterPolicy engine needs the legacy signature format`);
     const identity = signingIdentity(customer);
-    const enforcing = enforcement.mode === 'enforce';
+    const enforcing = role === 'enforce';
     const skip = allowlistWildcards(exemptions);
     const entry = (extra: Partial<ClusterPolicySpecRulesVerifyImages>): ClusterPolicySpecRulesVerifyImages => ({
       imageReferences: [...imageReferencePatterns(customer)],
@@ -136,75 +144,114 @@ export class LegacyVerifyImagesPolicy extends Construct {
       required: true,
       ...extra,
     });
-    this.policy = customerClusterPolicy(this, props, policyNames(customer.name).verifyImages, 30, [
-      {
-        name: CLUSTER_POLICY_RULES.signature,
-        match: productionPods(customer),
-        verifyImages: [entry({ attestors: legacyAttestors(customer) })],
-      },
-      {
-        name: CLUSTER_POLICY_RULES.sbom,
-        match: productionPods(customer),
-        verifyImages: [
-          entry({
-            // Kyverno #17173: a cache hit can skip attestation conditions.
-            useCache: false,
-            attestations: [
-              {
-                type: PREDICATE_TYPES.sbom,
-                attestors: legacyAttestors(customer),
-                conditions: [
+    const match = productionPods(customer);
+    const gated = rulePreconditions(enforcement, role);
+    this.policy = new ClusterPolicy(this, 'Resource', {
+      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, role, {
+        ...autogenAnnotation,
+        ...allowlistAnnotations(exemptions),
+      }),
+      spec: {
+        background: true,
+        emitWarning: !enforcing,
+        webhookConfiguration: webhookConfiguration(role, 30),
+        rules: [
+          {
+            name: CLUSTER_POLICY_RULES.signature,
+            match,
+            ...gated,
+            verifyImages: [entry({ attestors: legacyAttestors(customer) })],
+          },
+          {
+            name: CLUSTER_POLICY_RULES.sbom,
+            match,
+            ...gated,
+            verifyImages: [
+              entry({
+                // Kyverno #17173: a cache hit can skip attestation conditions.
+                useCache: false,
+                attestations: [
                   {
-                    all: [
+                    type: PREDICATE_TYPES.sbom,
+                    attestors: legacyAttestors(customer),
+                    conditions: [
                       {
-                        key: '{{ bomFormat }}',
-                        operator: Operator.EQUALS,
-                        value: 'CycloneDX',
-                        message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
+                        all: [
+                          {
+                            key: '{{ bomFormat }}',
+                            operator: Operator.EQUALS,
+                            value: 'CycloneDX',
+                            message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
+                          },
+                        ],
                       },
                     ],
                   },
                 ],
-              },
+              }),
             ],
-          }),
+          },
+          {
+            name: CLUSTER_POLICY_RULES.vulnerabilityScan,
+            match,
+            ...gated,
+            verifyImages: [
+              entry({
+                useCache: false,
+                attestations: [
+                  {
+                    type: PREDICATE_TYPES.vulnerabilityScan,
+                    attestors: legacyAttestors(customer),
+                    // Present and signed by the release identity; its content is judged by the next rule.
+                  },
+                ],
+              }),
+            ],
+          },
+          {
+            name: CLUSTER_POLICY_RULES.vulnerabilityScanAge,
+            match,
+            ...rulePreconditions(enforcement, role, [jmespathTimeJudgedPrecondition()]),
+            verifyImages: [
+              entry({
+                useCache: false,
+                attestations: [
+                  {
+                    type: PREDICATE_TYPES.vulnerabilityScan,
+                    attestors: legacyAttestors(customer),
+                    conditions: [{ all: vulnerabilityScanConditions(customer) }],
+                  },
+                ],
+              }),
+            ],
+          },
         ],
       },
-      {
-        name: CLUSTER_POLICY_RULES.vulnerabilityScan,
-        match: productionPods(customer),
-        verifyImages: [
-          entry({
-            useCache: false,
-            attestations: [
-              {
-                type: PREDICATE_TYPES.vulnerabilityScan,
-                attestors: legacyAttestors(customer),
-                conditions: [{ all: vulnerabilityScanConditions(customer) }],
-              },
-            ],
-          }),
-        ],
-      },
-    ]);
+    });
   }
 }
 
 /**
- * JMESPath conditions of rule 3 against the cosign-vuln predicate (seen at the root): the scan
- * finished no longer than `scan.maxAge` ago, and no finding violates the customer's vulnerability
- * rule, accepted risks and their image scope included (a missing PublishedDate counts as 1970: fail closed).
+ * JMESPath conditions of rule 3's time-dependent part against the cosign-vuln predicate (seen at
+ * the root): when the customer opted in, the scan finished no longer than `scan.maxAge` ago; and
+ * no finding violates the customer's vulnerability rule given these accepted risks (a missing
+ * PublishedDate counts as 1970: fail closed; a scan without Results counts none), accepted risks
+ * and their image scope included.
  */
 export function vulnerabilityScanConditions(customer: Customer) {
   const maxAge = customer.scan.maxAge;
   const rule = vulnerabilityRule(customer);
   return [
-    {
-      key: "{{ time_since('', '{{ metadata.scanFinishedOn }}', '') }}",
-      operator: Operator.LESS_THAN_OR_EQUALS,
-      value: maxAge,
-      message: `rule 3 (scan): the vulnerability scan is older than ${maxAge}; rescan and attest again`,
-    },
+    ...(maxAge === undefined
+      ? []
+      : [
+          {
+            key: "{{ time_since('', '{{ metadata.scanFinishedOn }}', '') }}",
+            operator: Operator.LESS_THAN_OR_EQUALS,
+            value: maxAge,
+            message: `rule 3 (scan): the vulnerability scan is older than ${maxAge} (scan.maxAge); rescan and attest again before deploying this image`,
+          },
+        ]),
     {
       key: jmespathViolationCount(rule),
       operator: Operator.EQUALS,
@@ -215,34 +262,48 @@ export function vulnerabilityScanConditions(customer: Customer) {
 }
 
 /**
- * Rule 4, no side door, on the legacy engine: a validate rule (nothing to verify in a registry)
- * whose pattern admits, in every container list, only the customer's references or an
- * allowlisted digest (`|` is the pattern's OR).
+ * Rule 4, no side door, on the legacy engine, one twin: a validate rule (nothing to verify in a
+ * registry) whose pattern admits, in every container list, only the customer's references or an
+ * allowlisted digest (`|` is the pattern's OR). On UPDATE, Kyverno's default
+ * `allowExistingViolations` admits a request that does not add a new violation, so only an
+ * update that brings in an image is judged, as on the CEL engine.
  */
 export class LegacyAllowedImagesPolicy extends Construct {
   readonly policy: ClusterPolicy;
 
   constructor(scope: Construct, id: string, props: LegacyPolicyProps) {
     super(scope, id);
-    const { customer, enforcement, exemptions = [] } = props;
-    const enforcing = enforcement.mode === 'enforce';
+    const { customer, enforcement, role, exemptions = [] } = props;
+    const enforcing = role === 'enforce';
     const admitted = [...imageReferencePatterns(customer), ...allowlistWildcards(exemptions)].join(' | ');
-    this.policy = customerClusterPolicy(this, props, policyNames(customer.name).allowedImages, 10, [
-      {
-        name: CLUSTER_POLICY_RULES.allowedImages,
-        match: productionPods(customer),
-        validate: {
-          failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
-          message: `rule 4 (no side door): images outside ${imageReferencePatterns(customer).join(', ')} and the allowlist are refused`,
-          pattern: {
-            spec: {
-              '=(ephemeralContainers)': [{ image: admitted }],
-              '=(initContainers)': [{ image: admitted }],
-              containers: [{ image: admitted }],
+    this.policy = new ClusterPolicy(this, 'Resource', {
+      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).allowedImages, role, {
+        ...autogenAnnotation,
+        ...allowlistAnnotations(exemptions),
+      }),
+      spec: {
+        background: true,
+        emitWarning: !enforcing,
+        webhookConfiguration: webhookConfiguration(role, 10),
+        rules: [
+          {
+            name: CLUSTER_POLICY_RULES.allowedImages,
+            match: productionPods(customer),
+            ...rulePreconditions(enforcement, role),
+            validate: {
+              failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
+              message: `rule 4 (no side door): images outside ${imageReferencePatterns(customer).join(', ')} and the allowlist are refused`,
+              pattern: {
+                spec: {
+                  '=(ephemeralContainers)': [{ image: admitted }],
+                  '=(initContainers)': [{ image: admitted }],
+                  containers: [{ image: admitted }],
+                },
+              },
             },
           },
-        },
+        ],
       },
-    ]);
+    });
   }
 }

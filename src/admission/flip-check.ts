@@ -8,9 +8,14 @@ import { allPolicyNames } from './policy-metadata';
  * enforce? Kyverno records every audit failure (admission and background scans) in
  * wgpolicyk8s.io/v1alpha2 PolicyReports (or openreports.io Reports); this reads them through the
  * Kubernetes API with the field's own client, @kubernetes/client-node (kubeconfig loading as
- * kubectl does it, exec plugins for EKS, GKE and AKS included), and keeps the `fail` results of
- * the customer's policies.
+ * kubectl does it, exec plugins for EKS, GKE and AKS included), and keeps the `fail` and `error`
+ * results of the customer's policies. An `error` is a refusal too: once enforcing, a check that
+ * cannot complete (a private image Kyverno has no credentials for, an unreachable registry)
+ * refuses the pod (`failurePolicy: Fail`), so "ready" must not be reported while errors remain.
  */
+
+/** Report results that mean "would be refused once enforcing". */
+export const REFUSING_RESULTS: readonly string[] = ['fail', 'error'];
 
 /** A kubeconfig that cannot be used: the message says which field and how to fix it. */
 export class KubeconfigError extends Error {
@@ -182,6 +187,8 @@ export interface RefusedWorkload {
   readonly name: string;
   readonly policy: string;
   readonly rule: string;
+  /** `fail` (the check failed) or `error` (it could not complete: credentials, registry). */
+  readonly result: string;
   readonly message: string;
 }
 
@@ -191,7 +198,7 @@ export interface FlipCheckResult {
   readonly evaluated: number;
 }
 
-/** Keeps the `fail` results of the customer's policies (by name), one row per workload, policy, rule and message. */
+/** Keeps the `fail` and `error` results of the customer's policies (both twins, by name), one row per workload, policy, rule and message. */
 export function wouldBeRefused(reports: readonly PolicyReport[], customerName: string): FlipCheckResult {
   const names = new Set(allPolicyNames(customerName));
   const rows = new Map<string, RefusedWorkload>();
@@ -200,7 +207,7 @@ export function wouldBeRefused(reports: readonly PolicyReport[], customerName: s
     for (const result of report.results ?? []) {
       if (!result.policy || !names.has(result.policy)) continue;
       evaluated += 1;
-      if (result.result !== 'fail') continue;
+      if (!result.result || !REFUSING_RESULTS.includes(result.result)) continue;
       const subjects = result.resources && result.resources.length > 0 ? result.resources : report.scope ? [report.scope] : [{}];
       for (const subject of subjects) {
         const row: RefusedWorkload = {
@@ -209,6 +216,7 @@ export function wouldBeRefused(reports: readonly PolicyReport[], customerName: s
           name: subject.name ?? '?',
           policy: result.policy,
           rule: result.rule && result.rule !== result.policy ? result.rule : '-',
+          result: result.result,
           message: (result.message ?? '').replace(/\s+/g, ' ').trim(),
         };
         rows.set(JSON.stringify(row), row);
@@ -221,12 +229,12 @@ export function wouldBeRefused(reports: readonly PolicyReport[], customerName: s
   return { refused, evaluated };
 }
 
-/** A fixed-width table: NAMESPACE KIND NAME POLICY RULE MESSAGE. */
+/** A fixed-width table: NAMESPACE KIND NAME POLICY RULE RESULT MESSAGE. */
 export function formatRefused(rows: readonly RefusedWorkload[]): string {
-  const header = ['NAMESPACE', 'KIND', 'NAME', 'POLICY', 'RULE', 'MESSAGE'];
-  const cells = rows.map((row) => [row.namespace || '(cluster)', row.kind, row.name, row.policy, row.rule, row.message]);
-  const widths = header.slice(0, 5).map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column].length)));
-  const line = (cell: string[]) => [...cell.slice(0, 5).map((value, column) => value.padEnd(widths[column])), cell[5]].join('  ').trimEnd();
+  const header = ['NAMESPACE', 'KIND', 'NAME', 'POLICY', 'RULE', 'RESULT', 'MESSAGE'];
+  const cells = rows.map((row) => [row.namespace || '(cluster)', row.kind, row.name, row.policy, row.rule, row.result, row.message]);
+  const widths = header.slice(0, 6).map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column].length)));
+  const line = (cell: string[]) => [...cell.slice(0, 6).map((value, column) => value.padEnd(widths[column])), cell[6]].join('  ').trimEnd();
   return [line(header), ...cells.map(line)].join('\n') + '\n';
 }
 

@@ -1,4 +1,6 @@
-import { celString } from './allowlist';
+import type { Customer } from '../model/customer';
+import { imageReferencePatterns } from '../model/supply-chain-contract';
+import { type AllowlistExemption, celAllowlisted, celString } from './allowlist';
 import { globToRegExp } from './namespace-globs';
 
 /**
@@ -8,4 +10,10 @@ import { globToRegExp } from './namespace-globs';
  */
 export function celImageMatches(name: string, globs: readonly string[]): string {
   return globs.map((glob) => `${name}.matches(${celString(globToRegExp(glob))})`).join(' || ');
+}
+
+/** CEL: the image in variable `name` is the customer's own or allowlisted. */
+export function celAdmittedImage(name: string, customer: Customer, exemptions: readonly AllowlistExemption[]): string {
+  const own = celImageMatches(name, imageReferencePatterns(customer));
+  return exemptions.length === 0 ? own : `${own} || ${celAllowlisted(name, exemptions)}`;
 }

@@ -3,6 +3,7 @@ import {
   ImageValidatingPolicy,
   type ImageValidatingPolicySpecAttestors,
   type ImageValidatingPolicySpecMatchImageReferences,
+  type ImageValidatingPolicySpecValidations,
   ImageValidatingPolicySpecFailurePolicy,
   ImageValidatingPolicySpecValidationActions,
 } from '../../imports/policies.kyverno.io';
@@ -11,17 +12,20 @@ import type { EnforcementState } from '../model/enforcement';
 import { PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../model/supply-chain-contract';
 import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
 import { celVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
-import { celImageMatches } from './image-references';
-import { namespaceMatchExpression } from './namespace-globs';
+import type { PolicyRole } from './flip-gate';
+import { celAdmittedImage, celImageMatches } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
+import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
 
 export { POLICY_ANNOTATIONS } from './policy-metadata';
 
 export interface VerifyImagesPolicyProps {
   /** The customer whose images, identity, namespaces and scan limits the policy encodes. */
   readonly customer: Customer;
-  /** Audit or enforce, and the flip date, at the synth clock. */
+  /** The flip date and any mode override (the synth clock does not change the output). */
   readonly enforcement: EnforcementState;
+  /** Which twin to render: the never-blocking report twin, or the enforce twin gated on the flip. */
+  readonly role: PolicyRole;
   /**
    * Allowlisted images, excluded from every validation by digest.
    * @default - none
@@ -38,16 +42,20 @@ export const IVP_ATTESTATIONS = { sbom: 'sbom', vulnerabilityScan: 'vuln' } as c
 const SELECTED_IMAGES = '(images.containers + images.initContainers + images.ephemeralContainers)';
 const ATTESTOR = `[attestors["${GITHUB_ACTIONS_ATTESTOR}"]]`;
 
-/** Validation actions: soft period audits AND warns (REFERENCE §4: "warned but not blocked"). */
-export function ivpValidationActions(enforcement: EnforcementState): ImageValidatingPolicySpecValidationActions[] {
-  return enforcement.mode === 'enforce'
+/** Validation actions of a twin: the report twin audits and warns (REFERENCE §4), the enforce twin denies. */
+export function ivpValidationActions(role: PolicyRole): ImageValidatingPolicySpecValidationActions[] {
+  return role === 'enforce'
     ? [ImageValidatingPolicySpecValidationActions.DENY]
     : [ImageValidatingPolicySpecValidationActions.AUDIT, ImageValidatingPolicySpecValidationActions.WARN];
 }
 
-/** `Fail` once enforcing; during the soft period a Kyverno outage must not block deployments. */
-export function ivpFailurePolicy(enforcement: EnforcementState): ImageValidatingPolicySpecFailurePolicy {
-  return enforcement.mode === 'enforce' ? ImageValidatingPolicySpecFailurePolicy.FAIL : ImageValidatingPolicySpecFailurePolicy.IGNORE;
+/**
+ * `Fail` for the enforce twin, from day 0: its webhook is registered before the flip (it matches
+ * nothing until then), so the flip needs no re-apply; a Kyverno outage must not admit unverified
+ * images after it. The report twin never blocks, not even when Kyverno is down.
+ */
+export function ivpFailurePolicy(role: PolicyRole): ImageValidatingPolicySpecFailurePolicy {
+  return role === 'enforce' ? ImageValidatingPolicySpecFailurePolicy.FAIL : ImageValidatingPolicySpecFailurePolicy.IGNORE;
 }
 
 /**
@@ -82,15 +90,93 @@ export function daysAsDuration(days: number): string {
   return `${days * 24}h`;
 }
 
+/** The CEL validations of rules 1 to 3 over `variables.judged` / `variables.judgedByTime`. */
+export function ivpVerifyValidations(customer: Customer): ImageValidatingPolicySpecValidations[] {
+  const identity = signingIdentity(customer);
+  const vuln = `extractPayload(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}).predicate`;
+  const maxAge = customer.scan.maxAge;
+  return [
+    {
+      expression: `variables.judged.all(image, verifyImageSignatures(image, ${ATTESTOR}) > 0)`,
+      message: `rule 1 (signature): images must be signed by ${identity.subject} (issuer ${identity.issuer})`,
+    },
+    {
+      expression: `variables.judged.all(image, verifyAttestationSignatures(image, attestations.${IVP_ATTESTATIONS.sbom}, ${ATTESTOR}) > 0)`,
+      message: `rule 2 (SBOM): images must carry a ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject}`,
+    },
+    {
+      expression: `variables.judged.all(image, extractPayload(image, attestations.${IVP_ATTESTATIONS.sbom}).predicate.bomFormat == 'CycloneDX')`,
+      message: 'rule 2 (SBOM): the SBOM attestation is not a CycloneDX document',
+    },
+    {
+      expression: `variables.judged.all(image, verifyAttestationSignatures(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}, ${ATTESTOR}) > 0)`,
+      message: `rule 3 (scan): images must carry a ${PREDICATE_TYPES.vulnerabilityScan} attestation signed by ${identity.subject}`,
+    },
+    ...(maxAge === undefined
+      ? []
+      : [
+          {
+            expression: `variables.judgedByTime.all(image, ${celScanFresh(vuln, maxAge)})`,
+            message: `rule 3 (scan): the vulnerability scan is older than ${maxAge} (scan.maxAge); rescan and attest again before deploying this image`,
+          },
+        ]),
+    {
+      // The customer's one vulnerability rule (src/vulnerability-rule), judged on changes only.
+      expression: `variables.judgedByTime.all(image, ${celVulnerabilityRule(vulnerabilityRule(customer), vuln, 'image')})`,
+      message: vulnerabilityRuleMessage(vulnerabilityRule(customer)),
+    },
+  ];
+}
+
 /**
- * Rules 1 to 3 on the ImageValidatingPolicy engine (Kyverno 1.17+, cosign v3 bundles): every
- * selected image in a production namespace is
+ * Variables every twin shares: what the request had before, the selected images it brings in
+ * (`judged`: all of them on CREATE, the added ones on UPDATE) and those that time-dependent
+ * rules judge (`judgedByTime`: none for a controller's or a background request).
+ */
+export function ivpVariables(): { name: string; expression: string }[] {
+  return [
+    { name: 'previousImages', expression: CEL_PREVIOUS_IMAGES },
+    { name: 'judged', expression: `${SELECTED_IMAGES}.filter(image, !(image in variables.previousImages))` },
+    { name: 'judgedByTime', expression: `(${CEL_TIME_JUDGED}) ? variables.judged : []` },
+  ];
+}
+
+/** What every twin of every IVP of the customer shares. */
+function ivpCommonSpec(customer: Customer, enforcement: EnforcementState, role: PolicyRole, exemptions: readonly AllowlistExemption[]) {
+  const enforcing = role === 'enforce';
+  return {
+    validationActions: ivpValidationActions(role),
+    failurePolicy: ivpFailurePolicy(role),
+    // Registry round trips for a signature and two attestations: allow the maximum.
+    webhookConfiguration: { timeoutSeconds: 30 },
+    matchConditions: celMatchConditions(customer, enforcement, role),
+    matchImageReferences: ivpImageSelection(customer, exemptions),
+    attestors: [githubActionsAttestor(customer)],
+    attestations: [
+      { name: IVP_ATTESTATIONS.sbom, intoto: { type: PREDICATE_TYPES.sbom } },
+      { name: IVP_ATTESTATIONS.vulnerabilityScan, intoto: { type: PREDICATE_TYPES.vulnerabilityScan } },
+    ],
+    // Signatures are always checked against the digest. Requiring a digest in the pod spec
+    // (verifyDigest) only makes sense where tags are rewritten (mutateDigest, the enforce twin):
+    // the report twin would otherwise report every tag as "would be refused" although the
+    // enforce twin rewrites it. `required` is off because the validations themselves demand a
+    // verified signature of every image they judge: Kyverno's `required` would also demand one
+    // for the images an UPDATE leaves unchanged, which are not judged again.
+    validationConfigurations: { mutateDigest: enforcing, verifyDigest: enforcing, required: false },
+    variables: ivpVariables(),
+  };
+}
+
+/**
+ * Rules 1 to 3 on the ImageValidatingPolicy engine (Kyverno 1.17+, cosign v3 bundles), one twin
+ * (see flip-gate.ts): every selected image a request brings into a production namespace is
  * 1. signed by the customer's release workflow on its branch (this is also the main-branch rule),
- *    with the digest verified and, once enforcing, tags rewritten to digests;
+ *    with the digest verified and, in the enforce twin, tags rewritten to digests;
  * 2. attested with a CycloneDX SBOM signed by the same identity;
- * 3. attested with a vulnerability scan signed by the same identity, no older than
- *    `scan.maxAge`, that the customer's vulnerability rule passes (src/vulnerability-rule: the
- *    same rule the release job, the deploy gate and the rescanner apply).
+ * 3. attested with a vulnerability scan signed by the same identity that the customer's
+ *    vulnerability rule passes (src/vulnerability-rule: the same rule the release job, the deploy
+ *    gate and the rescanner apply) and, when the customer opted in, no older than `scan.maxAge`.
+ *    These two judge changes only (request-paths.ts).
  * Pods are matched; the engine autogenerates the same checks for their controllers.
  */
 export class VerifyImagesPolicy extends Construct {
@@ -98,57 +184,48 @@ export class VerifyImagesPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: VerifyImagesPolicyProps) {
     super(scope, id);
-    const { customer, enforcement, exemptions = [] } = props;
-    const identity = signingIdentity(customer);
-    const enforcing = enforcement.mode === 'enforce';
-    const vuln = `extractPayload(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}).predicate`;
+    const { customer, enforcement, role, exemptions = [] } = props;
     this.policy = new ImageValidatingPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, allowlistAnnotations(exemptions)),
+      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, role, allowlistAnnotations(exemptions)),
       spec: {
-        validationActions: ivpValidationActions(enforcement),
-        failurePolicy: ivpFailurePolicy(enforcement),
-        // Registry round trips for a signature and two attestations: allow the maximum.
-        webhookConfiguration: { timeoutSeconds: 30 },
+        ...ivpCommonSpec(customer, enforcement, role, exemptions),
         matchConstraints: {
           resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
         },
-        matchConditions: [{ name: 'production-namespaces', expression: namespaceMatchExpression(customer.admission.namespaces) }],
         autogen: { podControllers: { controllers: [...AUTOGEN_CONTROLLERS.resources] } },
-        matchImageReferences: ivpImageSelection(customer, exemptions),
-        attestors: [githubActionsAttestor(customer)],
-        attestations: [
-          { name: IVP_ATTESTATIONS.sbom, intoto: { type: PREDICATE_TYPES.sbom } },
-          { name: IVP_ATTESTATIONS.vulnerabilityScan, intoto: { type: PREDICATE_TYPES.vulnerabilityScan } },
-        ],
-        // Signatures are always checked against the digest. Requiring a digest in the pod spec
-        // (verifyDigest) only makes sense once tags are rewritten (mutateDigest, enforcing):
-        // during the soft period it would report every tag as "would be refused" although the
-        // flip rewrites it.
-        validationConfigurations: { mutateDigest: enforcing, verifyDigest: enforcing, required: true },
+        validations: ivpVerifyValidations(customer),
+      },
+    });
+  }
+}
+
+/**
+ * Rules 1 to 4 for `kubectl debug`: ephemeral containers arrive through the
+ * `pods/ephemeralcontainers` subresource, which a policy on `pods` never sees. A separate
+ * policy because Kyverno autogenerates controller rules only for a policy that matches `pods`
+ * alone. Rule 4 is here too (a CEL check of the added images, no registry call), since the
+ * ValidatingPolicy of rule 4 autogenerates for the controllers and cannot match the subresource
+ * either.
+ */
+export class EphemeralContainersPolicy extends Construct {
+  readonly policy: ImageValidatingPolicy;
+
+  constructor(scope: Construct, id: string, props: VerifyImagesPolicyProps) {
+    super(scope, id);
+    const { customer, enforcement, role, exemptions = [] } = props;
+    const added = `(${celPodImages('object')}).filter(image, !(image in variables.previousImages))`;
+    this.policy = new ImageValidatingPolicy(this, 'Resource', {
+      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).ephemeralContainers, role, allowlistAnnotations(exemptions)),
+      spec: {
+        ...ivpCommonSpec(customer, enforcement, role, exemptions),
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'] }],
+        },
         validations: [
+          ...ivpVerifyValidations(customer),
           {
-            expression: `${SELECTED_IMAGES}.all(image, verifyImageSignatures(image, ${ATTESTOR}) > 0)`,
-            message: `rule 1 (signature): images must be signed by ${identity.subject} (issuer ${identity.issuer})`,
-          },
-          {
-            expression: `${SELECTED_IMAGES}.all(image, verifyAttestationSignatures(image, attestations.${IVP_ATTESTATIONS.sbom}, ${ATTESTOR}) > 0)`,
-            message: `rule 2 (SBOM): images must carry a ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject}`,
-          },
-          {
-            expression: `${SELECTED_IMAGES}.all(image, extractPayload(image, attestations.${IVP_ATTESTATIONS.sbom}).predicate.bomFormat == 'CycloneDX')`,
-            message: 'rule 2 (SBOM): the SBOM attestation is not a CycloneDX document',
-          },
-          {
-            expression: `${SELECTED_IMAGES}.all(image, verifyAttestationSignatures(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}, ${ATTESTOR}) > 0)`,
-            message: `rule 3 (scan): images must carry a ${PREDICATE_TYPES.vulnerabilityScan} attestation signed by ${identity.subject}`,
-          },
-          {
-            expression: `${SELECTED_IMAGES}.all(image, ${celScanFresh(vuln, customer.scan.maxAge)})`,
-            message: `rule 3 (scan): the vulnerability scan is older than ${customer.scan.maxAge}; rescan and attest again`,
-          },
-          {
-            expression: `${SELECTED_IMAGES}.all(image, ${celVulnerabilityRule(vulnerabilityRule(customer), vuln, 'image')})`,
-            message: vulnerabilityRuleMessage(vulnerabilityRule(customer)),
+            expression: `${added}.all(image, ${celAdmittedImage('image', customer, exemptions)})`,
+            messageExpression: `'rule 4 (no side door): ephemeral container images outside ${imageReferencePatterns(customer).join(', ').replace(/'/g, '')} and the allowlist are refused: ' + ${added}.filter(image, !(${celAdmittedImage('image', customer, exemptions)})).join(', ')`,
           },
         ],
       },

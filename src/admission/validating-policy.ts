@@ -7,16 +7,19 @@ import {
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { imageReferencePatterns } from '../model/supply-chain-contract';
-import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
-import { celImageMatches } from './image-references';
-import { namespaceMatchExpression } from './namespace-globs';
+import { type AllowlistExemption, allowlistAnnotations } from './allowlist';
+import type { PolicyRole } from './flip-gate';
+import { celAdmittedImage } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
+import { CEL_PREVIOUS_IMAGES, celMatchConditions, celPodImages } from './request-paths';
 
 export interface AllowedImagesPolicyProps {
   /** The customer whose image globs and namespaces the policy encodes. */
   readonly customer: Customer;
-  /** Audit or enforce, and the flip date, at the synth clock. */
+  /** The flip date and any mode override (the synth clock does not change the output). */
   readonly enforcement: EnforcementState;
+  /** Which twin to render: the never-blocking report twin, or the enforce twin gated on the flip. */
+  readonly role: PolicyRole;
   /**
    * Allowlisted images, admitted by digest next to the customer's own.
    * @default - none
@@ -25,50 +28,40 @@ export interface AllowedImagesPolicyProps {
 }
 
 /**
- * Every image of a pod, written with `object.spec` so the engine's autogen rewrites it to
- * `object.spec.template.spec` (and the CronJob path) for the controllers.
- */
-const POD_IMAGES =
-  'object.spec.containers.map(c, c.image) + object.spec.?initContainers.orValue([]).map(c, c.image) + ' +
-  'object.spec.?ephemeralContainers.orValue([]).map(c, c.image)';
-
-/** CEL: the image in variable `name` is the customer's own or allowlisted. */
-export function celAdmittedImage(name: string, customer: Customer, exemptions: readonly AllowlistExemption[]): string {
-  const own = celImageMatches(name, imageReferencePatterns(customer));
-  return exemptions.length === 0 ? own : `${own} || ${celAllowlisted(name, exemptions)}`;
-}
-
-/**
- * Rule 4, no side door, on the CEL engine. Not an image verification (nothing is fetched from a
- * registry), so a ValidatingPolicy: it runs in the API server's CEL, can be tested offline with
- * `kyverno apply`, and refuses any image in a production namespace that is neither one of the
- * customer's references nor an allowlisted digest. Without it, a pod could sidestep rules 1 to 3
- * simply by pulling from another repository, which matchImageReferences would never select.
+ * Rule 4, no side door, on the CEL engine, one twin (see flip-gate.ts). Not an image
+ * verification (nothing is fetched from a registry), so a ValidatingPolicy: it runs in Kyverno's
+ * CEL, can be tested offline with `kyverno apply`, and refuses any image a request brings into a
+ * production namespace that is neither one of the customer's references nor an allowlisted
+ * digest. Without it, a pod could sidestep rules 1 to 3 simply by pulling from another
+ * repository, which matchImageReferences would never select. Like rules 1 to 3 it judges the
+ * images a request adds (all of them on CREATE; see request-paths.ts); ephemeral containers are
+ * judged by the ephemeral-containers policy.
  */
 export class AllowedImagesPolicy extends Construct {
   readonly policy: ValidatingPolicy;
 
   constructor(scope: Construct, id: string, props: AllowedImagesPolicyProps) {
     super(scope, id);
-    const { customer, enforcement, exemptions = [] } = props;
-    const enforcing = enforcement.mode === 'enforce';
+    const { customer, enforcement, role, exemptions = [] } = props;
+    const enforcing = role === 'enforce';
     const admitted = celAdmittedImage('image', customer, exemptions);
     const references = imageReferencePatterns(customer).join(', ');
     this.policy = new ValidatingPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).allowedImages, allowlistAnnotations(exemptions)),
+      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).allowedImages, role, allowlistAnnotations(exemptions)),
       spec: {
         validationActions: enforcing
           ? [ValidatingPolicySpecValidationActions.DENY]
           : [ValidatingPolicySpecValidationActions.AUDIT, ValidatingPolicySpecValidationActions.WARN],
+        // The enforce twin fails closed from day 0, matching nothing before the flip (flip-gate.ts).
         failurePolicy: enforcing ? ValidatingPolicySpecFailurePolicy.FAIL : ValidatingPolicySpecFailurePolicy.IGNORE,
         matchConstraints: {
           resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
         },
-        matchConditions: [{ name: 'production-namespaces', expression: namespaceMatchExpression(customer.admission.namespaces) }],
+        matchConditions: celMatchConditions(customer, enforcement, role),
         autogen: { podControllers: { controllers: [...AUTOGEN_CONTROLLERS.resources] } },
         variables: [
-          { name: 'images', expression: POD_IMAGES },
-          { name: 'refused', expression: `variables.images.filter(image, !(${admitted}))` },
+          { name: 'previousImages', expression: CEL_PREVIOUS_IMAGES },
+          { name: 'refused', expression: `(${celPodImages('object')}).filter(image, !(image in variables.previousImages) && !(${admitted}))` },
         ],
         validations: [
           {
@@ -80,3 +73,5 @@ export class AllowedImagesPolicy extends Construct {
     });
   }
 }
+
+export { celAdmittedImage };

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, loadKubeconfig } from '../admission/flip-check';
-import { allPolicyNames } from '../admission/policy-metadata';
+import { policyNames } from '../admission/policy-metadata';
 import { DNS_LABEL } from '../contract';
 import { withUsageErrors } from './args';
 import { EXIT, UsageError } from './main';
@@ -19,10 +19,12 @@ export const FLIP_CHECK_EXIT = {
 export const FLIP_CHECK_HELP = `Usage: scb flip-check --customer NAME [--kubeconfig FILE] [--context NAME]
 
 Lists the workloads that the customer's admission policies would refuse once they enforce:
-every "fail" result of policies scb-NAME-* in the cluster's PolicyReports and
-ClusterPolicyReports (wgpolicyk8s.io/v1alpha2; openreports.io/v1alpha1 Reports when that is what
-the cluster serves), with namespace, kind, name, policy, rule and message. Run it before the
-flip date (the policies audit until then) to gate the flip in CI.
+every "fail" and "error" result of policies scb-NAME-* (the -audit report twins, which act until
+the flip, and the enforcing ones) in the cluster's PolicyReports and ClusterPolicyReports
+(wgpolicyk8s.io/v1alpha2; openreports.io/v1alpha1 Reports when that is what the cluster serves),
+with namespace, kind, name, policy, rule, result and message. An "error" (e.g. a private image
+Kyverno has no registry credentials for) is refused once enforcing, like a "fail". Run it before
+the flip date to gate the flip in CI; the cluster flips by itself at 00:00 UTC of that date.
 
 Options:
       --customer NAME     the customer (its policies are named scb-NAME-...)
@@ -73,7 +75,8 @@ export async function flipCheckCommand(argv: string[]): Promise<number> {
     process.stderr.write(`scb flip-check: cannot read the PolicyReports of ${access.server}: ${error.message}\n`);
     return FLIP_CHECK_EXIT.unknown;
   }
-  const policies = allPolicyNames(values.customer).join(', ');
+  // Each policy is read with its -audit report twin (admission/flip-gate.ts).
+  const policies = `${Object.values(policyNames(values.customer)).join(', ')} (each with its -audit twin)`;
   if (result.evaluated === 0) {
     process.stderr.write(
       `scb flip-check: no PolicyReport result at all for ${policies} on ${access.server}; ` +

@@ -20,8 +20,24 @@ export const POLICY_ANNOTATIONS = {
   customer: CUSTOMER_LABEL,
   flipDate: 'supply-chain-bundle.io/enforce-from',
   mode: 'supply-chain-bundle.io/enforcement-mode',
+  /** `report` (the -audit twin, never blocks) or `enforce` (acts from the flip instant); a label too. */
+  role: 'supply-chain-bundle.io/policy-role',
   signingIdentity: 'supply-chain-bundle.io/signing-identity',
 } as const;
+
+/**
+ * Which twin of a policy (src/admission/flip-gate.ts): the report twin acts until the flip
+ * instant and never blocks, the enforce twin acts from it.
+ */
+export type PolicyRole = 'enforce' | 'report';
+
+/** Suffix of every report twin's name. */
+export const REPORT_TWIN_SUFFIX = '-audit';
+
+/** Name of one twin: the enforce twin keeps the policy's name, the report twin adds `-audit`. */
+export function twinName(name: string, role: PolicyRole): string {
+  return role === 'report' ? `${name}${REPORT_TWIN_SUFFIX}` : name;
+}
 
 /** Prefix of every cluster-wide object the bundle generates for a customer (policies, RBAC, rules, dashboards). */
 export function customerPolicyPrefix(customerName: string): string {
@@ -44,14 +60,19 @@ export function policyNames(customerName: string) {
     verifyImages: customerObjectName(customerName, 'verify-images'),
     /** Rule 4: no side door, only the customer's own or allowlisted images. */
     allowedImages: customerObjectName(customerName, 'allowed-images'),
+    /** Rules 1 to 4 for `kubectl debug` (the `pods/ephemeralcontainers` subresource), CEL engines only. */
+    ephemeralContainers: customerObjectName(customerName, 'ephemeral-containers'),
     /** Optional drift control (`monitoring.requireReadOnlyRootFilesystem`). */
     readOnlyRootFilesystem: customerObjectName(customerName, 'readonly-root-filesystem'),
   } as const;
 }
 
-/** Every policy name of the customer (the drift policy included, whether or not it is enabled), for filtering reports. */
+/**
+ * Every policy name of the customer, both twins of each and the drift policy included, whether or
+ * not they are rendered, for filtering reports.
+ */
 export function allPolicyNames(customerName: string): string[] {
-  return Object.values(policyNames(customerName));
+  return Object.values(policyNames(customerName)).flatMap((name) => [name, twinName(name, 'report')]);
 }
 
 /** Namespace Kyverno is installed in; also the only namespace it accepts PolicyExceptions from. */
@@ -66,6 +87,9 @@ export const MONITORING_NAMESPACE = 'supply-chain-monitoring';
  * are the customer's signed images.
  */
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE];
+
+/** Namespaces the GitOps controllers conventionally run in; never production namespaces either. */
+export const GITOPS_NAMESPACES = { flux: 'flux-system', argocd: 'argocd' } as const;
 
 /** File name of the generated reusable deploy-gate workflow (a customer's release workflow may not take it). */
 export const DEPLOY_GATE_WORKFLOW = 'deploy-gate.yml';

@@ -21,7 +21,7 @@ export interface EnforcementState {
  * `onboardedAt` for `softDays` days; from `onboardedAt + softDays` (00:00 UTC) on, policies
  * enforce. An explicit `enforcement.mode` wins.
  */
-export function enforcementState(customer: Pick<Customer, 'enforcement'>, at: Date): EnforcementState {
+export function enforcementState(customer: { readonly enforcement: Pick<Customer['enforcement'], 'onboardedAt' | 'softDays' | 'mode'> }, at: Date): EnforcementState {
   const flipDate = addDays(customer.enforcement.onboardedAt, customer.enforcement.softDays);
   if (customer.enforcement.mode) return { mode: customer.enforcement.mode, flipDate, source: 'override' };
   const flipped = at.getTime() >= startOfDay(flipDate);

@@ -11,6 +11,7 @@ import {
   DNS_LABEL,
   GO_DURATION,
   SYSTEM_NAMESPACES,
+  GITOPS_NAMESPACES,
   goDurationSeconds,
   isCalendarDate,
 } from '../contract';
@@ -63,8 +64,15 @@ const NAMESPACE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/;
 const IMAGE_GLOB = /^[A-Za-z0-9.:/_@*?-]+$/;
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
 
+/**
+ * How Pulumi hands an UNQUOTED date of a stack file to the program: its YAML library reads
+ * `lastReviewed: 2026-09-01` as a timestamp and the config carries "2026-09-01 00:00:00 +0000 UTC".
+ * `scb validate` (YAML 1.2) reads the same text as "2026-09-01", so both are taken as that date.
+ */
+const PULUMI_MIDNIGHT_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/;
+
 /** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
-export const calendarDate = z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
+export const calendarDate = z.preprocess((value) => (typeof value === 'string' ? value.replace(PULUMI_MIDNIGHT_TIMESTAMP, '$1') : value), z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
   if (!CALENDAR_DATE.test(ctx.value)) {
     ctx.issues.push({
       code: 'custom',
@@ -80,7 +88,7 @@ export const calendarDate = z.string({ error: 'expected a date written as YYYY-M
       message: 'is not a real calendar date; check the month and the day',
     });
   }
-});
+}));
 
 const cronExpression = z.string({ error: 'expected a five-field cron expression, e.g. "0 */6 * * *"' }).check((ctx) => {
   const fields = ctx.value.trim().split(/\s+/);
@@ -166,9 +174,9 @@ export const githubSchema = z.strictObject({
 }, { error: 'expected a mapping with owner and repository (and optionally workflow and branch)' });
 
 /** Namespaces the GitOps controllers run in (Flux, Argo CD): never production namespaces either. */
-const GITOPS_NAMESPACES = [
-  { name: 'flux-system', controller: 'Flux' },
-  { name: 'argocd', controller: 'Argo CD' },
+const GITOPS_CONTROLLERS = [
+  { name: GITOPS_NAMESPACES.flux, controller: 'Flux' },
+  { name: GITOPS_NAMESPACES.argocd, controller: 'Argo CD' },
 ] as const;
 
 /**
@@ -214,7 +222,7 @@ export const admissionSchema = z.strictObject({
           message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*"`,
         });
       }
-      const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_NAMESPACES.filter(({ name }) => globMatches(ctx.value, name)) : [];
+      const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_CONTROLLERS.filter(({ name }) => globMatches(ctx.value, name)) : [];
       if (gitops.length > 0) {
         ctx.issues.push({
           code: 'custom',
@@ -236,15 +244,21 @@ export const enforcementSchema = z.strictObject({
   softDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(30),
   /** Explicit override of the date-driven mode. */
   mode: z.enum(['audit', 'enforce'], { error: 'expected "audit" or "enforce", or leave it out to follow the soft period' }).optional(),
-}, { error: 'expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays and mode' });
+  /** Days before the flip from which an alert names the workloads the flip would refuse. @default 7 */
+  warnDaysBeforeFlip: z.int({ error: 'expected a whole number of days' }).min(1, { error: 'must be at least 1 day' }).max(365, { error: 'must be at most 365 days' }).default(7),
+}, { error: 'expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays, mode and warnDaysBeforeFlip' });
 
 export const scanSchema = z.strictObject({
-  /** Oldest scan attestation admission accepts, as a Go duration. */
+  /**
+   * Opt-in scan freshness, as a Go duration: when set, admission refuses a CHANGE (a new workload
+   * or bare pod, or an update that adds an image) whose scan attestation is older than this.
+   * Never a pod that a controller recreates: see docs/admission.md. @default - no freshness check
+   */
   maxAge: goDuration
     .refine((value) => !GO_DURATION.test(value) || value === '' || goDurationSeconds(value) >= MIN_SCAN_MAX_AGE_SECONDS, {
-      error: 'is shorter than one hour; admission refuses an image whose newest scan is older than maxAge, so nearly every image would be refused. Fix: write at least "1h"; the default is "168h"',
+      error: 'is shorter than one hour; admission refuses a new workload whose newest scan is older than maxAge, so nearly every release would be refused. Fix: write at least "1h", e.g. "168h", or leave maxAge out (no freshness check)',
     })
-    .default('168h'),
+    .optional(),
   /** Moved to `vulnerabilities.graceDays`. */
   criticalGraceDays: movedTo('vulnerabilities.graceDays'),
   /** Cron schedule of the in-cluster rescanner. */

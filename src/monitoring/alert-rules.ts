@@ -4,7 +4,8 @@ import { Construct } from 'constructs';
 import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
-import { increaseByPolicy, kyvernoResultSources, type ExecutionCause } from './kyverno-results';
+import { enforceGate, flipInstant } from '../admission/flip-gate';
+import { increaseByPolicy, kyvernoResultSources, resultSelector, type ExecutionCause } from './kyverno-results';
 import { ALERT_NAMESPACE_LABEL } from './alert-routing';
 import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex, promDuration, quote } from './promql';
@@ -36,6 +37,19 @@ export const FALCO_DRIFT_RULE = 'Drop and execute new binary in container';
 
 /** Admission results are counted over a short window so an alert clears soon after the fix. */
 const ADMISSION_WINDOW = '10m';
+/** Kyverno results that mean "refused": a failed check, or one that could not complete. */
+const REFUSING = 'fail|error';
+/**
+ * Kyverno's background controller re-evaluates policies about once an hour; a window of two
+ * scans keeps a failing result visible between them.
+ */
+const BACKGROUND_WINDOW = '2h';
+
+/** An expression that the report twins, always rendered, must yield. */
+function required(expr: string | undefined, what: string): string {
+  if (expr === undefined) throw new Error(`no Kyverno result series for the ${what} alert`);
+  return expr;
+}
 
 /** Days before an accepted risk's expiry that its owner is warned. */
 export const ACCEPTED_RISK_WARNING_DAYS = 14;
@@ -57,16 +71,24 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
   const maxAge = customer.staleness.maxImageAgeDays;
 
   const { verify, allowed } = kyvernoResultSources(customer, enforcement);
+  const gate = enforceGate(enforcement);
+  const flipEpoch = Date.parse(flipInstant(enforcement)) / 1000;
+  const warnEpoch = flipEpoch - customer.enforcement.warnDaysBeforeFlip * 86400;
   /**
-   * Failures of rules 1 to 4 per policy. A source that cannot be in `mode` (ClusterPolicy
-   * verify-images in the other mode, see kyverno-results.ts) is left out; allowed-images can be
-   * in either mode on both engines, so the expression is never empty.
+   * Results that mean "refused" (or "would be refused") of rules 1 to 4 per policy: `fail` and
+   * `error` (a check that cannot complete, e.g. a private image without credentials, refuses
+   * once enforcing). `mode` picks the twins (kyverno-results.ts); undefined when none is rendered.
    */
   const failures = (cause: ExecutionCause, window: string, mode?: 'enforce' | 'audit') => {
-    const sum = increaseByPolicy([verify, allowed], { result: 'fail', cause, mode }, window);
-    if (sum === undefined) throw new Error(`no Kyverno result series for ${cause} in ${mode ?? 'any'} mode`);
-    return `(\n${sum.replace(/^/gm, '  ')}\n) > 0`;
+    const sum = increaseByPolicy([verify, allowed], { resultRegex: REFUSING, cause, mode }, window);
+    return sum === undefined ? undefined : `(\n${sum.replace(/^/gm, '  ')}\n) > 0`;
   };
+  /** The report twins' refusing results over both causes, per policy, namespace and kind (Kyverno's series name no workload). */
+  const wouldRefuse = [verify, allowed]
+    .map((source) => resultSelector(source, { resultRegex: REFUSING, mode: 'audit' }))
+    .filter((selector): selector is string => selector !== undefined)
+    .map((selector) => `sum by (policy_name, resource_namespace, resource_kind) (increase(${selector}[${BACKGROUND_WINDOW}]))`)
+    .join('\nor\n');
   const policyHints = `${verify.policy} (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; ${allowed.policy} (rule 4): the image is neither the customer's own nor allowlisted.`;
   // Accepted risks (CVE, owner, expiry) are exported by the rescanner; an acceptance holds until
   // its expiry, evaluated by Prometheus at alert time, so it lapses without a re-deploy.
@@ -170,33 +192,12 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
       },
     },
     {
-      alert: 'SupplyChainImageVerificationFailed',
-      expr: failures('admission_request', ADMISSION_WINDOW, 'enforce'),
-      labels: labels('critical'),
-      annotations: {
-        summary: 'Kyverno refused images under policy {{ $labels.policy_name }}',
-        description: `{{ $value | humanize }} admission checks failed in the last ${ADMISSION_WINDOW} under {{ $labels.policy_name }}; those pods were not admitted. ${policyHints}`,
-      },
-    },
-    {
       alert: 'SupplyChainAdmissionDenied',
       expr: `sum by (resource_namespace) (increase(${KYVERNO_METRICS.admissionRequests}{request_allowed="false", ${namespaces}}[${ADMISSION_WINDOW}])) > 0`,
       labels: labels('warning'),
       annotations: {
         summary: 'Kyverno denied admission requests in {{ $labels.resource_namespace }}',
         description: `{{ $value | humanize }} requests were denied in {{ $labels.resource_namespace }} in the last ${ADMISSION_WINDOW}. The metric does not name the policy: any Kyverno policy may be the cause; see the PolicyReports and the SupplyChainImageVerificationFailed alert.`,
-      },
-    },
-    {
-      alert: 'SupplyChainAuditModeVerificationFailures',
-      expr: failures('admission_request', '1h', 'audit'),
-      labels: labels('warning'),
-      annotations: {
-        summary: `Images that would be refused after the flip on ${enforcement.flipDate} (policy {{ $labels.policy_name }})`,
-        description:
-          enforcement.mode === 'audit'
-            ? `{{ $value | humanize }} admission checks failed in audit mode in the last hour under {{ $labels.policy_name }}. The policies enforce from ${enforcement.flipDate}: fix these images before then, or the flip will refuse them. ${policyHints}`
-            : `{{ $value | humanize }} admission checks failed in audit mode in the last hour, but this customer's policies should enforce (since ${enforcement.flipDate}): a policy in the cluster is still rendered in audit. Re-synthesize and apply the bundle.`,
       },
     },
     {
@@ -233,6 +234,53 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
       },
     },
   ];
+  const refused = failures('admission_request', ADMISSION_WINDOW, 'enforce');
+  if (refused !== undefined) {
+    rules.push({
+      alert: 'SupplyChainImageVerificationFailed',
+      expr: refused,
+      labels: labels('critical'),
+      annotations: {
+        summary: 'Kyverno refused images under policy {{ $labels.policy_name }}',
+        description: `{{ $value | humanize }} admission checks failed or could not complete in the last ${ADMISSION_WINDOW} under {{ $labels.policy_name }}; those pods were not admitted. ${policyHints}`,
+      },
+    });
+  }
+  if (gate.kind !== 'always') {
+    const audited = required(failures('admission_request', '1h', 'audit'), 'audit');
+    rules.push({
+      alert: 'SupplyChainAuditModeVerificationFailures',
+      // Only while soft: after the flip the enforce twins refuse, and their own alert fires.
+      expr: gate.kind === 'from' ? `${audited}\nand on () (vector(time()) < ${flipEpoch})` : audited,
+      labels: labels('warning'),
+      annotations: {
+        summary: `Images that would be refused after the flip on ${enforcement.flipDate} (policy {{ $labels.policy_name }})`,
+        description: `{{ $value | humanize }} admission checks failed or could not complete in the last hour under {{ $labels.policy_name }} (never blocking). ${gate.kind === 'from' ? `The cluster enforces by itself from ${flipInstant(enforcement)}` : 'Enforcement is overridden to audit'}: fix these images before then, or they will be refused. ${policyHints}`,
+      },
+    });
+  }
+  if (gate.kind === 'from') {
+    rules.push({
+      alert: 'SupplyChainFlipApproaching',
+      expr: `(\n${wouldRefuse.replace(/^/gm, '  ')}\n) > 0\nand on () (vector(time()) >= ${warnEpoch})\nand on () (vector(time()) < ${flipEpoch})`,
+      labels: labels('warning'),
+      annotations: {
+        summary: `The flip on ${enforcement.flipDate} would refuse {{ $labels.resource_kind }} workloads in {{ $labels.resource_namespace }} ({{ $labels.policy_name }})`,
+        description: `From ${flipInstant(enforcement)} the cluster enforces by itself. In the last ${BACKGROUND_WINDOW}, {{ $value | humanize }} checks of {{ $labels.resource_kind }} objects in {{ $labels.resource_namespace }} failed or could not complete under {{ $labels.policy_name }}; they would be refused. Run \`scb flip-check --customer ${customer.name}\` for the workload names, and fix them or set enforcement.mode: audit in ${customer.sourceFile}. ${policyHints}`,
+      },
+    });
+  }
+  if (gate.kind === 'none') {
+    rules.push({
+      alert: 'SupplyChainStillSoftAfterFlip',
+      expr: `vector(1) and on () (vector(time()) >= ${flipEpoch})`,
+      labels: labels('warning'),
+      annotations: {
+        summary: `Admission is still soft after its flip date ${enforcement.flipDate} (enforcement.mode: audit)`,
+        description: `The soft period of ${customer.name} ended on ${enforcement.flipDate}, but enforcement.mode: audit in ${customer.sourceFile} keeps every policy in audit: unsigned and unverified images are admitted. Fix what scb flip-check lists, then remove the override.`,
+      },
+    });
+  }
   if (customer.monitoring.falco) {
     const falcoSelector = `rule=${quote(FALCO_DRIFT_RULE)}, k8s_ns_name=~${quote(namespaceRegex(customer.admission.namespaces))}`;
     rules.push({

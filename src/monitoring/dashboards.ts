@@ -10,6 +10,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
+import { twinName } from '../admission/flip-gate';
 import { increaseByPolicyAndResult, kyvernoResultSources, type KyvernoResultSource, type ResultFilter } from './kyverno-results';
 import { KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex } from './promql';
@@ -115,12 +116,12 @@ export function admissionDashboard(customer: MonitoredCustomer, enforcement: Enf
     .withPanel(
       new timeseries.PanelBuilder()
         .datasource(DATASOURCE)
-        .title('Image policies: pass against fail')
-        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4).`)
+        .title('Image policies: pass, fail and error')
+        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4), both twins; an error (e.g. no registry credentials) refuses like a failure once enforcing.`)
         .unit('short')
         .span(18)
         .height(6)
-        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
+        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail|error' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
     )
     .withRow(new dashboard.RowBuilder('Admission'))
     .withPanel(
@@ -138,13 +139,12 @@ export function admissionDashboard(customer: MonitoredCustomer, enforcement: Enf
         .datasource(DATASOURCE)
         .title(`Flip readiness: images that would be refused from ${enforcement.flipDate}`)
         .description(
-          `Failures of ${verify.policy} and ${allowed.policy} recorded in audit mode over the last 24 hours. Zero before the flip date means the flip blocks nothing that ran yesterday.` +
-            uncountedInAudit([verify, allowed]),
+          `Failures and errors of the never-blocking report twins ${twinName(verify.policy, 'report')} and ${twinName(allowed.policy, 'report')} (active until the flip) over the last 24 hours, admission and background scans. Zero before the flip date means the flip blocks nothing that ran yesterday; the cluster enforces by itself from that date.`,
         )
         .unit('short')
         .span(12)
         .height(8)
-        .withTarget(query(`sum(${results([verify, allowed], { result: 'fail', mode: 'audit' }, '24h')}) or vector(0)`, 'audit failures', 'A', { instant: true })),
+        .withTarget(query(`sum(${results([verify, allowed], { resultRegex: 'fail|error', mode: 'audit' }, '24h')}) or vector(0)`, 'would be refused', 'A', { instant: true })),
     )
     .withRow(new dashboard.RowBuilder('Rescanner health'))
     .withPanel(
@@ -309,18 +309,6 @@ export function vulnerabilityDashboard(customer: MonitoredCustomer): dashboard.D
         .withTarget(query(`count by (image) (${SCB_METRICS.imageWorkloads}{${SCB}})`, '{{image}}')),
     )
     .build();
-}
-
-/**
- * A sentence for panels counting audit-mode results: which policies' results the metric cannot
- * attribute to audit mode at this clock (their engine mislabels the mode), and why.
- */
-function uncountedInAudit(sources: readonly KyvernoResultSource[]): string {
-  const uncounted = sources.filter((source) => source.modeMatcher('audit') === undefined);
-  const counted = sources.filter((source) => source.modeMatcher('audit') !== undefined);
-  if (uncounted.length === 0 || counted.length === 0) return '';
-  const caveat = uncounted.map((source) => source.modeCaveat).find((text) => text !== undefined);
-  return ` ${caveat ?? 'Kyverno does not label these results with the mode'}, so after the flip only ${counted.map((source) => source.policy).join(' and ')} is counted here.`;
 }
 
 /** Every dashboard of a customer, keyed by the short name used in its uid and ConfigMap. */

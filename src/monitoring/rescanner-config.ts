@@ -28,7 +28,7 @@ export function workloadIdentity(customer: Pick<Customer, 'monitoring'>): 'aws' 
  * `scb rescan` parses (src/rescanner/config.ts), so the two cannot drift. Pure and deterministic.
  */
 /** The customer fields the alerts and dashboards read. */
-export type MonitoredCustomer = Pick<Customer, 'name' | 'sourceFile' | 'monitoring' | 'staleness' | 'admission' | 'allowlist' | 'scan'>;
+export type MonitoredCustomer = Pick<Customer, 'name' | 'sourceFile' | 'monitoring' | 'staleness' | 'admission' | 'allowlist' | 'scan' | 'enforcement'>;
 
 /** The customer fields the rescanner's config is built from. */
 export type RescannerCustomer = Pick<Customer, 'name' | 'github' | 'monitoring' | 'staleness' | 'admission' | 'allowlist' | 'vulnerabilities'>;

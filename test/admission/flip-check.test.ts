@@ -6,7 +6,7 @@
  * (`kyverno apply --policy-report`) run on the generated policies where possible.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -181,16 +181,51 @@ describe('scb flip-check against a local API-server stand-in', () => {
     const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 1, run.stderr);
     const lines = run.stdout.trim().split('\n');
-    assert.match(lines[0], /^NAMESPACE\s+KIND\s+NAME\s+POLICY\s+RULE\s+MESSAGE$/);
+    assert.match(lines[0], /^NAMESPACE\s+KIND\s+NAME\s+POLICY\s+RULE\s+RESULT\s+MESSAGE$/);
     assert.equal(lines.length, 3, run.stdout);
-    assert.match(lines[1], /^production-eu\s+Deployment\s+api\s+scb-acme-verify-images\s+-\s+rule 1 \(signature\)/);
-    assert.match(lines[2], /^production-eu\s+Pod\s+side-door\s+scb-acme-allowed-images\s+-\s+rule 4 \(no side door\).*docker\.io\/library\/nginx:1\.27$/);
+    assert.match(lines[1], /^production-eu\s+Deployment\s+api\s+scb-acme-verify-images\s+-\s+fail\s+rule 1 \(signature\)/);
+    assert.match(lines[2], /^production-eu\s+Pod\s+side-door\s+scb-acme-allowed-images\s+-\s+fail\s+rule 4 \(no side door\).*docker\.io\/library\/nginx:1\.27$/);
     assert.doesNotMatch(run.stdout, /globex|staging|CronJob/);
     assert.match(run.stderr, /2 workload results would be refused after the flip/);
     const listed = api.requests.map((request) => request.path);
     assert.ok(listed.some((path) => path.startsWith('/apis/wgpolicyk8s.io/v1alpha2/policyreports?') && /[?&]continue=1(&|$)/.test(path) && /[?&]limit=250(&|$)/.test(path)), listed.join('\n'));
     assert.ok(listed.includes('/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports?limit=250'));
     assert.ok(api.requests.every((request) => request.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it("counts a private image's error (Kyverno has no credentials for its registry) as refused", async () => {
+    // A registry that answers 401 to everything, in its own process: kyvernoApply blocks this one.
+    const registry = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const s=require('node:http').createServer((q,r)=>{r.writeHead(401,{'WWW-Authenticate':'Basic realm=\"private\"'});r.end()});" +
+          "s.listen(0,'127.0.0.1',()=>console.log(s.address().port))",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = await new Promise<string>((resolvePort) => registry.stdout!.once('data', (chunk: Buffer) => resolvePort(chunk.toString().trim())));
+      const image = `127.0.0.1:${port}/acme/services`;
+      // In its soft period (onboarded today, flip in a year): the report twin acts, and reports instead of refusing.
+      const customer = customerFrom({
+        name: 'acme',
+        image,
+        registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
+        admission: { namespaces: ['production-*'] },
+        enforcement: { onboardedAt: new Date().toISOString().slice(0, 10), softDays: 365 },
+      });
+      const results = kyvernoApply(renderAdmission(customer, new Date()).policies, [pod('private', 'production-eu', [`${image}@sha256:${'a'.repeat(64)}`])]);
+      const verdict = results.find((result) => result.policy === 'scb-acme-verify-images-audit');
+      assert.equal(verdict?.result, 'error', JSON.stringify(results));
+      api.policyReports = [{ kind: 'PolicyReport', metadata: { namespace: 'production-eu', name: 'kyverno-cli' }, results }];
+      api.clusterPolicyReports = [];
+      const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stdout, /production-eu\s+Pod\s+private\s+scb-acme-verify-images-audit\s+\S+\s+error\s/);
+    } finally {
+      registry.kill();
+    }
   });
 
   it('reports workloads the drift policy (monitoring.requireReadOnlyRootFilesystem) would refuse after the flip', async () => {
@@ -218,7 +253,7 @@ describe('scb flip-check against a local API-server stand-in', () => {
     api.clusterPolicyReports = [{ kind: 'ClusterPolicyReport', results: [{ policy: 'scb-acme-allowed-images', result: 'skip' }] }];
     const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images, scb-acme-readonly-root-filesystem \(2 results checked\)/);
+    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images, scb-acme-ephemeral-containers, scb-acme-readonly-root-filesystem \(each with its -audit twin\) \(2 results checked\)/);
   });
 
   it('reads openreports.io Reports when wgpolicyk8s.io is not served', async () => {
@@ -323,8 +358,9 @@ describe('flip-check report reading', () => {
     );
     assert.equal(evaluated, 3);
     assert.deepEqual(refused, [
-      { namespace: 'prod', kind: 'Pod', name: 'a', policy: 'scb-acme-allowed-images', rule: 'allowed-images', message: 'x' },
-      { namespace: 'prod', kind: 'StatefulSet', name: 'db', policy: 'scb-acme-verify-images', rule: 'autogen-verify-signature', message: 'y' },
+      { namespace: '', kind: '?', name: '?', policy: 'scb-acme-verify-images', rule: '-', result: 'error', message: 'registry down' },
+      { namespace: 'prod', kind: 'Pod', name: 'a', policy: 'scb-acme-allowed-images', rule: 'allowed-images', result: 'fail', message: 'x' },
+      { namespace: 'prod', kind: 'StatefulSet', name: 'db', policy: 'scb-acme-verify-images', rule: 'autogen-verify-signature', result: 'fail', message: 'y' },
     ]);
   });
 

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { GITHUB_ACTIONS_ATTESTOR } from '../../src/admission/image-validating-policy';
 import { kyvernoHelmValues } from '../../src/admission/kyverno-values';
 import { loadCustomers } from '../../src/model/load';
-import { POLICY_ANNOTATIONS, policyNames } from '../../src/admission/policy-metadata';
+import { POLICY_ANNOTATIONS, allPolicyNames, policyNames } from '../../src/admission/policy-metadata';
 import { ALLOWLIST_OVERDUE_ANNOTATION } from '../../src/admission/allowlist';
 import { signingIdentity } from '../../src/model/supply-chain-contract';
 import { type Doc, customerFrom, exampleCustomer, renderAdmission } from '../support/admission-helper';
@@ -23,24 +23,31 @@ const DAY_OF = '2026-10-01T00:00:00Z';
 const DAY_AFTER = '2026-10-02T12:00:00Z';
 
 describe('admission policies: engines', () => {
-  it('renders an ImageValidatingPolicy (rules 1-3) and a ValidatingPolicy (rule 4) for the default engine', () => {
+  it('renders both twins of an ImageValidatingPolicy (rules 1-3), a ValidatingPolicy (rule 4) and the ephemeral-containers IVP for the default engine', () => {
     const { policies } = renderAdmission(ivpCustomer(), DAY_OF);
     assert.deepEqual(
-      policies.map((doc) => [doc.apiVersion, doc.kind, doc.metadata.name]),
+      policies.map((doc) => [doc.apiVersion, doc.kind, doc.metadata.name, doc.metadata.labels[POLICY_ANNOTATIONS.role]]),
       [
-        ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-verify-images'],
-        ['policies.kyverno.io/v1', 'ValidatingPolicy', 'scb-shop-allowed-images'],
+        ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-verify-images-audit', 'report'],
+        ['policies.kyverno.io/v1', 'ValidatingPolicy', 'scb-shop-allowed-images-audit', 'report'],
+        ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-ephemeral-containers-audit', 'report'],
+        ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-verify-images', 'enforce'],
+        ['policies.kyverno.io/v1', 'ValidatingPolicy', 'scb-shop-allowed-images', 'enforce'],
+        ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-ephemeral-containers', 'enforce'],
       ],
     );
   });
 
-  it('renders two ClusterPolicies (verifyImages rules 1-3, validate rule 4) for the legacy engine', () => {
+  it('renders both twins of two ClusterPolicies (verifyImages rules 1-3, rule 3 split in two; validate rule 4) for the legacy engine', () => {
     const { policies } = renderAdmission(legacyCustomer(), DAY_OF);
+    const rules = ['verify-signature', 'verify-sbom', 'verify-vulnerability-scan', 'verify-vulnerability-scan-age'];
     assert.deepEqual(
-      policies.map((doc) => [doc.apiVersion, doc.kind, doc.metadata.name, doc.spec.rules.map((rule: Doc) => rule.name)]),
+      policies.map((doc) => [doc.apiVersion, doc.kind, doc.metadata.name, doc.spec.background, doc.spec.rules.map((rule: Doc) => rule.name)]),
       [
-        ['kyverno.io/v1', 'ClusterPolicy', 'scb-legacy-verify-images', ['verify-signature', 'verify-sbom', 'verify-vulnerability-scan']],
-        ['kyverno.io/v1', 'ClusterPolicy', 'scb-legacy-allowed-images', ['allowed-images']],
+        ['kyverno.io/v1', 'ClusterPolicy', 'scb-legacy-verify-images-audit', true, rules],
+        ['kyverno.io/v1', 'ClusterPolicy', 'scb-legacy-allowed-images-audit', true, ['allowed-images']],
+        ['kyverno.io/v1', 'ClusterPolicy', 'scb-legacy-verify-images', true, rules],
+        ['kyverno.io/v1', 'ClusterPolicy', 'scb-legacy-allowed-images', true, ['allowed-images']],
       ],
     );
   });
@@ -56,21 +63,23 @@ describe('admission policies: engines', () => {
   it('demands the workflow identity from the contract: issuer, subject on the branch, trigger and repository', () => {
     const customer = legacyCustomer();
     const identity = signingIdentity(customer);
-    const policy = renderAdmission(customer, DAY_OF).byName('scb-legacy-verify-images');
-    const keyless = verifyEntries(policy).flatMap((entry) => [
-      ...(entry.attestors ?? []),
-      ...(entry.attestations ?? []).flatMap((attestation: Doc) => attestation.attestors),
-    ]);
-    assert.equal(keyless.length, 3, 'one attestor per rule (signature, SBOM, scan)');
-    for (const set of keyless) {
-      assert.deepEqual(set.entries[0].keyless, {
-        issuer: 'https://token.actions.githubusercontent.com',
-        subject: 'https://github.com/example-org/shop/.github/workflows/release.yml@refs/heads/main',
-        rekor: { url: 'https://rekor.sigstore.dev' },
-        additionalExtensions: { githubWorkflowTrigger: 'push', githubWorkflowRepository: 'example-org/shop' },
-      });
+    const rendered = renderAdmission(customer, DAY_OF);
+    for (const name of ['scb-legacy-verify-images', 'scb-legacy-verify-images-audit']) {
+      const keyless = verifyEntries(rendered.byName(name)).flatMap((entry) => [
+        ...(entry.attestors ?? []),
+        ...(entry.attestations ?? []).flatMap((attestation: Doc) => attestation.attestors),
+      ]);
+      assert.equal(keyless.length, 4, 'one attestor per rule (signature, SBOM, scan, scan age)');
+      for (const set of keyless) {
+        assert.deepEqual(set.entries[0].keyless, {
+          issuer: 'https://token.actions.githubusercontent.com',
+          subject: 'https://github.com/example-org/shop/.github/workflows/release.yml@refs/heads/main',
+          rekor: { url: 'https://rekor.sigstore.dev' },
+          additionalExtensions: { githubWorkflowTrigger: 'push', githubWorkflowRepository: 'example-org/shop' },
+        });
+      }
+      assert.equal(identity.subject, keyless[0].entries[0].keyless.subject);
     }
-    assert.equal(identity.subject, keyless[0].entries[0].keyless.subject);
   });
 
   it('refers every IVP validation to the one attestor, and checks both attestation types from the contract', () => {
@@ -85,15 +94,43 @@ describe('admission policies: engines', () => {
     for (const validation of verifying) assert.match(validation.expression, /\[attestors\["github-actions"\]\]/);
   });
 
-  it('puts the scan limits of the customer file into rule 3', () => {
+  it('puts the scan limits of the customer file into rule 3, freshness only when opted in', () => {
     const customer = ivpCustomer({ scan: { maxAge: '72h' }, vulnerabilities: { graceDays: 3 } });
     const validations = renderAdmission(customer, DAY_OF).byName('scb-shop-verify-images').spec.validations.map((v: Doc) => v.expression).join('\n');
-    assert.match(validations, /duration\('72h'\)/);
-    assert.match(validations, /v\.\?Severity\.orValue\(''\) in \['CRITICAL'\] && .* < time\.now\(\) - duration\('72h'\)/);
+    assert.match(validations, /variables\.judgedByTime\.all\(image, timestamp\(.*scanFinishedOn\) >= time\.now\(\) - duration\('72h'\)/);
+    assert.match(validations, /variables\.judgedByTime\.all\(image, .*v\.\?Severity\.orValue\(''\) in \['CRITICAL'\] && .* < time\.now\(\) - duration\('72h'\)/);
+    const byDefault = renderAdmission(ivpCustomer({ vulnerabilities: { graceDays: 3 } }), DAY_OF).byName('scb-shop-verify-images').spec.validations.map((v: Doc) => v.expression).join('\n');
+    assert.doesNotMatch(byDefault, /scanFinishedOn/, 'no freshness check without scan.maxAge');
     const legacy = renderAdmission(legacyCustomer({ scan: { maxAge: '48h' }, vulnerabilities: { graceDays: 2 } }), DAY_OF).byName('scb-legacy-verify-images');
-    const conditions = legacy.spec.rules[2].verifyImages[0].attestations[0].conditions[0].all;
+    const conditions = legacy.spec.rules[3].verifyImages[0].attestations[0].conditions[0].all;
     assert.equal(conditions[0].value, '48h');
     assert.match(conditions[1].key, /time_add\(time_now_utc\(\), '-48h'\)/);
+    const legacyDefault = renderAdmission(legacyCustomer(), DAY_OF).byName('scb-legacy-verify-images');
+    assert.equal(legacyDefault.spec.rules[3].verifyImages[0].attestations[0].conditions[0].all.length, 1, 'only the CRITICAL age');
+    assert.equal(legacyDefault.spec.rules[2].verifyImages[0].attestations[0].conditions, undefined, 'the scan attestation itself, judged on every path');
+  });
+
+  it('judges time-dependent rules only on a change by someone: controllers and background scans are not judged by time', () => {
+    const ivp = renderAdmission(ivpCustomer(), DAY_OF).byName('scb-shop-verify-images');
+    const variables = Object.fromEntries(ivp.spec.variables.map((v: Doc) => [v.name, v.expression]));
+    assert.match(variables.judgedByTime, /system:serviceaccount:kube-system:replicaset-controller/);
+    assert.match(variables.judgedByTime, /request\.\?userInfo\.\?username\.orValue\(''\) in \[''/);
+    const timeValidations = ivp.spec.validations.filter((v: Doc) => /CRITICAL|scanFinishedOn/.test(v.expression));
+    for (const validation of timeValidations) assert.match(validation.expression, /^variables\.judgedByTime\.all/);
+    for (const validation of ivp.spec.validations.filter((v: Doc) => !/CRITICAL|scanFinishedOn/.test(v.expression))) assert.match(validation.expression, /^variables\.judged\.all/);
+    const legacy = renderAdmission(legacyCustomer(), DAY_OF).byName('scb-legacy-verify-images');
+    const judged = legacy.spec.rules[3].preconditions.all.at(-1);
+    assert.equal(judged.key, "{{ request.operation == 'UPDATE' || length(request.object.metadata.ownerReferences[?controller] || `[]`) == `0` }}");
+    for (const rule of legacy.spec.rules.slice(0, 3)) assert.equal(rule.preconditions.all.length, 1, `${rule.name}: only the flip gate`);
+  });
+
+  it('matches kubectl debug: pods/ephemeralcontainers on both engines', () => {
+    const ephemeral = renderAdmission(ivpCustomer(), DAY_OF).byName('scb-shop-ephemeral-containers');
+    assert.deepEqual(ephemeral.spec.matchConstraints.resourceRules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'] }]);
+    assert.match(ephemeral.spec.validations.at(-1).expression, /ghcr\\\\\.io\/example-org\/shop/);
+    for (const doc of renderAdmission(legacyCustomer(), DAY_OF).policies) {
+      for (const rule of doc.spec.rules) assert.deepEqual(rule.match.any[1].resources.kinds, ['Pod/ephemeralcontainers']);
+    }
   });
 
   it('verifies the signature format the release workflow writes (signatureFormat decides both)', () => {
@@ -109,7 +146,7 @@ describe('admission policies: engines', () => {
   });
 
   it('autogenerates for Deployment, StatefulSet, DaemonSet, Job and CronJob on both engines', () => {
-    for (const doc of renderAdmission(ivpCustomer(), DAY_OF).policies) {
+    for (const doc of renderAdmission(ivpCustomer(), DAY_OF).policies.filter((d) => !d.metadata.name.includes('ephemeral'))) {
       assert.deepEqual([...doc.spec.autogen.podControllers.controllers].sort(), ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'statefulsets']);
     }
     for (const doc of renderAdmission(legacyCustomer(), DAY_OF).policies) {
@@ -119,98 +156,98 @@ describe('admission policies: engines', () => {
   });
 });
 
-describe('admission policies: the soft-to-hard flip', () => {
-  const ivpState = (at: string, overrides: Record<string, unknown> = {}) => {
-    const rendered = renderAdmission(ivpCustomer(overrides), at);
-    const ivp = rendered.byName('scb-shop-verify-images');
-    const vp = rendered.byName('scb-shop-allowed-images');
-    return {
-      ivpActions: ivp.spec.validationActions,
-      vpActions: vp.spec.validationActions,
-      failurePolicies: [ivp.spec.failurePolicy, vp.spec.failurePolicy],
-      mutateDigest: ivp.spec.validationConfigurations.mutateDigest,
-      verifyDigest: ivp.spec.validationConfigurations.verifyDigest,
-      annotations: rendered.policies.map((doc) => [doc.metadata.annotations[POLICY_ANNOTATIONS.flipDate], doc.metadata.annotations[POLICY_ANNOTATIONS.mode]]),
-    };
-  };
-  const legacyState = (at: string, overrides: Record<string, unknown> = {}) => {
-    const rendered = renderAdmission(legacyCustomer(overrides), at);
-    const verify = rendered.byName('scb-legacy-verify-images');
-    const allowed = rendered.byName('scb-legacy-allowed-images');
-    return {
-      failureActions: [...verifyEntries(verify).map((entry) => entry.failureAction), allowed.spec.rules[0].validate.failureAction],
-      mutateDigest: verifyEntries(verify).map((entry) => entry.mutateDigest),
-      verifyDigest: verifyEntries(verify).map((entry) => entry.verifyDigest),
-      failurePolicies: rendered.policies.map((doc) => doc.spec.webhookConfiguration.failurePolicy),
-      emitWarning: rendered.policies.map((doc) => doc.spec.emitWarning),
-      deprecatedFields: rendered.policies.map((doc) => [doc.spec.validationFailureAction, doc.spec.failurePolicy]),
-      annotations: rendered.policies.map((doc) => [doc.metadata.annotations[POLICY_ANNOTATIONS.flipDate], doc.metadata.annotations[POLICY_ANNOTATIONS.mode]]),
-    };
-  };
-  const SOFT_IVP = {
-    ivpActions: ['Audit', 'Warn'],
-    vpActions: ['Audit', 'Warn'],
-    failurePolicies: ['Ignore', 'Ignore'],
-    mutateDigest: false,
-    verifyDigest: false,
-    annotations: [['2026-10-01', 'audit'], ['2026-10-01', 'audit']],
-  };
-  const HARD_IVP = {
-    ivpActions: ['Deny'],
-    vpActions: ['Deny'],
-    failurePolicies: ['Fail', 'Fail'],
-    mutateDigest: true,
-    verifyDigest: true,
-    annotations: [['2026-10-01', 'enforce'], ['2026-10-01', 'enforce']],
-  };
-  const SOFT_LEGACY = {
-    failureActions: ['Audit', 'Audit', 'Audit', 'Audit'],
-    mutateDigest: [false, false, false],
-    verifyDigest: [false, false, false],
-    failurePolicies: ['Ignore', 'Ignore'],
-    emitWarning: [true, true],
-    deprecatedFields: [[undefined, undefined], [undefined, undefined]],
-    annotations: [['2026-10-01', 'audit'], ['2026-10-01', 'audit']],
-  };
-  const HARD_LEGACY = {
-    failureActions: ['Enforce', 'Enforce', 'Enforce', 'Enforce'],
-    // Every rule rewrites the tag: each rule's "verified" record is keyed by the image it
-    // checked, and the validating pass looks it up by the rewritten TAG@DIGEST.
-    mutateDigest: [true, true, true],
-    verifyDigest: [true, true, true],
-    failurePolicies: ['Fail', 'Fail'],
-    emitWarning: [false, false],
-    deprecatedFields: [[undefined, undefined], [undefined, undefined]],
-    annotations: [['2026-10-01', 'enforce'], ['2026-10-01', 'enforce']],
-  };
+describe('admission policies: the flip happens in the cluster', () => {
+  const FLIP = "timestamp('2026-10-01T00:00:00Z')";
+  const twinState = (doc: Doc) =>
+    doc.kind === 'ClusterPolicy'
+      ? {
+          name: doc.metadata.name,
+          failureActions: doc.spec.rules.flatMap((rule: Doc) => [...(rule.verifyImages ?? []).map((e: Doc) => e.failureAction), ...(rule.validate ? [rule.validate.failureAction] : [])]),
+          mutateDigest: verifyEntries(doc).map((entry) => entry.mutateDigest),
+          gate: doc.spec.rules.map((rule: Doc) => rule.preconditions.all[0]).map((c: Doc) => `${c.key} == ${c.value}`),
+          failurePolicy: doc.spec.webhookConfiguration.failurePolicy,
+          emitWarning: doc.spec.emitWarning,
+          mode: doc.metadata.annotations[POLICY_ANNOTATIONS.mode],
+        }
+      : {
+          name: doc.metadata.name,
+          actions: doc.spec.validationActions,
+          failurePolicy: doc.spec.failurePolicy,
+          mutateDigest: doc.spec.validationConfigurations?.mutateDigest,
+          gate: doc.spec.matchConditions.filter((c: Doc) => /time\.now/.test(c.expression)).map((c: Doc) => `${c.name}: ${c.expression}`),
+          mode: doc.metadata.annotations[POLICY_ANNOTATIONS.mode],
+        };
 
-  it('audits and warns on the day before the flip date', () => {
-    assert.deepEqual(ivpState(DAY_BEFORE), SOFT_IVP);
-    assert.deepEqual(legacyState(DAY_BEFORE), SOFT_LEGACY);
+  it('renders byte-identical policies before, on and after the flip date: no re-synth, nothing for GitOps to revert', () => {
+    for (const customer of [ivpCustomer(), legacyCustomer()]) {
+      const [before, of, after] = [DAY_BEFORE, DAY_OF, DAY_AFTER].map((at) => renderAdmission(customer, at).bundle.files.get('kubernetes/admission-policies.yaml'));
+      assert.equal(before, of);
+      assert.equal(of, after);
+    }
   });
 
-  it('enforces from 00:00 UTC on the flip date', () => {
-    assert.deepEqual(ivpState(DAY_OF), HARD_IVP);
-    assert.deepEqual(legacyState(DAY_OF), HARD_LEGACY);
+  it('gates the twins on Kyverno clock: the report twin until the flip instant, the enforce twin from it (CEL engine)', () => {
+    const rendered = renderAdmission(ivpCustomer(), DAY_BEFORE);
+    assert.deepEqual(twinState(rendered.byName('scb-shop-verify-images-audit')), {
+      name: 'scb-shop-verify-images-audit',
+      actions: ['Audit', 'Warn'],
+      failurePolicy: 'Ignore',
+      mutateDigest: false,
+      gate: [`before-flip: time.now() < ${FLIP}`],
+      mode: 'audit',
+    });
+    assert.deepEqual(twinState(rendered.byName('scb-shop-verify-images')), {
+      name: 'scb-shop-verify-images',
+      actions: ['Deny'],
+      failurePolicy: 'Fail',
+      mutateDigest: true,
+      gate: [`flip-reached: time.now() >= ${FLIP}`],
+      mode: 'enforce from 2026-10-01T00:00:00Z',
+    });
+    assert.deepEqual(twinState(rendered.byName('scb-shop-allowed-images')).gate, [`flip-reached: time.now() >= ${FLIP}`]);
   });
 
-  it('enforces on the day after', () => {
-    assert.deepEqual(ivpState(DAY_AFTER), HARD_IVP);
-    assert.deepEqual(legacyState(DAY_AFTER), HARD_LEGACY);
+  it('gates the twins with rule preconditions on the ClusterPolicy engine; only the enforce twin rewrites tags', () => {
+    const rendered = renderAdmission(legacyCustomer(), DAY_AFTER);
+    assert.deepEqual(twinState(rendered.byName('scb-legacy-verify-images-audit')), {
+      name: 'scb-legacy-verify-images-audit',
+      failureActions: ['Audit', 'Audit', 'Audit', 'Audit'],
+      mutateDigest: [false, false, false, false],
+      gate: Array(4).fill("{{ time_before(time_now_utc(), '2026-10-01T00:00:00Z') }} == true"),
+      failurePolicy: 'Ignore',
+      emitWarning: true,
+      mode: 'audit',
+    });
+    assert.deepEqual(twinState(rendered.byName('scb-legacy-verify-images')), {
+      name: 'scb-legacy-verify-images',
+      failureActions: ['Enforce', 'Enforce', 'Enforce', 'Enforce'],
+      // Every rule rewrites the tag: each rule's "verified" record is keyed by the image it
+      // checked, and the validating pass looks it up by the rewritten TAG@DIGEST.
+      mutateDigest: [true, true, true, true],
+      gate: Array(4).fill("{{ time_before(time_now_utc(), '2026-10-01T00:00:00Z') }} == false"),
+      failurePolicy: 'Fail',
+      emitWarning: false,
+      mode: 'enforce from 2026-10-01T00:00:00Z',
+    });
+    for (const doc of rendered.policies) assert.equal(doc.spec.validationFailureAction, undefined);
   });
 
-  it('lets an explicit enforcement.mode win in both directions', () => {
-    const enforceEarly = { enforcement: { onboardedAt: '2026-09-01', mode: 'enforce' } };
-    const auditLate = { enforcement: { onboardedAt: '2026-09-01', mode: 'audit' } };
-    assert.deepEqual(ivpState(DAY_BEFORE, enforceEarly), HARD_IVP);
-    assert.deepEqual(legacyState(DAY_BEFORE, enforceEarly), HARD_LEGACY);
-    assert.deepEqual(ivpState(DAY_AFTER, auditLate), SOFT_IVP);
-    assert.deepEqual(legacyState(DAY_AFTER, auditLate), SOFT_LEGACY);
+  it('lets an explicit enforcement.mode win: enforce renders only ungated enforce twins, audit only ungated report twins', () => {
+    const enforceEarly = renderAdmission(ivpCustomer({ enforcement: { onboardedAt: '2026-09-01', mode: 'enforce' } }), DAY_BEFORE);
+    assert.deepEqual(enforceEarly.policies.map((doc) => twinState(doc)).map((state) => [state.name, state.gate]), [
+      ['scb-shop-verify-images', []],
+      ['scb-shop-allowed-images', []],
+      ['scb-shop-ephemeral-containers', []],
+    ]);
+    const auditLate = renderAdmission(legacyCustomer({ enforcement: { onboardedAt: '2026-09-01', mode: 'audit' } }), DAY_AFTER);
+    assert.deepEqual(auditLate.policies.map((doc) => doc.metadata.name), ['scb-legacy-verify-images-audit', 'scb-legacy-allowed-images-audit']);
+    assert.equal(auditLate.byName('scb-legacy-verify-images-audit').spec.rules[0].preconditions, undefined);
   });
 
-  it('prints the flip date and the override in the synth summary', () => {
+  it('prints the in-cluster flip and the override in the synth summary', () => {
+    assert.ok(renderAdmission(ivpCustomer(), DAY_BEFORE).bundle.summary.includes('admission: audit now; the cluster enforces by itself from 2026-10-01T00:00:00Z (no re-apply needed)'));
     const { bundle } = renderAdmission(ivpCustomer({ enforcement: { onboardedAt: '2026-09-01', mode: 'audit' } }), DAY_AFTER);
-    assert.ok(bundle.summary.includes('admission: audit (enforces from 2026-10-01, mode overridden)'), bundle.summary.join('\n'));
+    assert.ok(bundle.summary.includes('admission: audit (enforcement.mode override; the soft period ENDED on 2026-10-01)'), bundle.summary.join('\n'));
   });
 });
 
@@ -236,18 +273,19 @@ describe('admission policies: the signing identity follows the workflow file', (
 });
 
 describe('admission policies: production namespace globs', () => {
-  it('turns the globs into an anchored CEL condition on both CEL policies', () => {
+  it('turns the globs into an anchored CEL condition on every CEL policy', () => {
     const rendered = renderAdmission(ivpCustomer({ admission: { namespaces: ['prod', 'prod-*', 'team-?'] } }), DAY_OF);
     for (const doc of rendered.policies) {
-      assert.deepEqual(doc.spec.matchConditions, [
-        { name: 'production-namespaces', expression: "request.namespace.matches('^prod$') || request.namespace.matches('^prod-.*$') || request.namespace.matches('^team-.$')" },
-      ]);
+      assert.deepEqual(doc.spec.matchConditions[0], {
+        name: 'production-namespaces',
+        expression: "request.namespace.matches('^prod$') || request.namespace.matches('^prod-.*$') || request.namespace.matches('^team-.$')",
+      });
     }
   });
 
   it('passes the globs to ClusterPolicy match.namespaces, which takes wildcards natively', () => {
     const rendered = renderAdmission(legacyCustomer({ admission: { engine: 'ClusterPolicy', namespaces: ['prod', 'prod-*'] } }), DAY_OF);
-    for (const doc of rendered.policies) for (const rule of doc.spec.rules) assert.deepEqual(rule.match.any[0].resources.namespaces, ['prod', 'prod-*']);
+    for (const doc of rendered.policies) for (const rule of doc.spec.rules) for (const entry of rule.match.any) assert.deepEqual(entry.resources.namespaces, ['prod', 'prod-*']);
   });
 });
 
@@ -330,11 +368,13 @@ describe('Kyverno install values', () => {
     assert.deepEqual(values.features.policyExceptions, { enabled: true, namespace: 'kyverno' });
   });
 
-  it('names policies the same on both engines', () => {
+  it('names policies the same on both engines (an engine renders the ones it needs, each as two twins)', () => {
     assert.deepEqual(policyNames('acme'), {
       verifyImages: 'scb-acme-verify-images',
       allowedImages: 'scb-acme-allowed-images',
+      ephemeralContainers: 'scb-acme-ephemeral-containers',
       readOnlyRootFilesystem: 'scb-acme-readonly-root-filesystem',
     });
+    assert.ok(allPolicyNames('acme').includes('scb-acme-verify-images-audit'));
   });
 });

@@ -83,6 +83,8 @@ function verdicts(engine: 'ImageValidatingPolicy' | 'ClusterPolicy', roots: Test
     image: `${host}/example-org/shop`,
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['prod'] },
+    // Scan freshness is opt-in (docs/admission.md); these cases test it.
+    scan: { maxAge: '168h' },
     allowlist: [{ image: REDIS, reason: 'vendor cache', owner: 'platform', lastReviewed: '2026-09-01' }],
   });
   return kyvernoApply(renderAdmission(customer, ENFORCING).policies.map((policy) => withTestTrustRoots(policy, roots)), pods);
@@ -184,6 +186,6 @@ describe('signed images, ClusterPolicy engine (legacy format, test CA with the G
     const reasons = (name: string) => failed(name).filter((outcome) => outcome.rule === 'verify-signature').map((outcome) => outcome.message).join('\n');
     assert.match(reasons('branch'), /subject mismatch/);
     assert.match(reasons('dispatch'), /extension mismatch: expected push/);
-    assert.deepEqual([...new Set(failed('stale').map((outcome) => outcome.rule))], ['verify-vulnerability-scan']);
+    assert.deepEqual([...new Set(failed('stale').map((outcome) => outcome.rule))], ['verify-vulnerability-scan-age']);
   });
 });

@@ -28,6 +28,7 @@ describe('withTestTrustRoots: the offline-verification overlay', () => {
       'spec.rules[0].verifyImages[0].attestors[0].entries[0].keyless',
       'spec.rules[1].verifyImages[0].attestations[0].attestors[0].entries[0].keyless',
       'spec.rules[2].verifyImages[0].attestations[0].attestors[0].entries[0].keyless',
+      'spec.rules[3].verifyImages[0].attestations[0].attestors[0].entries[0].keyless',
     ];
     assert.deepEqual(
       deepDiff(policy, overlaid).sort(),

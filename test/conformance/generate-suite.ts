@@ -5,12 +5,14 @@
  *        --tuf-url http://127.0.0.1:PORT --tuf-root-b64 root.json.b64
  *
  * For the conformance customer (acme/services, release.yml on main, image REGISTRY/acme/services,
- * a generic registry login, namespaces production-*, one allowlisted digest) it renders the real
- * bundle for both engines at a clock inside the soft period (audit) and after the flip (enforce),
- * applies `withTestTrustRoots` (ClusterPolicy: the test CA as keyless.roots; ImageValidatingPolicy:
+ * a generic registry login, namespaces production-*, scan.maxAge 168h, one allowlisted digest) it
+ * renders the real bundle for both engines, per SUITES (dates relative to today, since the flip
+ * gate runs on Kyverno's clock: soft period, after the flip, rendered in the soft period but
+ * evaluated after it, and a controller's requests), applies `withTestTrustRoots` (ClusterPolicy: the test CA as keyless.roots; ImageValidatingPolicy:
  * a local TUF repository naming the test CA and TSA; identities untouched), and writes per suite:
  *   policy.yaml        the customer's two generated policies, overlaid
- *   resources.yaml     one Pod per case, in production-x or in staging
+ *   resources.yaml     one Pod (or Deployment) per case, in production-x or in staging
+ *   userinfo.yaml      the requesting user of the suite (a deployer, or the ReplicaSet controller)
  *   kyverno-test.yaml  what `kyverno test` must report (judged by helpers/kyverno-check.py)
  *   cases.json         the matrix rows: case, expected admission verdict, known gaps, notes
  * and deploy-gate/<engine>/ with the generated verify.sh and vuln-policy.rego.
@@ -22,6 +24,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { type PolicyRole, twinName } from '../../src/admission/flip-gate';
 import { CLUSTER_POLICY_RULES, policyNames } from '../../src/admission/policy-metadata';
 import { withTestTrustRoots, type TestTrustRoots } from '../../src/admission/test-overlay';
 import type { Customer } from '../../src/model/customer';
@@ -32,14 +35,65 @@ import { BUNDLE_CONTRIBUTORS } from '../../src/synth/contributors';
 
 type Engine = 'ClusterPolicy' | 'ImageValidatingPolicy';
 type Mode = 'audit' | 'enforce';
-type Rule = 'signature' | 'sbom' | 'scan' | 'allowed';
+/** `scanTime`: rule 3's time-dependent part (CRITICAL age, opt-in scan age), judged on changes only. */
+type Rule = 'signature' | 'sbom' | 'scan' | 'scanTime' | 'allowed';
 type Verdict = 'admit' | 'refuse';
 type RowResult = 'pass' | 'fail' | 'skip';
 
-/** Synth clocks: onboarded 2026-01-01 with 30 soft days, so audit on 01-15 and enforce from 01-31. */
-export const CLOCKS: Record<Mode, string> = { audit: '2026-01-15T12:00:00Z', enforce: '2026-03-01T12:00:00Z' };
 export const PRODUCTION_NAMESPACE = 'production-x';
 export const OTHER_NAMESPACE = 'staging';
+const DAY_MS = 86_400_000;
+
+/** The user of every request in a suite (`kyverno test`'s `userinfo`). */
+export const USERS = {
+  deployer: { username: 'deployer@acme.example', groups: ['system:authenticated'] },
+  controller: { username: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] },
+} as const;
+
+/**
+ * One suite: the customer onboarded `onboardedDaysAgo` days before today with 30 soft days,
+ * rendered at `renderedDaysAgo` days before today (noon UTC), evaluated by the real Kyverno CLI
+ * with its real clock. Dates are relative to today, so the enforce twin's flip gate (evaluated by
+ * Kyverno's clock, not the synth clock) is really open or closed.
+ */
+interface SuiteDefinition {
+  readonly name: string;
+  readonly onboardedDaysAgo: number;
+  readonly renderedDaysAgo: number;
+  /** The mode the synth clock gives (checked). */
+  readonly renderedMode: Mode;
+  /** Whether the flip instant has passed on today's clock, i.e. the enforce twin is open. */
+  readonly enforcing: boolean;
+  readonly user: keyof typeof USERS;
+  /** Cases of this suite (default: all). */
+  readonly cases?: readonly string[];
+  readonly description: string;
+}
+
+export const SUITES: readonly SuiteDefinition[] = [
+  { name: 'enforce', onboardedDaysAgo: 40, renderedDaysAgo: 0, renderedMode: 'enforce', enforcing: true, user: 'deployer', description: 'after the flip' },
+  { name: 'audit', onboardedDaysAgo: 10, renderedDaysAgo: 0, renderedMode: 'audit', enforcing: false, user: 'deployer', description: 'soft period (flip in 20 days)' },
+  {
+    name: 'live-flip',
+    onboardedDaysAgo: 40,
+    renderedDaysAgo: 15,
+    renderedMode: 'audit',
+    enforcing: true,
+    user: 'deployer',
+    cases: ['good', 'unsigned', 'stale-scan', 'outside', 'deployment-stale-scan', 'allowlisted'],
+    description: 'rendered in the soft period (15 days ago), flip 10 days ago: enforces with no re-synth',
+  },
+  {
+    name: 'controller',
+    onboardedDaysAgo: 40,
+    renderedDaysAgo: 0,
+    renderedMode: 'enforce',
+    enforcing: true,
+    user: 'controller',
+    cases: ['good', 'unsigned', 'stale-scan', 'old-critical', 'outside', 'wrong-branch', 'missing-sbom'],
+    description: "the ReplicaSet controller's requests (a reschedule): time-dependent rules do not judge",
+  },
+];
 
 interface CaseDefinition {
   readonly name: string;
@@ -48,6 +102,8 @@ interface CaseDefinition {
   readonly image: (engine: Engine) => string;
   readonly initImage?: (engine: Engine) => string;
   readonly namespace: string;
+  /** Kind of the resource: a bare Pod (default) or a Deployment (Kyverno's autogen rules). */
+  readonly kind?: 'Pod' | 'Deployment';
   /** The admission rules this case breaks (empty: nothing to refuse). */
   readonly breaks: readonly Rule[];
   /** Whether the verify-images policy selects its images (customer references, not allowlisted). */
@@ -63,7 +119,11 @@ interface CaseDefinition {
 const prefixed = (key: string) => (engine: Engine) => (engine === 'ClusterPolicy' ? `${key}_REF` : `t_${key}_REF`);
 const tagOf = (key: string) => (engine: Engine) => (engine === 'ClusterPolicy' ? `${key}_TAG` : `t_${key}_TAG`);
 const fixed = (key: string) => () => key;
-const ALL_VERIFY: Rule[] = ['signature', 'sbom', 'scan'];
+const ALL_VERIFY: Rule[] = ['signature', 'sbom', 'scan', 'scanTime'];
+const TAG_OFFLINE = {
+  cli: 'refuse' as const,
+  note: 'not verifiable offline: the CLI does not run the IVP mutateDigest step, so verifyDigest refuses the tag ("does not have a digest")',
+};
 
 export const CASES: readonly CaseDefinition[] = [
   { name: 'good', description: 'release workflow on main (push), SBOM, fresh clean scan', image: prefixed('good'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: true },
@@ -79,22 +139,33 @@ export const CASES: readonly CaseDefinition[] = [
     selected: true,
     knownGap: { ImageValidatingPolicy: { actual: 'admit', note: 'known gap (Kyverno 1.19 IVP ignores additionalExtensions; only subjectRegExp pins)' } },
   },
-  { name: 'foreign-attestations', description: 'signed by the release workflow, SBOM and scan attested by evil/services', image: prefixed('evilatt'), namespace: PRODUCTION_NAMESPACE, breaks: ['sbom', 'scan'], selected: true },
+  { name: 'foreign-attestations', description: 'signed by the release workflow, SBOM and scan attested by evil/services', image: prefixed('evilatt'), namespace: PRODUCTION_NAMESPACE, breaks: ['sbom', 'scan', 'scanTime'], selected: true },
   { name: 'missing-sbom', description: 'signed, scan attested, no SBOM', image: prefixed('nosbom'), namespace: PRODUCTION_NAMESPACE, breaks: ['sbom'], selected: true },
-  { name: 'stale-scan', description: 'scan finished 8 days ago (maxAge 168h)', image: prefixed('stalescan'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
-  { name: 'old-critical', description: 'CRITICAL published 30 days ago (grace 7 days)', image: prefixed('critold'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
+  { name: 'stale-scan', description: 'scan finished 8 days ago (scan.maxAge 168h, opted in)', image: prefixed('stalescan'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
+  { name: 'old-critical', description: 'CRITICAL published 30 days ago (grace 7 days)', image: prefixed('critold'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
   { name: 'fresh-critical', description: 'CRITICAL published 2 days ago, inside the grace period', image: prefixed('critnew'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: true },
-  { name: 'unfixed-old-critical', description: 'CRITICAL CVE-2019-18224 published 2019, no fixed version (debian-buster)', image: prefixed('unfixed'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
-  { name: 'fixable-old-critical', description: 'CRITICAL CVE-2019-14697 published 2019, fixed in 1.1.20-r5 (alpine 3.9)', image: prefixed('fixable'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
+  { name: 'no-results', description: 'scan of a scratch image: no Results at all (no packages)', image: prefixed('noresults'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: true },
+  {
+    name: 'deployment-stale-scan',
+    description: 'the stale-scan image in a new Deployment (autogen rules)',
+    image: prefixed('stalescan'),
+    namespace: PRODUCTION_NAMESPACE,
+    kind: 'Deployment',
+    breaks: ['scanTime'],
+    selected: true,
+  },
+  { name: 'deployment-good', description: 'the good image in a new Deployment (autogen rules)', image: prefixed('good'), namespace: PRODUCTION_NAMESPACE, kind: 'Deployment', breaks: [], selected: true },
+  { name: 'unfixed-old-critical', description: 'CRITICAL CVE-2019-18224 published 2019, no fixed version (debian-buster)', image: prefixed('unfixed'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
+  { name: 'fixable-old-critical', description: 'CRITICAL CVE-2019-14697 published 2019, fixed in 1.1.20-r5 (alpine 3.9)', image: prefixed('fixable'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
   { name: 'accepted-risk', description: 'the unfixed old CRITICAL, accepted for this digest until 2099-12-31', image: prefixed('accvalid'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: true },
-  { name: 'accepted-risk-expired', description: 'the unfixed old CRITICAL, accepted for this digest until 2026-01-01 (expired)', image: prefixed('accexpired'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
-  { name: 'accepted-risk-other-image', description: 'the unfixed old CRITICAL, accepted until 2099 but only for other/thing', image: prefixed('accother'), namespace: PRODUCTION_NAMESPACE, breaks: ['scan'], selected: true },
+  { name: 'accepted-risk-expired', description: 'the unfixed old CRITICAL, accepted for this digest until 2026-01-01 (expired)', image: prefixed('accexpired'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
+  { name: 'accepted-risk-other-image', description: 'the unfixed old CRITICAL, accepted until 2099 but only for other/thing', image: prefixed('accother'), namespace: PRODUCTION_NAMESPACE, breaks: ['scanTime'], selected: true },
   {
     name: 'rescanned',
     description: 'an 8-day-old scan attestation next to a fresh one',
     image: prefixed('twoscans'),
     namespace: PRODUCTION_NAMESPACE,
-    breaks: ['scan'],
+    breaks: ['scanTime'],
     selected: true,
     notOn: { ImageValidatingPolicy: 'IVP keeps one statement per predicate type in run-dependent order' },
   },
@@ -105,12 +176,7 @@ export const CASES: readonly CaseDefinition[] = [
     namespace: PRODUCTION_NAMESPACE,
     breaks: [],
     selected: true,
-    offline: {
-      'ImageValidatingPolicy/enforce': {
-        cli: 'refuse',
-        note: 'not verifiable offline: the CLI does not run the IVP mutateDigest step, so verifyDigest refuses the tag ("does not have a digest")',
-      },
-    },
+    offline: { 'ImageValidatingPolicy/enforce': TAG_OFFLINE },
   },
   {
     name: 'other-format',
@@ -137,6 +203,17 @@ export const CASES: readonly CaseDefinition[] = [
   { name: 'staging-outside', description: 'image outside the customer references, outside production', image: fixed('outside_REF'), namespace: OTHER_NAMESPACE, breaks: [], selected: false },
 ];
 
+/** The rules a case breaks as judged by a suite's user: a controller's requests are not judged by time. */
+function effectiveBreaks(c: CaseDefinition, suite: SuiteDefinition): Rule[] {
+  return c.breaks.filter((rule) => rule !== 'scanTime' || suite.user !== 'controller');
+}
+
+/** What admission must do with a case in a suite: refuse (enforcing), report (soft), or admit. */
+export function expectedVerdict(c: CaseDefinition, suite: SuiteDefinition): 'admit' | 'refuse' | 'report' {
+  if (c.namespace === OTHER_NAMESPACE || effectiveBreaks(c, suite).length === 0) return 'admit';
+  return suite.enforcing ? 'refuse' : 'report';
+}
+
 function readEnv(file: string): Map<string, string> {
   const values = new Map<string, string>();
   for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -144,6 +221,11 @@ function readEnv(file: string): Map<string, string> {
     if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
   }
   return values;
+}
+
+/** YYYY-MM-DD of `today` minus `days`. */
+function daysBefore(today: Date, days: number): string {
+  return new Date(today.getTime() - days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The CVE every accepted-risk case is about (the unfixed old CRITICAL of debian-buster). */
@@ -191,6 +273,7 @@ export function conformanceDescription(registry: string, engine: Engine, allowli
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine, namespaces: ['production-*'] },
     enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30, ...(mode ? { mode } : {}) },
+    scan: { maxAge: '168h' },
     allowlist: [
       { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
     ],
@@ -207,57 +290,77 @@ export function conformanceCustomer(registry: string, engine: Engine, allowliste
 
 type Doc = Record<string, any>;
 
-function pod(name: string, namespace: string, image: string, initImage?: string): Doc {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace },
-    spec: {
-      ...(initImage ? { initContainers: [{ name: 'init', image: initImage }] } : {}),
-      containers: [{ name: 'app', image }],
-    },
-  };
+function podSpec(image: string, initImage?: string): Doc {
+  return { ...(initImage ? { initContainers: [{ name: 'init', image: initImage }] } : {}), containers: [{ name: 'app', image }] };
 }
 
-/** Test-file rows of one case on one engine (none for a pod no policy matches on the IVP engine). */
-function testRows(engine: Engine, mode: Mode, c: CaseDefinition, customerName: string): Doc[] {
+/**
+ * The resource of a case. A controller's pods carry the controlling ownerReference it writes (the
+ * ClusterPolicy engine tells a controller's pod by it; the CEL engines by the user).
+ */
+function resource(c: CaseDefinition, suite: SuiteDefinition, image: string, initImage?: string): Doc {
+  const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${c.name}-5d4f8`, uid: '0b9d5a4e-2f7c-4c1e-9a3b-6e2d1f0c8b7a', controller: true, blockOwnerDeletion: true };
+  const metadata = { name: c.name, namespace: c.namespace, ...(suite.user === 'controller' ? { ownerReferences: [owner] } : {}) };
+  if (c.kind === 'Deployment') {
+    const labels = { app: c.name };
+    return { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec(image, initImage) } } };
+  }
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: podSpec(image, initImage) };
+}
+
+/** Test-file rows of one case on one engine in one suite, for both twins (none where a CEL policy does not match). */
+function testRows(engine: Engine, suite: SuiteDefinition, c: CaseDefinition, customerName: string): Doc[] {
   const names = policyNames(customerName);
   const production = c.namespace !== OTHER_NAMESPACE;
-  const resource = `${c.namespace}/${c.name}`;
-  const offline = c.offline?.[`${engine}/${mode}`];
+  const kind = c.kind ?? 'Pod';
+  const resourceName = `${c.namespace}/${c.name}`;
+  const breaks = effectiveBreaks(c, suite);
   const gap = c.knownGap?.[engine];
-  const verifyBroken = c.breaks.some((rule) => rule !== 'allowed');
+  const twins: PolicyRole[] = ['report', 'enforce'];
   if (engine === 'ClusterPolicy') {
     const rules: [string, Rule][] = [
       [CLUSTER_POLICY_RULES.signature, 'signature'],
       [CLUSTER_POLICY_RULES.sbom, 'sbom'],
       [CLUSTER_POLICY_RULES.vulnerabilityScan, 'scan'],
+      [CLUSTER_POLICY_RULES.vulnerabilityScanAge, 'scanTime'],
     ];
-    const rows: Doc[] = rules.map(([rule, key]) => ({
-      policy: names.verifyImages,
-      rule,
-      kind: 'Pod',
-      resources: [resource],
-      result: !production || !c.selected ? 'skip' : c.breaks.includes(key) ? 'fail' : 'pass',
-    }));
-    rows.push({
-      policy: names.allowedImages,
-      rule: CLUSTER_POLICY_RULES.allowedImages,
-      kind: 'Pod',
-      resources: [resource],
-      result: production ? (c.breaks.includes('allowed') ? 'fail' : 'pass') : 'skip',
+    const ruleName = (rule: string) => (kind === 'Deployment' ? `autogen-${rule}` : rule);
+    return twins.flatMap((role) => {
+      // Exactly one twin acts: the report twin before the flip, the enforce twin after it.
+      const closed = (role === 'enforce') !== suite.enforcing;
+      const verifyRows = rules.map(([rule, key]) => ({
+        policy: twinName(names.verifyImages, role),
+        rule: ruleName(rule),
+        kind,
+        resources: [resourceName],
+        result: !production || !c.selected || closed || (key === 'scanTime' && suite.user === 'controller') ? 'skip' : breaks.includes(key) ? 'fail' : 'pass',
+      }));
+      return [
+        ...verifyRows,
+        {
+          policy: twinName(names.allowedImages, role),
+          rule: ruleName(CLUSTER_POLICY_RULES.allowedImages),
+          kind,
+          resources: [resourceName],
+          result: !production || closed ? 'skip' : breaks.includes('allowed') ? 'fail' : 'pass',
+        },
+      ];
     });
-    return rows;
   }
-  // Not in a production namespace: matchConditions false, the CLI reports no row at all.
+  // Not in a production namespace, or the twin not acting at this instant (flip-gate.ts): a
+  // match condition is false, and the CLI reports no row at all.
   if (!production) return [];
-  let verify: RowResult = c.selected && verifyBroken ? 'fail' : 'pass';
-  if (gap) verify = gap.actual === 'admit' ? 'pass' : 'fail';
-  if (offline) verify = offline.cli === 'admit' ? 'pass' : 'fail';
-  return [
-    { policy: names.verifyImages, isImageValidatingPolicy: true, kind: 'Pod', resources: [resource], result: verify },
-    { policy: names.allowedImages, isValidatingPolicy: true, kind: 'Pod', resources: [resource], result: c.breaks.includes('allowed') ? 'fail' : 'pass' },
-  ];
+  return twins.flatMap((role) => {
+    if ((role === 'enforce') !== suite.enforcing) return [];
+    const offline = role === 'enforce' ? c.offline?.[`${engine}/enforce`] : undefined;
+    let verify: RowResult = c.selected && breaks.some((rule) => rule !== 'allowed') ? 'fail' : 'pass';
+    if (gap) verify = gap.actual === 'admit' ? 'pass' : 'fail';
+    if (offline) verify = offline.cli === 'admit' ? 'pass' : 'fail';
+    return [
+      { policy: twinName(names.verifyImages, role), isImageValidatingPolicy: true, kind, resources: [resourceName], result: verify },
+      { policy: twinName(names.allowedImages, role), isValidatingPolicy: true, kind, resources: [resourceName], result: breaks.includes('allowed') ? 'fail' : 'pass' },
+    ];
+  });
 }
 
 export interface Inputs {
@@ -266,6 +369,8 @@ export interface Inputs {
   readonly caPem: string;
   readonly tufUrl: string;
   readonly tufRootBase64: string;
+  /** Today (the dates of every suite are relative to it, since Kyverno evaluates the flip gate with its own clock). @default now */
+  readonly today: Date;
 }
 
 function image(inputs: Inputs, key: string): string {
@@ -274,41 +379,46 @@ function image(inputs: Inputs, key: string): string {
   return value;
 }
 
-function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
+function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): string {
   const registry = image(inputs, 'REGISTRY');
-  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), {}, conformanceAcceptedRisks(inputs.images, engine));
-  const bundle = renderBundle(customer, new Date(CLOCKS[mode]), BUNDLE_CONTRIBUTORS);
-  if (bundle.enforcement.mode !== mode) throw new Error(`clock ${CLOCKS[mode]} gives ${bundle.enforcement.mode}, not ${mode}`);
+  const onboardedAt = daysBefore(inputs.today, suite.onboardedDaysAgo);
+  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), { onboardedAt, lastReviewed: onboardedAt }, conformanceAcceptedRisks(inputs.images, engine));
+  const renderedAt = new Date(Date.parse(`${daysBefore(inputs.today, suite.renderedDaysAgo)}T12:00:00Z`));
+  const bundle = renderBundle(customer, renderedAt, BUNDLE_CONTRIBUTORS);
+  if (bundle.enforcement.mode !== suite.renderedMode) throw new Error(`clock ${renderedAt.toISOString()} gives ${bundle.enforcement.mode}, not ${suite.renderedMode}`);
+  const flip = Date.parse(`${bundle.enforcement.flipDate}T00:00:00Z`);
+  if ((Date.now() >= flip) !== suite.enforcing) throw new Error(`suite ${suite.name}: the flip ${bundle.enforcement.flipDate} is not ${suite.enforcing ? 'past' : 'ahead'} on the real clock`);
   const text = bundle.files.get('kubernetes/admission-policies.yaml');
   if (!text) throw new Error('the bundle has no kubernetes/admission-policies.yaml');
   const roots: TestTrustRoots = engine === 'ClusterPolicy' ? { rootsPem: inputs.caPem } : { tufMirror: inputs.tufUrl, tufRootBase64: inputs.tufRootBase64 };
   const policies = parseAllDocuments(text).map((doc) => withTestTrustRoots(doc.toJS() as Doc, roots));
-  const suite = `${engine === 'ClusterPolicy' ? 'clusterpolicy' : 'ivp'}-${mode}`;
-  const dir = join(inputs.out, suite);
+  const name = `${engine === 'ClusterPolicy' ? 'clusterpolicy' : 'ivp'}-${suite.name}`;
+  const dir = join(inputs.out, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'policy.yaml'), policies.map((policy) => stringify(policy, { lineWidth: 0 })).join('---\n'));
-  // The same customer as a stack file for `scb inspect` (helpers/inspect.sh). Kyverno judges scan
-  // ages at the live clock while the policies were rendered at CLOCKS[mode]; inspect uses one
-  // clock, so the suite's mode is written as the enforcement.mode override and inspect runs now.
+  // The same customer as a stack file for `scb inspect` (helpers/inspect.sh). Inspect uses one
+  // clock, so the mode acting now in the suite is written as the enforcement.mode override.
   mkdirSync(join(dir, 'stacks'), { recursive: true });
   writeFileSync(
     join(dir, 'stacks', 'Pulumi.acme.yaml'),
-    stringify({ config: { 'supply-chain:customer': conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), mode, {}, conformanceAcceptedRisks(inputs.images, engine)) } }, { lineWidth: 0 }),
+    stringify({ config: { 'supply-chain:customer': conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), suite.enforcing ? 'enforce' : 'audit', { onboardedAt, lastReviewed: onboardedAt }, conformanceAcceptedRisks(inputs.images, engine)) } }, { lineWidth: 0 }),
   );
 
-  const cases = CASES.filter((c) => !c.notOn?.[engine]);
-  const pods = cases.map((c) => pod(c.name, c.namespace, image(inputs, c.image(engine)), c.initImage ? image(inputs, c.initImage(engine)) : undefined));
-  writeFileSync(join(dir, 'resources.yaml'), pods.map((doc) => stringify(doc)).join('---\n'));
+  const cases = CASES.filter((c) => !c.notOn?.[engine] && (suite.cases === undefined || suite.cases.includes(c.name)));
+  const docs = cases.map((c) => resource(c, suite, image(inputs, c.image(engine)), c.initImage ? image(inputs, c.initImage(engine)) : undefined));
+  writeFileSync(join(dir, 'resources.yaml'), docs.map((doc) => stringify(doc)).join('---\n'));
+  writeFileSync(join(dir, 'userinfo.yaml'), stringify({ apiVersion: 'cli.kyverno.io/v1alpha1', kind: 'UserInfo', metadata: { name: suite.user }, userInfo: USERS[suite.user] }));
   writeFileSync(
     join(dir, 'kyverno-test.yaml'),
     stringify(
       {
         apiVersion: 'cli.kyverno.io/v1alpha1',
         kind: 'Test',
-        metadata: { name: `scb-conformance-${suite}` },
+        metadata: { name: `scb-conformance-${name}` },
         policies: ['policy.yaml'],
         resources: ['resources.yaml'],
-        results: cases.flatMap((c) => testRows(engine, mode, c, customer.name)),
+        userinfo: 'userinfo.yaml',
+        results: cases.flatMap((c) => testRows(engine, suite, c, customer.name)),
       },
       { lineWidth: 0 },
     ),
@@ -319,34 +429,36 @@ function writeSuite(inputs: Inputs, engine: Engine, mode: Mode): string {
     join(dir, 'cases.json'),
     JSON.stringify(
       {
-        suite,
+        suite: name,
         engine,
-        mode,
+        mode: suite.name,
+        description: `${suite.description}; flip ${bundle.enforcement.flipDate}, rendered ${renderedAt.toISOString().slice(0, 10)} (${bundle.enforcement.mode}), user ${USERS[suite.user].username}`,
+        enforcing: suite.enforcing,
         format,
         trust,
         policies: policies.map((policy) => ({ kind: policy.kind, name: policy.metadata.name })),
-        cases: CASES.map((c) => ({
+        cases: cases.map((c) => ({
           name: c.name,
           description: c.description,
           resource: `${c.namespace}/${c.name}`,
           production: c.namespace !== OTHER_NAMESPACE,
-          expected: c.namespace !== OTHER_NAMESPACE && c.breaks.length > 0 ? 'refuse' : 'admit',
+          expected: expectedVerdict(c, suite),
           notRun: c.notOn?.[engine] ?? null,
           knownGap: c.knownGap?.[engine] ?? null,
-          offline: c.offline?.[`${engine}/${mode}`] ?? null,
+          offline: suite.enforcing ? (c.offline?.[`${engine}/enforce`] ?? null) : null,
         })),
       },
       null,
       2,
     ),
   );
-  return suite;
+  return name;
 }
 
 /** The generated deploy gate of the conformance customer, per engine (its signature format). */
 function writeDeployGate(inputs: Inputs, engine: Engine): void {
   const customer = conformanceCustomer(image(inputs, 'REGISTRY'), engine, image(inputs, 'allowed_REF'), {}, conformanceAcceptedRisks(inputs.images, engine));
-  const bundle = renderBundle(customer, new Date(CLOCKS.enforce), BUNDLE_CONTRIBUTORS);
+  const bundle = renderBundle(customer, inputs.today, BUNDLE_CONTRIBUTORS);
   const dir = join(inputs.out, 'deploy-gate', engine === 'ClusterPolicy' ? 'clusterpolicy' : 'ivp');
   mkdirSync(dir, { recursive: true });
   for (const file of ['deploy-gate/verify.sh', 'deploy-gate/vuln-policy.rego']) {
@@ -376,6 +488,7 @@ function main(argv: string[]): void {
     caPem: readFileSync(need('ca'), 'utf8'),
     tufUrl: need('tuf-url'),
     tufRootBase64: readFileSync(need('tuf-root-b64'), 'utf8').trim(),
+    today: new Date(),
   };
   process.stdout.write(`${generateSuites(inputs).join(' ')}\n`);
 }
@@ -384,7 +497,7 @@ function main(argv: string[]): void {
 export function generateSuites(inputs: Inputs): string[] {
   const suites: string[] = [];
   for (const engine of ['ClusterPolicy', 'ImageValidatingPolicy'] as const) {
-    for (const mode of ['enforce', 'audit'] as const) suites.push(writeSuite(inputs, engine, mode));
+    for (const suite of SUITES) suites.push(writeSuite(inputs, engine, suite));
     writeDeployGate(inputs, engine);
   }
   return suites;

@@ -2,12 +2,14 @@
 # Real-tool conformance: sign and attest test images offline with cosign, then check with the
 # real Kyverno CLI (`kyverno test`) that the admission policies THE GENERATOR EMITS for a
 # conformance customer admit and refuse exactly the intended cases, on both engines, in the soft
-# period (audit) and after the flip (enforce); and that the generated deploy gate (verify.sh)
+# period (audit), after the flip (enforce), rendered in the soft period but evaluated after the
+# flip (live-flip: the cluster flips by itself), and for a controller's requests (controller);
+# and that the generated deploy gate (verify.sh)
 # does the same with the real cosign. Prints a matrix (case x engine x mode x expected x actual).
 # Everything runs on loopback; nothing is downloaded at test time. Needs the package built (lib/).
 #
 # Usage: test/conformance/run.sh [--no-install] [--keep] [--no-isolate] [SUITE...]
-#   SUITE: artifacts clusterpolicy-enforce clusterpolicy-audit ivp-enforce ivp-audit deploy-gate
+#   SUITE: artifacts {clusterpolicy,ivp}-{enforce,audit,live-flip,controller} deploy-gate
 #          vulnerability-places (the release job's rule step, the rescanner's evaluator, the job split)
 #          inspect (scb inspect against the Kyverno suites of the same run; list it after them)
 #          (default: all)
@@ -35,7 +37,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts clusterpolicy-enforce clusterpolicy-audit ivp-enforce ivp-audit deploy-gate vulnerability-places inspect)
+[ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts
+  clusterpolicy-enforce clusterpolicy-audit clusterpolicy-live-flip clusterpolicy-controller
+  ivp-enforce ivp-audit ivp-live-flip ivp-controller deploy-gate vulnerability-places inspect)
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 export REPO_ROOT
 

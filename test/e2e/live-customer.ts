@@ -60,6 +60,8 @@ export function liveStackFile(options: LiveCustomerOptions, now: Date): string {
     registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
     admission: { engine: options.engine, namespaces: ['production-*'] },
     enforcement: { onboardedAt: options.onboardedAt ?? isoDate(new Date(now.getTime() - options.onboardedDaysAgo * DAY)), softDays: options.softDays },
+    // Scan freshness is opt-in (docs/admission.md); the conformance customer opts in too.
+    scan: { maxAge: '168h' },
     // The e2e runs the rescanner from this checkout, not from an image: the placeholder digest is never pulled.
     monitoring: { allowPlaceholderImages: true },
     allowlist: [
@@ -89,6 +91,9 @@ export function synthLiveCustomer(repoRoot: string, work: string, options: LiveC
   const roots: TestTrustRoots =
     options.engine === 'ClusterPolicy' ? { rootsPem: trust.caPem } : { tufMirror: trust.tufUrl, tufRootBase64: trust.tufRootBase64 };
   const policies = parseAllDocuments(text).map((doc) => withTestTrustRoots(doc.toJS() as Record<string, any>, roots));
-  const mode = String(policies[0]?.metadata?.annotations?.['supply-chain-bundle.io/enforcement-mode'] ?? 'unknown');
+  // Both twins are rendered whatever the clock (src/admission/flip-gate.ts): the mode in force now
+  // is the flip date's side of now.
+  const flip = policies[0]?.metadata?.annotations?.['supply-chain-bundle.io/enforce-from'];
+  const mode = typeof flip === 'string' ? (Date.parse(`${flip}T00:00:00Z`) <= now.getTime() ? 'enforce' : 'audit') : 'unknown';
   return { name: options.name, dir, policies, mode };
 }

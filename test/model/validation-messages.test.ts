@@ -24,7 +24,9 @@ describe('customer validation messages', () => {
     assert.deepEqual(customer.admission.namespaces, ['production-*']);
     assert.equal(customer.admission.engine, 'ImageValidatingPolicy');
     assert.equal(customer.enforcement.softDays, 30);
-    assert.deepEqual(customer.scan, { maxAge: '168h', rescanSchedule: '0 */6 * * *' });
+    // Scan freshness is opt-in (docs/admission.md): no maxAge unless the customer sets one.
+    assert.deepEqual(customer.scan, { rescanSchedule: '0 */6 * * *' });
+    assert.equal(customer.enforcement.warnDaysBeforeFlip, 7);
     assert.deepEqual(customer.vulnerabilities, { severity: 'CRITICAL', graceDays: 7, fixableOnly: false, acceptedRisks: [] });
     assert.equal(customer.staleness.maxImageAgeDays, 30);
     assert.deepEqual(customer.allowlist, []);
@@ -156,7 +158,7 @@ describe('customer validation messages', () => {
     assert.deepEqual(errorsFor({ name: 'example' }), [
       'stacks/Pulumi.example.yaml:3:5: github: is required but missing; expected a mapping with owner and repository (and optionally workflow and branch).',
       'stacks/Pulumi.example.yaml:3:5: image: is required but missing; expected the image repository, e.g. "ghcr.io/acme/services".',
-      'stacks/Pulumi.example.yaml:3:5: enforcement: is required but missing; expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays and mode.',
+      'stacks/Pulumi.example.yaml:3:5: enforcement: is required but missing; expected a mapping with onboardedAt (YYYY-MM-DD), and optionally softDays, mode and warnDaysBeforeFlip.',
     ]);
   });
 
@@ -462,7 +464,7 @@ describe('customer validation messages', () => {
   it('refuses a scan age under one hour', () => {
     for (const maxAge of ['0h', '59m59s']) {
       assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge } })), [
-        `stacks/Pulumi.example.yaml:11:7: scan.maxAge: "${maxAge}" is shorter than one hour; admission refuses an image whose newest scan is older than maxAge, so nearly every image would be refused. Fix: write at least "1h"; the default is "168h".`,
+        `stacks/Pulumi.example.yaml:11:7: scan.maxAge: "${maxAge}" is shorter than one hour; admission refuses a new workload whose newest scan is older than maxAge, so nearly every release would be refused. Fix: write at least "1h", e.g. "168h", or leave maxAge out (no freshness check).`,
       ]);
     }
     assert.deepEqual(errorsFor(validCustomer({ scan: { maxAge: '60m' } })), []);

@@ -27,11 +27,16 @@ const legacy = parsedCustomer({ ...MONITORED, admission: { engine: 'ClusterPolic
  * The rules are rendered for one engine and the mode in force at the clock, so each case names
  * the rendering it runs against. Default: ImageValidatingPolicy in the soft period.
  */
+/** promtool starts its clock at 1970-01-01: a customer onboarded then flips at 1 day (86400 s) and warns from 0. */
+const EPOCH = parsedCustomer({ ...MONITORED, enforcement: { onboardedAt: '1970-01-01', softDays: 1, warnDaysBeforeFlip: 1 } });
+const EPOCH_AUDIT = parsedCustomer({ ...MONITORED, enforcement: { onboardedAt: '1970-01-01', softDays: 1, mode: 'audit' } });
 const SCENARIOS = {
   'ivp-audit': { customer, enforcement },
   'ivp-enforce': { customer, enforcement: enforcementState(customer, LATE) },
   'cpol-audit': { customer: legacy, enforcement: enforcementState(legacy, AT) },
   'cpol-enforce': { customer: legacy, enforcement: enforcementState(legacy, LATE) },
+  'epoch-flip': { customer: EPOCH, enforcement: enforcementState(EPOCH, new Date(0)) },
+  'epoch-override': { customer: EPOCH_AUDIT, enforcement: enforcementState(EPOCH_AUDIT, new Date(0)) },
 } as const;
 type Scenario = keyof typeof SCENARIOS;
 
@@ -42,14 +47,14 @@ const refused = (policy: string, count: number) => ({
   labels: { ...ALERT_LABELS, severity: 'critical', policy_name: policy },
   annotations: {
     summary: `Kyverno refused images under policy ${policy}`,
-    description: `${count} admission checks failed in the last 10m under ${policy}; those pods were not admitted. ${HINTS}`,
+    description: `${count} admission checks failed or could not complete in the last 10m under ${policy}; those pods were not admitted. ${HINTS}`,
   },
 });
 const wouldRefuse = (policy: string, count: number) => ({
   labels: { ...ALERT_LABELS, severity: 'warning', policy_name: policy },
   annotations: {
     summary: `Images that would be refused after the flip on 2026-10-01 (policy ${policy})`,
-    description: `${count} admission checks failed in audit mode in the last hour under ${policy}. The policies enforce from 2026-10-01: fix these images before then, or the flip will refuse them. ${HINTS}`,
+    description: `${count} admission checks failed or could not complete in the last hour under ${policy} (never blocking). The cluster enforces by itself from 2026-10-01T00:00:00Z: fix these images before then, or they will be refused. ${HINTS}`,
   },
 });
 const unverifiedRunning = (severity: string, digest: string, flip: string) => ({
@@ -393,11 +398,11 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
-    name: 'ImageValidatingPolicy and ValidatingPolicy (rule 4) refusals in Deny mode',
+    name: 'enforce twins of the ImageValidatingPolicy and ValidatingPolicy (rule 4) refuse; an error (a private image without credentials) is a refusal too',
     scenario: 'ivp-enforce',
-    series: { [K.ivpDenyFail]: '0+1x20', [K.vpolDenyFail]: '0+2x20' },
+    series: { [K.ivpDenyFail]: '0+1x20', [K.ivpDenyError]: '0+1x20', [K.vpolDenyFail]: '0+2x20' },
     evalTime: '15m',
-    expected: [refused('scb-example-allowed-images', 20), refused('scb-example-verify-images', 10)],
+    expected: [refused('scb-example-allowed-images', 20), refused('scb-example-verify-images', 20)],
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
@@ -424,9 +429,9 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
-    name: 'ClusterPolicy in the soft period: verifyImages and audit-mode rule-4 failures refuse nothing and stay quiet',
+    name: 'ClusterPolicy in the soft period: the report twins refuse nothing and stay quiet',
     scenario: 'cpol-audit',
-    series: { [K.cpolVerifyFail]: '0+1x20', [K.cpolAllowedAuditFail]: '0+1x20', [K.cpolAllowedEnforcePass]: '0+1x20' },
+    series: { [K.cpolVerifyAuditFail]: '0+1x20', [K.cpolAllowedAuditFail]: '0+1x20', [K.cpolAllowedEnforcePass]: '0+1x20' },
     evalTime: '15m',
     expected: [],
   },
@@ -460,10 +465,10 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
-    name: 'Audit-mode failures of both CEL policies during the soft period',
-    series: { [K.ivpAuditFail]: '0+1x70', [K.vpolAuditFail]: '0+1x70' },
+    name: 'failures and errors of both CEL report twins during the soft period',
+    series: { [K.ivpAuditFail]: '0+1x70', [K.ivpAuditError]: '0+1x70', [K.vpolAuditFail]: '0+1x70' },
     evalTime: '65m',
-    expected: [wouldRefuse('scb-example-allowed-images', 60), wouldRefuse('scb-example-verify-images', 60)],
+    expected: [wouldRefuse('scb-example-allowed-images-audit', 60), wouldRefuse('scb-example-verify-images-audit', 120)],
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
@@ -474,11 +479,11 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
-    name: 'ClusterPolicy soft period: verifyImages and rule-4 audit failures',
+    name: 'ClusterPolicy soft period: report-twin failures of verifyImages and rule 4',
     scenario: 'cpol-audit',
-    series: { [K.cpolVerifyFail]: '0+1x70', [K.cpolAllowedAuditFail]: '0+1x70', [K.cpolAllowedEnforceFail]: '0+1x70' },
+    series: { [K.cpolVerifyAuditFail]: '0+1x70', [K.cpolAllowedAuditFail]: '0+1x70', [K.cpolAllowedEnforceFail]: '0+1x70' },
     evalTime: '65m',
-    expected: [wouldRefuse('scb-example-allowed-images', 60), wouldRefuse('scb-example-verify-images', 60)],
+    expected: [wouldRefuse('scb-example-allowed-images-audit', 60), wouldRefuse('scb-example-verify-images-audit', 60)],
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
@@ -490,20 +495,60 @@ const CASES: AlertCase[] = [
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
-    name: 'ClusterPolicy after the flip: a rule-4 policy still in audit is a stale policy',
-    scenario: 'cpol-enforce',
-    series: { [K.cpolAllowedAuditFail]: '0+1x70' },
-    evalTime: '65m',
+    name: 'report-twin failures after the flip instant stay quiet (the enforce twins refuse, and alert, instead)',
+    scenario: 'epoch-flip',
+    series: { [K.ivpAuditFail]: '0+1x1600' },
+    evalTime: '25h',
+    expected: [],
+  },
+  {
+    alert: 'SupplyChainFlipApproaching',
+    name: 'within warnDaysBeforeFlip of the flip: names the namespace, kind and policy the flip would refuse (fail and error)',
+    scenario: 'epoch-flip',
+    series: { [K.ivpBackgroundFail]: '0+1x150', [K.ivpAuditError]: '0+1x150', [K.ivpDenyFail]: '0+1x150' },
+    evalTime: '2h',
     expected: [
       {
-        labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-allowed-images' },
+        labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-verify-images-audit', resource_namespace: 'production-a', resource_kind: 'Pod' },
         annotations: {
-          summary: 'Images that would be refused after the flip on 2026-10-01 (policy scb-example-allowed-images)',
-          description:
-            "60 admission checks failed in audit mode in the last hour, but this customer's policies should enforce (since 2026-10-01): a policy in the cluster is still rendered in audit. Re-synthesize and apply the bundle.",
+          summary: 'The flip on 1970-01-02 would refuse Pod workloads in production-a (scb-example-verify-images-audit)',
+          description: `From 1970-01-02T00:00:00Z the cluster enforces by itself. In the last 2h, 240 checks of Pod objects in production-a failed or could not complete under scb-example-verify-images-audit; they would be refused. Run \`scb flip-check --customer example\` for the workload names, and fix them or set enforcement.mode: audit in stacks/Pulumi.example.yaml. ${HINTS}`,
         },
       },
     ],
+  },
+  {
+    alert: 'SupplyChainFlipApproaching',
+    name: 'after the flip instant it stays quiet',
+    scenario: 'epoch-flip',
+    series: { [K.ivpBackgroundFail]: '0+1x1600' },
+    evalTime: '25h',
+    expected: [],
+  },
+  {
+    alert: 'SupplyChainStillSoftAfterFlip',
+    name: 'an enforcement.mode audit override past the flip date',
+    scenario: 'epoch-override',
+    series: {},
+    evalTime: '25h',
+    expected: [
+      {
+        labels: { ...ALERT_LABELS, severity: 'warning' },
+        annotations: {
+          summary: 'Admission is still soft after its flip date 1970-01-02 (enforcement.mode: audit)',
+          description:
+            'The soft period of example ended on 1970-01-02, but enforcement.mode: audit in stacks/Pulumi.example.yaml keeps every policy in audit: unsigned and unverified images are admitted. Fix what scb flip-check lists, then remove the override.',
+        },
+      },
+    ],
+  },
+  {
+    alert: 'SupplyChainStillSoftAfterFlip',
+    name: 'before the flip date it stays quiet',
+    scenario: 'epoch-override',
+    series: {},
+    evalTime: '23h',
+    expected: [],
   },
   {
     alert: 'SupplyChainUnverifiedRunningImage',
@@ -720,9 +765,16 @@ describe('monitoring alert rules', () => {
     assert.equal(rules.some((rule) => rule.alert === 'SupplyChainDriftNewBinaryExecuted'), false);
   });
 
-  it('tell an enforcing customer that audit-mode failures mean a stale policy, not an upcoming flip', () => {
-    const late = new Date('2026-11-01T00:00:00Z');
-    const rule = alertRuleGroups(customer, enforcementState(customer, late))[0].rules.find((entry) => entry.alert === 'SupplyChainAuditModeVerificationFailures')!;
-    assert.match(rule.annotations.description, /should enforce \(since 2026-10-01\)/);
+  it('render the same rules before and after the flip date (the flip happens in the cluster), and fit each override', () => {
+    // The admission alerts (the rescanner's signature alert changes severity with the synth clock).
+    const admission = (at: Date) => alertRuleGroups(customer, enforcementState(customer, at))[0].rules.filter((rule) => /Flip|Soft|AuditMode|VerificationFailed|AdmissionDenied/.test(rule.alert));
+    assert.deepEqual(admission(new Date('2026-11-01T00:00:00Z')), admission(AT));
+    const names = (overrides: Record<string, unknown>) => {
+      const c = parsedCustomer({ ...MONITORED, ...overrides });
+      return alertRuleGroups(c, enforcementState(c, AT))[0].rules.map((rule) => rule.alert).filter((name) => /Flip|Soft|Audit|VerificationFailed/.test(name));
+    };
+    assert.deepEqual(names({}), ['SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures', 'SupplyChainFlipApproaching']);
+    assert.deepEqual(names({ enforcement: { onboardedAt: '2026-09-01', mode: 'audit' } }), ['SupplyChainAuditModeVerificationFailures', 'SupplyChainStillSoftAfterFlip']);
+    assert.deepEqual(names({ enforcement: { onboardedAt: '2026-09-01', mode: 'enforce' } }), ['SupplyChainImageVerificationFailed']);
   });
 });

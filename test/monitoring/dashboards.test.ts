@@ -90,7 +90,7 @@ describe('monitoring dashboards', () => {
   it('show every required view', () => {
     const customer = customers[0];
     const titles = Object.values(customerDashboards(customer, enforcementState(customer, TEMPLATE_CLOCK))).flatMap((model) => panelsOf(model).map((panel) => panel.title as string));
-    for (const required of [/Signature coverage of running production containers/, /Trivy vulnerability DB age/, /failing to scan/, /build time is unknown/, /pass against fail/, /Denied admission/, /by severity/, /per image/, /Top vulnerable/, /Stale images/, /Allowlist reviews due/, /Flip readiness/, /rescan/i]) {
+    for (const required of [/Signature coverage of running production containers/, /Trivy vulnerability DB age/, /failing to scan/, /build time is unknown/, /pass, fail and error/, /Denied admission/, /by severity/, /per image/, /Top vulnerable/, /Stale images/, /Allowlist reviews due/, /Flip readiness/, /rescan/i]) {
       assert.ok(titles.some((title) => required.test(title)), `no panel matches ${required}`);
     }
   });
@@ -151,22 +151,22 @@ describe('monitoring dashboards', () => {
     const growing = (series: readonly string[], step = 1) => series.map((name) => ({ series: name, values: `0+${step}x1500` }));
     const cases: Array<{ name: string; expr: string; series: Array<{ series: string; values: string }>; value: number; labels?: string }> = [
       {
-        name: 'IVP soft period: Audit failures of both CEL policies count; Deny failures and customer example-eu do not',
+        name: 'IVP: failures and errors of both CEL report twins count; enforce twins and customer example-eu do not',
         expr: panelExpr(ivp, soft, /Flip readiness/),
-        series: growing([K.ivpAuditFail, K.vpolAuditFail, K.ivpDenyFail, K.otherCustomerDenyFail, K.ivpAuditPass]),
-        value: 2880,
+        series: growing([K.ivpAuditFail, K.ivpAuditError, K.vpolAuditFail, K.ivpDenyFail, K.otherCustomerDenyFail, K.ivpAuditPass]),
+        value: 4320,
       },
       {
-        name: 'ClusterPolicy soft period: verifyImages (labelled "audit") and rule-4 audit failures count',
+        name: 'ClusterPolicy: report-twin failures of verifyImages and rule 4 count, the enforce twins do not',
         expr: panelExpr(legacy, soft, /Flip readiness/),
-        series: growing([K.cpolVerifyFail, K.cpolAllowedAuditFail, K.cpolAllowedEnforceFail]),
+        series: growing([K.cpolVerifyAuditFail, K.cpolAllowedAuditFail, K.cpolAllowedEnforceFail, K.cpolVerifyFail]),
         value: 2880,
       },
       {
-        name: 'ClusterPolicy after the flip: the enforcing verifyImages policy is not counted as audit; a stale rule-4 audit policy is',
+        name: 'the same panel rendered after the flip date reads the same series (the flip happens in the cluster)',
         expr: panelExpr(legacy, late, /Flip readiness/),
-        series: growing([K.cpolVerifyFail, K.cpolAllowedAuditFail, K.cpolAllowedEnforceFail]),
-        value: 1440,
+        series: growing([K.cpolVerifyAuditFail, K.cpolAllowedAuditFail, K.cpolAllowedEnforceFail]),
+        value: 2880,
       },
     ];
     // Coverage from what runs: containers in production whose digest the rescanner verified.

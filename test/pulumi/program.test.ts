@@ -298,8 +298,10 @@ describe('pulumi program: enforcement clock and outputs', () => {
     assert.deepEqual([before.outputs.enforcementMode, before.outputs.flipDate], ['audit', '2026-10-15']);
     const after = await runStack('acme', { 'supply-chain:at': '2026-10-15' });
     assert.deepEqual([after.outputs.enforcementMode, after.outputs.flipDate], ['enforce', '2026-10-15']);
-    const group = only(after.resources, K.configGroup, 'bundle-admission-policies');
-    assert.deepEqual(group.inputs.objs[0].spec.validationActions, ['Deny'], 'the applied policy flips with the clock');
+    // The applied objects do not change with the clock: the cluster flips by itself (flip-gate.ts).
+    const objects = (run: typeof before) => only(run.resources, K.configGroup, 'bundle-admission-policies').inputs.objs;
+    assert.deepEqual(objects(after), objects(before), 'the same policies before and after the flip date');
+    assert.deepEqual(objects(after).map((doc: { spec: { validationActions: string[] } }) => doc.spec.validationActions), [['Audit', 'Warn'], ['Audit', 'Warn'], ['Audit', 'Warn'], ['Deny'], ['Deny'], ['Deny']]);
   });
 
   it('follows a change of the customer\'s enforcement fields in config', async () => {
@@ -318,7 +320,14 @@ describe('pulumi program: enforcement clock and outputs', () => {
       flipDate: '2026-09-15',
       enforcementSource: 'flipped',
       clock: '2026-10-01T00:00:00.000Z (supply-chain:at)',
-      policyNames: ['scb-initech-allowed-images', 'scb-initech-verify-images'],
+      policyNames: [
+        'scb-initech-allowed-images',
+        'scb-initech-allowed-images-audit',
+        'scb-initech-ephemeral-containers',
+        'scb-initech-ephemeral-containers-audit',
+        'scb-initech-verify-images',
+        'scb-initech-verify-images-audit',
+      ],
       workflowPath: '.github/workflows/build-and-sign.yaml',
       workflowUrl: 'https://github.com/initech/tps-reports/blob/release/.github/workflows/build-and-sign.yaml',
       signingIdentity: {

@@ -28,17 +28,26 @@ export interface KyvernoResult {
 }
 
 /**
- * `kyverno apply <policies> --resource <resources> --policy-report` and the results, one per
+ * The requesting user `kyvernoApply` sends by default: a person deploying, so the time-dependent
+ * rules judge the request (a controller's or a background request would not be; see
+ * src/admission/request-paths.ts).
+ */
+export const DEPLOYER = 'deployer@example.test';
+
+/**
+ * `kyverno apply <policies> --resource <resources> --userinfo <user> --policy-report` and the results, one per
  * policy/rule and resource. Documents are written as YAML to a temp dir first. A policy Kyverno's
  * own validation rejects (it prints "Policies Skipped") throws, so an invalid policy cannot pass.
  */
-export function kyvernoApply(policies: readonly unknown[], resources: readonly unknown[]): KyvernoResult[] {
+export function kyvernoApply(policies: readonly unknown[], resources: readonly unknown[], username: string = DEPLOYER): KyvernoResult[] {
   const dir = makeTempDir('scb-kyverno-');
   const policyFile = join(dir, 'policies.yaml');
   const resourceFile = join(dir, 'resources.yaml');
+  const userFile = join(dir, 'userinfo.yaml');
   writeFileSync(policyFile, policies.map((doc) => stringify(doc)).join('---\n'));
   writeFileSync(resourceFile, resources.map((doc) => stringify(doc)).join('---\n'));
-  const run = spawnSync(kyvernoBinary(), ['apply', policyFile, '--resource', resourceFile, '--policy-report', '--output-format', 'json'], {
+  writeFileSync(userFile, stringify({ apiVersion: 'cli.kyverno.io/v1alpha1', kind: 'UserInfo', metadata: { name: 'requester' }, userInfo: { username, groups: ['system:authenticated'] } }));
+  const run = spawnSync(kyvernoBinary(), ['apply', policyFile, '--resource', resourceFile, '--userinfo', userFile, '--policy-report', '--output-format', 'json'], {
     encoding: 'utf8',
     timeout: 120_000,
   });

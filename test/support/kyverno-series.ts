@@ -36,27 +36,36 @@ const vpol = (policy: string, mode: 'Deny' | 'Audit', cause: string, result: str
 const cpol = (policy: string, mode: 'enforce' | 'audit', ruleType: string, rule: string, cause: string, result: string) =>
   `kyverno_policy_results_total{${TARGET}, policy_validation_mode="${mode}", policy_type="cluster", policy_background_mode="true", policy_namespace="-", policy_name="${policy}", resource_kind="Pod", resource_namespace="production-a", resource_request_operation="create", rule_name="${rule}", rule_result="${result}", rule_type="${ruleType}", rule_execution_cause="${cause}", dry_run="false"}`;
 
+/**
+ * Each policy runs as two twins (src/admission/flip-gate.ts): the report twin `…-audit` (Audit,
+ * until the flip) and the enforce twin with the plain name (Deny/Enforce, from the flip). The
+ * series below are named after the twin that really records them.
+ */
 export const KYVERNO_SERIES = {
-  // ImageValidatingPolicy scb-example-verify-images (rules 1-3).
+  // ImageValidatingPolicy scb-example-verify-images (rules 1-3): enforce twin, and report twin -audit.
   ivpDenyFail: ivp('scb-example-verify-images', 'Deny', 'admission_request', 'fail'),
+  ivpDenyError: ivp('scb-example-verify-images', 'Deny', 'admission_request', 'error'),
   ivpDenyPass: ivp('scb-example-verify-images', 'Deny', 'admission_request', 'pass'),
-  ivpAuditFail: ivp('scb-example-verify-images', 'Audit', 'admission_request', 'fail'),
-  ivpAuditPass: ivp('scb-example-verify-images', 'Audit', 'admission_request', 'pass'),
-  ivpBackgroundFail: ivp('scb-example-verify-images', 'Audit', 'background_scan', 'fail'),
+  ivpAuditFail: ivp('scb-example-verify-images-audit', 'Audit', 'admission_request', 'fail'),
+  ivpAuditError: ivp('scb-example-verify-images-audit', 'Audit', 'admission_request', 'error'),
+  ivpAuditPass: ivp('scb-example-verify-images-audit', 'Audit', 'admission_request', 'pass'),
+  ivpBackgroundFail: ivp('scb-example-verify-images-audit', 'Audit', 'background_scan', 'fail'),
+  ivpBackgroundError: ivp('scb-example-verify-images-audit', 'Audit', 'background_scan', 'error'),
   ivpBackgroundPass: ivp('scb-example-verify-images', 'Deny', 'background_scan', 'pass'),
   // ValidatingPolicy scb-example-allowed-images (rule 4).
   vpolDenyFail: vpol('scb-example-allowed-images', 'Deny', 'admission_request', 'fail'),
-  vpolAuditFail: vpol('scb-example-allowed-images', 'Audit', 'admission_request', 'fail'),
+  vpolAuditFail: vpol('scb-example-allowed-images-audit', 'Audit', 'admission_request', 'fail'),
   vpolBackgroundFail: vpol('scb-example-allowed-images', 'Deny', 'background_scan', 'fail'),
   // Not ours: another team's policy, and customer `example-eu`, whose names share our prefix.
   otherTeamDenyFail: ivp('team-b-signatures', 'Deny', 'admission_request', 'fail'),
   otherCustomerDenyFail: ivp('scb-example-eu-verify-images', 'Deny', 'admission_request', 'fail'),
   // ClusterPolicy scb-example-verify-images: failureAction per verifyImages entry, so always "audit".
   cpolVerifyFail: cpol('scb-example-verify-images', 'audit', 'imageVerify', 'verify-signature', 'admission_request', 'fail'),
+  cpolVerifyAuditFail: cpol('scb-example-verify-images-audit', 'audit', 'imageVerify', 'verify-signature', 'admission_request', 'fail'),
   cpolVerifyPass: cpol('scb-example-verify-images', 'audit', 'imageVerify', 'verify-signature', 'admission_request', 'pass'),
   cpolVerifyBackgroundFail: cpol('scb-example-verify-images', 'audit', 'imageVerify', 'verify-signature', 'background_scan', 'fail'),
   // ClusterPolicy scb-example-allowed-images: a validate rule, so the label follows its failureAction.
   cpolAllowedEnforceFail: cpol('scb-example-allowed-images', 'enforce', 'validate', 'allowed-images', 'admission_request', 'fail'),
-  cpolAllowedAuditFail: cpol('scb-example-allowed-images', 'audit', 'validate', 'allowed-images', 'admission_request', 'fail'),
+  cpolAllowedAuditFail: cpol('scb-example-allowed-images-audit', 'audit', 'validate', 'allowed-images', 'admission_request', 'fail'),
   cpolAllowedEnforcePass: cpol('scb-example-allowed-images', 'enforce', 'validate', 'allowed-images', 'admission_request', 'pass'),
 } as const;

@@ -106,8 +106,8 @@ describe('synth pipeline', () => {
   it('prints the flip date of each customer in the summary', () => {
     const result = scb(['synth', '--out', makeTempDir(), '--at', TEMPLATE_CLOCK.toISOString()]);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /  acme: \d+ files\n(    .*\n)*    admission: audit \(enforces from 2026-10-15\)/);
-    assert.match(result.stdout, /  globex: \d+ files\n(    .*\n)*    admission: enforce \(enforces from 2026-06-03\)/);
+    assert.match(result.stdout, /  acme: \d+ files\n(    .*\n)*    admission: audit now; the cluster enforces by itself from 2026-10-15T00:00:00Z \(no re-apply needed\)/);
+    assert.match(result.stdout, /  globex: \d+ files\n(    .*\n)*    admission: enforce \(the cluster enforces by itself since 2026-06-03T00:00:00Z\)/);
   });
 });
 

@@ -350,11 +350,14 @@ describe('the deploy gate against a real registry and real cosign', () => {
     });
   }
 
-  it('refuses a scan older than scan.maxAge', () => {
+  it('refuses a scan older than scan.maxAge when the customer opted in to freshness, and admits it otherwise', () => {
     const ref = pushImage('stale');
     publish(ref, false, scanPredicate('distroless-base.json', daysAgo(8)));
-    const result = gate(bundleCustomer(), ref);
+    const result = gate(customerFrom(validCustomer({ scan: { maxAge: '168h' } })), ref);
     assert.notEqual(result.status, 0, result.output);
     assert.match(result.output, /validation errors occurred/);
+    // Freshness is opt-in (docs/admission.md): the default gate does not judge the scan's age.
+    const byDefault = gate(bundleCustomer(), ref);
+    assert.equal(byDefault.status, 0, byDefault.output);
   });
 });

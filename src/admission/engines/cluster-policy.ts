@@ -1,12 +1,12 @@
 import { ClusterPolicy } from '../../../imports/kyverno.io';
-import { ADMISSION_ENGINE_DESCRIPTORS, KYVERNO_NAMESPACE, policyNames } from '../../contract';
+import { ADMISSION_ENGINE_DESCRIPTORS, KYVERNO_NAMESPACE, policyNames, twinName } from '../../contract';
 import { KYVERNO_METRICS } from '../../monitoring/metrics';
-import { quote } from '../../monitoring/promql';
 import { LegacyAllowedImagesPolicy, LegacyVerifyImagesPolicy } from '../cluster-policy';
 import { KYVERNO_CHART } from '../kyverno-values';
 import { policyMetadata } from '../policy-metadata';
 import { READ_ONLY_ROOT_MESSAGE } from './drift-rules';
 import type { AdmissionEngine, PolicyJson } from './engine';
+import { twinResultSource } from './twin-sources';
 
 const descriptor = ADMISSION_ENGINE_DESCRIPTORS.ClusterPolicy;
 
@@ -35,9 +35,11 @@ export const clusterPolicyEngine: AdmissionEngine = {
   policyKinds: ['ClusterPolicy'],
 
   admissionPolicies(scope, props) {
+    const id = (name: string) => twinName(name, props.role);
     return {
-      verifyImages: new LegacyVerifyImagesPolicy(scope, 'verify-images', props).policy,
-      allowedImages: new LegacyAllowedImagesPolicy(scope, 'allowed-images', props).policy,
+      verifyImages: new LegacyVerifyImagesPolicy(scope, id('verify-images'), props).policy,
+      allowedImages: new LegacyAllowedImagesPolicy(scope, id('allowed-images'), props).policy,
+      others: [],
     };
   },
 
@@ -67,32 +69,16 @@ export const clusterPolicyEngine: AdmissionEngine = {
   },
 
   /**
-   * `policy_validation_mode` is "enforce" only when `Spec.HasValidateEnforce()`
-   * (api/kyverno/v1/spec_types.go), which reads validate rules and the deprecated
-   * `spec.validationFailureAction` only. The allowed-images policy is a validate rule, so its
-   * label is true; the verify-images policy sets `failureAction` per verifyImages entry and is
-   * labelled "audit" even while it enforces. Its mode is taken from the model instead.
+   * Both twins of each policy, told apart by NAME (twin-sources.ts): Kyverno labels a
+   * verifyImages ClusterPolicy "audit" whatever its failureAction (`Spec.HasValidateEnforce()`
+   * reads validate rules only), so its mode label cannot be trusted.
    */
   resultSources(customerName, enforcement) {
     const names = policyNames(customerName);
+    const legacy = { metric: KYVERNO_METRICS.policyResults, resultLabel: 'rule_result', causeLabel: 'rule_execution_cause' };
     return {
-      verify: {
-        policy: names.verifyImages,
-        metric: KYVERNO_METRICS.policyResults,
-        selector: `policy_name=${quote(names.verifyImages)}, rule_type="imageVerify"`,
-        resultLabel: 'rule_result',
-        causeLabel: 'rule_execution_cause',
-        modeMatcher: (mode) => (mode === enforcement.mode ? '' : undefined),
-        modeCaveat: 'Kyverno labels a verifyImages ClusterPolicy "audit" whatever its failureAction',
-      },
-      allowed: {
-        policy: names.allowedImages,
-        metric: KYVERNO_METRICS.policyResults,
-        selector: `policy_name=${quote(names.allowedImages)}, rule_type="validate"`,
-        resultLabel: 'rule_result',
-        causeLabel: 'rule_execution_cause',
-        modeMatcher: (mode) => `policy_validation_mode="${mode}"`,
-      },
+      verify: twinResultSource([names.verifyImages], enforcement, { ...legacy, extra: 'rule_type="imageVerify"' }),
+      allowed: twinResultSource([names.allowedImages], enforcement, { ...legacy, extra: 'rule_type="validate"' }),
     };
   },
 

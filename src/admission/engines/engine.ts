@@ -1,6 +1,6 @@
 import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { AdmissionEngineDescriptor, AdmissionEngineName } from '../../contract';
+import type { AdmissionEngineDescriptor, AdmissionEngineName, PolicyRole } from '../../contract';
 import type { Customer } from '../../model/customer';
 import type { EnforcementMode, EnforcementState } from '../../model/enforcement';
 import type { AllowlistExemption } from '../allowlist';
@@ -25,9 +25,8 @@ export interface KyvernoResultSource {
   /** The label holding the execution cause (`execution_cause` or `rule_execution_cause`). */
   readonly causeLabel: string;
   /**
-   * The matcher that keeps results recorded while the policy was in `mode`: `""` when every
-   * result of the policy is in that mode, `undefined` when none can be (the metric cannot tell
-   * and the policy rendered at this clock is in the other mode).
+   * The matcher that keeps the results of the twins in `mode` (audit: the report twins; enforce:
+   * the enforce twins), `undefined` when no such twin is rendered (src/admission/flip-gate.ts).
    */
   modeMatcher(mode: EnforcementMode): string | undefined;
   /** Why `modeMatcher` can answer undefined, for panel descriptions (e.g. a mislabelled mode). */
@@ -52,8 +51,10 @@ export type PolicyJson = Record<string, unknown>;
 export interface AdmissionPolicyProps {
   /** The customer whose images, identity, namespaces and scan limits the policies encode. */
   readonly customer: Customer;
-  /** Audit or enforce, and the flip date, at the synth clock. */
+  /** The flip date and any mode override (the synth clock does not change the output). */
   readonly enforcement: EnforcementState;
+  /** Which twin to render (src/admission/flip-gate.ts): the report twin until the flip, the enforce twin from it. */
+  readonly role: PolicyRole;
   /** Allowlisted images, admitted and skipped by digest. */
   readonly exemptions: readonly AllowlistExemption[];
 }
@@ -68,6 +69,8 @@ export interface DriftPolicyProps {
 export interface AdmissionPolicies {
   readonly verifyImages: ApiObject;
   readonly allowedImages: ApiObject;
+  /** Further policies of the twin (e.g. the ephemeral-containers policy of the CEL engine). */
+  readonly others: readonly ApiObject[];
 }
 
 /** What installs the engine. */
@@ -88,7 +91,7 @@ export interface AdmissionEngine extends AdmissionEngineDescriptor {
   readonly install: AdmissionEngineInstall;
   /** Policy kinds the engine renders; `withTestTrustRoots` picks the engine by a policy's kind. */
   readonly policyKinds: readonly string[];
-  /** Rules 1 to 3 and rule 4. */
+  /** Rules 1 to 3 and rule 4, as one twin (called once per rendered twin). */
   admissionPolicies(scope: Construct, props: AdmissionPolicyProps): AdmissionPolicies;
   /** The optional drift control: containers in production namespaces keep a read-only root filesystem. */
   readOnlyRootFilesystemPolicy(scope: Construct, id: string, props: DriftPolicyProps): ApiObject;

@@ -1,15 +1,14 @@
 import { ValidatingPolicy } from '../../../imports/policies.kyverno.io';
-import { ADMISSION_ENGINE_DESCRIPTORS, KYVERNO_NAMESPACE, policyNames } from '../../contract';
-import type { EnforcementMode } from '../../model/enforcement';
+import { ADMISSION_ENGINE_DESCRIPTORS, KYVERNO_NAMESPACE, policyNames, twinName } from '../../contract';
 import { KYVERNO_METRICS } from '../../monitoring/metrics';
-import { quote } from '../../monitoring/promql';
-import { VerifyImagesPolicy } from '../image-validating-policy';
+import { EphemeralContainersPolicy, VerifyImagesPolicy } from '../image-validating-policy';
 import { KYVERNO_CHART } from '../kyverno-values';
 import { namespaceMatchExpression } from '../namespace-globs';
 import { policyMetadata } from '../policy-metadata';
 import { AllowedImagesPolicy } from '../validating-policy';
 import { READ_ONLY_ROOT_EXPRESSION, READ_ONLY_ROOT_MESSAGE } from './drift-rules';
 import type { AdmissionEngine, PolicyJson } from './engine';
+import { twinResultSource } from './twin-sources';
 
 const descriptor = ADMISSION_ENGINE_DESCRIPTORS.ImageValidatingPolicy;
 
@@ -24,9 +23,11 @@ export const imageValidatingPolicyEngine: AdmissionEngine = {
   policyKinds: ['ImageValidatingPolicy', 'ValidatingPolicy'],
 
   admissionPolicies(scope, props) {
+    const id = (name: string) => twinName(name, props.role);
     return {
-      verifyImages: new VerifyImagesPolicy(scope, 'verify-images', props).policy,
-      allowedImages: new AllowedImagesPolicy(scope, 'allowed-images', props).policy,
+      verifyImages: new VerifyImagesPolicy(scope, id('verify-images'), props).policy,
+      allowedImages: new AllowedImagesPolicy(scope, id('allowed-images'), props).policy,
+      others: [new EphemeralContainersPolicy(scope, id('ephemeral-containers'), props).policy],
     };
   },
 
@@ -46,31 +47,13 @@ export const imageValidatingPolicyEngine: AdmissionEngine = {
     });
   },
 
-  /**
-   * `policy_validation_mode` on the CEL counters is the validation action, "Deny" when
-   * `validationActions` holds Deny, else "Audit" (GetCELPolicyInfos in pkg/metrics/parsers.go),
-   * so the metric tells the mode truthfully.
-   */
-  resultSources(customerName) {
+  /** Both twins of each policy, told apart by name (twin-sources.ts); errors count like failures. */
+  resultSources(customerName, enforcement) {
     const names = policyNames(customerName);
-    const cel = (mode: EnforcementMode) => `policy_validation_mode="${mode === 'enforce' ? 'Deny' : 'Audit'}"`;
+    const cel = { resultLabel: 'result', causeLabel: 'execution_cause' };
     return {
-      verify: {
-        policy: names.verifyImages,
-        metric: KYVERNO_METRICS.imageValidatingPolicyResults,
-        selector: `policy_name=${quote(names.verifyImages)}`,
-        resultLabel: 'result',
-        causeLabel: 'execution_cause',
-        modeMatcher: cel,
-      },
-      allowed: {
-        policy: names.allowedImages,
-        metric: KYVERNO_METRICS.validatingPolicyResults,
-        selector: `policy_name=${quote(names.allowedImages)}`,
-        resultLabel: 'result',
-        causeLabel: 'execution_cause',
-        modeMatcher: cel,
-      },
+      verify: twinResultSource([names.verifyImages, names.ephemeralContainers], enforcement, { metric: KYVERNO_METRICS.imageValidatingPolicyResults, ...cel }),
+      allowed: twinResultSource([names.allowedImages], enforcement, { metric: KYVERNO_METRICS.validatingPolicyResults, ...cel }),
     };
   },
 

@@ -4,8 +4,7 @@ package signature
 
 import rego.v1
 
-# scan.maxAge = 168h
-max_scan_age_ns := 604800000000000
+# scan.maxAge is not set: no freshness check (docs/admission.md)
 
 default allow := false
 
@@ -18,12 +17,6 @@ deny contains msg if {
 
 deny contains "the scan has no metadata.scanFinishedOn" if {
 	not input.predicate.metadata.scanFinishedOn
-}
-
-deny contains msg if {
-	finished := time.parse_rfc3339_ns(input.predicate.metadata.scanFinishedOn)
-	time.now_ns() - finished > max_scan_age_ns
-	msg := sprintf("the scan finished at %v, more than 168h ago; rescan the image", [input.predicate.metadata.scanFinishedOn])
 }
 
 # vulnerabilities.severity = CRITICAL

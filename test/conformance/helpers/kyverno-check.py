@@ -12,7 +12,7 @@
   kyverno-check.py flip TEST_YAML          # negative control: pass->fail, fail->pass, skip stays
 
 Rows of an expected pass/fail must be RESULT=Pass, REASON=Ok; rows of an expected skip must be
-RESULT=Pass, REASON=Excluded; every (policy, resource) of the Test file must have a row. With
+RESULT=Pass, REASON=Excluded (not matched) or Ok (skipped by a precondition); every (policy, resource) of the Test file must have a row. With
 --flipped (expectations inverted by `flip`), pass/fail rows must be RESULT=Fail, "Want X, got Y".
 """
 import json
@@ -29,16 +29,25 @@ def rows_from(text: str) -> list:
     return json.loads(text[start + 1 : end + 2])
 
 
-FLIP = {"pass": "fail", "fail": "pass", "skip": "skip"}
+FLIP = {"pass": "fail", "fail": "pass", "skip": "pass"}
 
 
 def flip(test_file: str) -> int:
+    """Inverts every expectation; a skip becomes pass, and the skipped rows are listed in
+    TEST_FILE.skips.json: a rule skipped by a precondition (the flip gate, the time rules of a
+    controller's request) must then be reported "Want pass, got skip", while a resource the
+    rule does not match stays Pass/Excluded whatever is expected."""
     with open(test_file, encoding="utf-8") as fh:
         test = yaml.safe_load(fh)
+    skips = []
     for want in test.get("results") or []:
+        if want["result"] == "skip":
+            skips += [[want["policy"], res] for res in want.get("resources") or []]
         want["result"] = FLIP[want["result"]]
     with open(test_file, "w", encoding="utf-8") as fh:
         yaml.safe_dump(test, fh, sort_keys=False)
+    with open(test_file + ".skips.json", "w", encoding="utf-8") as fh:
+        json.dump(skips, fh)
     return 0
 
 
@@ -52,6 +61,11 @@ def main() -> int:
     with open(test_file, encoding="utf-8") as fh:
         test = yaml.safe_load(fh)
     rows = rows_from(text)
+    try:
+        with open(test_file + ".skips.json", encoding="utf-8") as fh:
+            flipped_skips = {tuple(k) for k in json.load(fh)}
+    except FileNotFoundError:
+        flipped_skips = set()
     expected = {}
     for want in test.get("results") or []:
         for res in want.get("resources") or []:
@@ -75,8 +89,11 @@ def main() -> int:
         if want is None:
             problems.append(f"{where}: row without expectation")
         elif want == "skip":
-            if (res, reason) != ("Pass", "Excluded"):
-                problems.append(f"{where}: expected an excluded (skipped) resource, got {res} {reason}")
+            # Excluded: the rule does not match; Ok: a precondition skipped it, as expected.
+            if (res, reason) not in (("Pass", "Excluded"), ("Pass", "Ok")):
+                problems.append(f"{where}: expected a skipped rule, got {res} {reason}")
+        elif flipped and key in flipped_skips and (res, reason) == ("Pass", "Excluded"):
+            pass  # a resource the rule does not match: no expectation can change that
         elif flipped:
             if res != "Fail" or not reason.startswith("Want"):
                 problems.append(f"{where}: negative control not detected: {res} {reason}")

@@ -18,10 +18,11 @@
   matrix.py print rows.tsv
       Prints the matrix and the totals; the last line is "PASSED FAILED GAPS UNVERIFIED".
 
-Actual verdicts: a Pod is refused when any row of either policy reports `fail`; in audit mode
-such a Pod is "report" (audited, not refused) only if the generated policies really are
-non-blocking (ClusterPolicy failureAction Audit everywhere; no Deny in validationActions),
-otherwise "refuse". A Pod no policy matched (no row, or only Excluded rows) is admitted.
+Actual verdicts: a resource is refused when a row of a BLOCKING policy reports `fail` (read from
+the policy file: ClusterPolicy failureAction Enforce, or Deny in validationActions: the enforce
+twins); it is "report" (audited, not refused) when only the never-blocking report twins fail it.
+Which twin acts is decided by Kyverno's own clock (the flip gate), so the suites' dates are
+relative to today. A resource no policy matched (no row, or only Excluded or skipped rows) is admitted.
 
 Results: ok / MISMATCH count as passed / failed. "known gap" (the engine's documented deviation,
 e.g. Kyverno 1.19 IVP ignoring additionalExtensions) and "not verified offline" (the CLI cannot
@@ -54,19 +55,23 @@ def expected_results(test: dict) -> dict:
     return want
 
 
-def non_blocking(policies: list) -> bool:
+def blocking_policies(policies: list) -> set:
+    """Names of the policies whose failures refuse a request: ClusterPolicy rules with
+    failureAction Enforce, CEL policies with Deny in validationActions (the enforce twins)."""
+    names = set()
     for policy in policies:
         spec = policy.get("spec") or {}
         if policy.get("kind") == "ClusterPolicy":
+            actions = []
             for rule in spec.get("rules") or []:
-                actions = [v.get("failureAction") for v in rule.get("verifyImages") or []]
+                actions += [v.get("failureAction") for v in rule.get("verifyImages") or []]
                 if "validate" in rule:
                     actions.append(rule["validate"].get("failureAction"))
-                if any(a != "Audit" for a in actions):
-                    return False
+            if any(a == "Enforce" for a in actions):
+                names.add(policy["metadata"]["name"])
         elif "Deny" in (spec.get("validationActions") or []):
-            return False
-    return True
+            names.add(policy["metadata"]["name"])
+    return names
 
 
 def kyverno_outcomes(suite_dir: str):
@@ -77,7 +82,7 @@ def kyverno_outcomes(suite_dir: str):
     out_file = os.path.join(suite_dir, "out.txt")
     results = rows_from(open(out_file, encoding="utf-8").read()) if os.path.exists(out_file) else []
     want = expected_results(test)
-    got = {}  # resource (ns/name) -> list of reported outcomes
+    got = {}  # resource (ns/name) -> list of (policy, reported outcome)
     by_rule = {}  # resource -> {rule or policy: [outcomes]}
     for r in results:
         parts = r.get("RESOURCE", "").split("/")
@@ -92,35 +97,35 @@ def kyverno_outcomes(suite_dir: str):
             outcome = m.group(1)
         else:
             outcome = f"error({result} {reason})"
-        got.setdefault(resource, []).append(outcome)
+        got.setdefault(resource, []).append((r.get("POLICY"), outcome))
         by_rule.setdefault(resource, {}).setdefault(key[1] or key[0] if key else r.get("RULE") or r.get("POLICY"), []).append(outcome)
     return meta, policies, got, by_rule
 
 
-def case_actual(outcomes: list, audit_ok: bool) -> str:
-    if any(o.startswith("error") for o in outcomes):
+def case_actual(outcomes: list, blocking: set) -> str:
+    """refuse: a blocking (enforce twin) policy failed it; report: only never-blocking report twins did."""
+    if any(o.startswith("error") for _, o in outcomes):
         return "error"
-    if "fail" in outcomes:
-        return "report" if audit_ok else "refuse"
-    return "admit"
+    failed_by = {policy for policy, o in outcomes if o == "fail"}
+    if failed_by & blocking:
+        return "refuse"
+    return "report" if failed_by else "admit"
 
 
 def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
     meta, policies, got, _ = kyverno_outcomes(suite_dir)
     engine, mode = ENGINE_SHORT[meta["engine"]], meta["mode"]
     trust = f"{meta['format']}, {meta['trust']}"
-    audit_ok = non_blocking(policies)
+    blocking = blocking_policies(policies)
     out = []
     for c in meta["cases"]:
         expected = c["expected"]
-        if mode == "audit" and expected == "refuse":
-            expected = "report"
         if c["notRun"]:
             out.append([c["name"], engine, mode, trust, expected, "-", "not run", c["notRun"]])
             continue
         outcomes = got.get(c["resource"], [])
-        errors = [o for o in outcomes if o.startswith("error")]
-        actual = case_actual(outcomes, audit_ok)
+        errors = [o for _, o in outcomes if o.startswith("error")]
+        actual = case_actual(outcomes, blocking)
         note = c["description"]
         gap, offline = c["knownGap"], c["offline"]
         if gap:
@@ -129,8 +134,6 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
             note = gap["note"] + ("" if status == "known gap" else "; update the known gap")
         elif offline:
             cli = offline["cli"]
-            if mode == "audit" and cli == "refuse":
-                cli = "report"
             status = "not verified offline" if actual == cli else "MISMATCH"
             note = offline["note"]
         else:
@@ -145,16 +148,22 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
 
 
 # ClusterPolicy rule names (src/admission/policy-metadata.ts CLUSTER_POLICY_RULES) -> inspect rules.
-CLUSTER_POLICY_RULES = {"verify-signature": "signature", "verify-sbom": "sbom", "verify-vulnerability-scan": "scan", "allowed-images": "allowed"}
+CLUSTER_POLICY_RULES = {
+    "verify-signature": "signature",
+    "verify-sbom": "sbom",
+    "verify-vulnerability-scan": "scan",
+    # Rule 3's time-dependent part (the vulnerability rule, opt-in scan age): also inspect's "scan".
+    "verify-vulnerability-scan-age": "scan",
+    "allowed-images": "allowed",
+}
 INSPECT_ACTUAL = {"admitted": "admit", "admitted-with-warnings": "report", "refused": "refuse"}
 
 
 def pod_images(suite_dir: str) -> dict:
     pods = [d for d in yaml.safe_load_all(open(os.path.join(suite_dir, "resources.yaml"), encoding="utf-8")) if d]
-    return {
-        f"{p['metadata']['namespace']}/{p['metadata']['name']}": [c["image"] for c in p["spec"].get("initContainers", []) + p["spec"]["containers"]]
-        for p in pods
-    }
+    # A Deployment case (autogen rules) carries its pod spec in the template.
+    specs = {f"{p['metadata']['namespace']}/{p['metadata']['name']}": (p["spec"]["template"]["spec"] if p.get("kind") == "Deployment" else p["spec"]) for p in pods}
+    return {resource: [c["image"] for c in spec.get("initContainers", []) + spec["containers"]] for resource, spec in specs.items()}
 
 
 def inspect_jobs(suite_dir: str) -> list:
@@ -175,7 +184,7 @@ def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
     """
     meta, policies, got, by_rule = kyverno_outcomes(suite_dir)
     engine, mode = ENGINE_SHORT[meta["engine"]], meta["mode"]
-    audit_ok = non_blocking(policies)
+    blocking = blocking_policies(policies)
     images = pod_images(suite_dir)
     out = []
     for c in meta["cases"]:
@@ -204,7 +213,7 @@ def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
         else:
             actual = "admit"
         consistent = all((e == "1") == (v == "refuse") for e, v in zip(exits, verdicts))
-        kyverno = case_actual(got.get(c["resource"], []), audit_ok)
+        kyverno = case_actual(got.get(c["resource"], []), blocking)
         expected, note = kyverno, f"agrees with kyverno test ({c['description']})"
         if c["knownGap"] or c["offline"]:
             expected = c["expected"]
@@ -221,8 +230,17 @@ def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
             else:
                 verify = "fail" if any(mine.get(r) == "fail" for r in ("signature", "sbom", "scan")) else "pass"
                 pairs = [(p["name"], verify if p["kind"] == "ImageValidatingPolicy" else mine.get("allowed", "?")) for p in meta["policies"]]
+            # A skipped row is a twin that does not act now (flip-gate.ts), or a time-dependent rule
+            # a controller's request does not trigger: not a verdict to compare.
+            acting = {name: [k for k in results if k != "skip"] for name, results in theirs.items()}
+            # inspect's "scan" is rule 3 whole; the ClusterPolicy splits it in two rules.
+            scan_rules = ("verify-vulnerability-scan", "verify-vulnerability-scan-age")
+            scan = [k for rule in scan_rules for k in acting.get(rule, [])]
+            for rule in scan_rules:
+                if rule in acting:
+                    acting[rule] = (["fail"] if "fail" in scan else ["pass"]) if scan else []
             for name, mine_result in pairs:
-                kyverno_results = theirs.get(name, [])
+                kyverno_results = acting.get(name, [])
                 if not kyverno_results or c["knownGap"] or c["offline"]:
                     continue
                 if any(k != mine_result for k in kyverno_results):
@@ -241,13 +259,14 @@ SUBJECT_EXPECTED = {"good": "match", "pr": "match", "branch": "no match", "other
 
 def subject_rows(suite_dir: str, ca_dir: str) -> list:
     policies = [d for d in yaml.safe_load_all(open(os.path.join(suite_dir, "policy.yaml"), encoding="utf-8")) if d]
-    regexps = [
+    # Every ImageValidatingPolicy (both twins, the ephemeral-containers one) demands the same identity.
+    regexps = sorted({
         identity["subjectRegExp"]
         for p in policies
         if p.get("kind") == "ImageValidatingPolicy"
         for a in p["spec"].get("attestors") or []
         for identity in ((a.get("cosign") or {}).get("keyless") or {}).get("identities") or []
-    ]
+    })
     if len(regexps) != 1:
         return [["subjectRegExp", "IVP", "-", "regexp", "one identity", f"{len(regexps)} identities", "MISMATCH", suite_dir]]
     out = []

@@ -21,6 +21,7 @@
 #   accvalid    the unfixed report; the customer accepts CVE-2019-18224 for this digest until 2099 -> admit
 #   accexpired  the unfixed report; accepted for this digest until 2026-01-01 (expired)       -> refuse
 #   accother    the unfixed report; accepted until 2099, but only for another image           -> refuse
+#   noresults   scan of a scratch image: no Results at all                 -> admit
 # The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
 # new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
 # Unsigned images of other repositories (other/allowed is the customer's allowlisted digest,
@@ -42,7 +43,7 @@ _scb_pred() { # out report [vuln-predicate args...]
 _scb_cert_cases() {
   local prefix="$1" sign="$2" attest="$3" case ref pred
   # SCB_SCENARIO_CASES restricts the cases (the unit tests build only the ones they read).
-  for case in ${SCB_SCENARIO_CASES:-good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt unfixed fixable accvalid accexpired accother}; do
+  for case in ${SCB_SCENARIO_CASES:-good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt unfixed fixable accvalid accexpired accother noresults}; do
     ref="$(scb_image_build "$repo" "$prefix$case" "scb conformance image $prefix$case $RANDOM$RANDOM")"
     case "$case" in
       unsigned) ;;
@@ -55,7 +56,7 @@ _scb_cert_cases() {
         "$sign" "$ca" good "$ref"
         "$attest" "$ca" good "$ref" vuln "$p/clean.json"
         ;;
-      stalescan | critold | critnew)
+      stalescan | critold | critnew | noresults)
         pred="$p/$case.json"
         [ "$case" = stalescan ] && pred="$p/stale.json"
         "$sign" "$ca" good "$ref"
@@ -96,6 +97,7 @@ scb_scenarios_build() {
   _scb_pred "$p/critnew.json" debian-buster.json --critical-age 2d
   _scb_pred "$p/unfixed.json" debian-buster.json --unfix CVE-2019-18224
   _scb_pred "$p/fixable.json" alpine-39-high-critical.json
+  _scb_pred "$p/noresults.json" alpine-310.json --no-results
   printf "REGISTRY=%s\n" "$SCB_REGISTRY" >"$work/images.env"
   local case ref
   # shellcheck disable=SC2329 # called from _scb_cert_cases

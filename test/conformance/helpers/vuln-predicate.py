@@ -39,6 +39,7 @@ def main() -> int:
     ap.add_argument("report")
     ap.add_argument("--scan-age", type=age, default=dt.timedelta(0))
     ap.add_argument("--critical-age", default="keep")
+    ap.add_argument("--no-results", action="store_true", help="drop Results, as Trivy does for a scratch image with no packages")
     ap.add_argument("--unfix", default=None)
     args = ap.parse_args()
 
@@ -62,6 +63,8 @@ def main() -> int:
             print(f"{args.report}: no CRITICAL vulnerability to re-date", file=sys.stderr)
             return 2
 
+    if args.no_results:
+        del result["Results"]
     if args.unfix:
         unfixed = 0
         for res in result.get("Results") or []:
