@@ -60,15 +60,27 @@ export async function runFlipCheck(context: AdmissionContext, engine: Engine): P
   );
   matrix.check(group, 'PolicyReports for every pod (reports controller)', `${names.length} pods`, `${reported?.size ?? 'not all'} pods`);
 
-  const run = spawnSync(process.execPath, [join(context.repoRoot, 'bin/scb.js'), 'flip-check', '--customer', customer, '--kubeconfig', kube.kubeconfig], { encoding: 'utf8' });
-  const listed = new Set(
-    run.stdout
-      .split('\n')
-      .slice(1)
-      .map((line) => line.trim().split(/\s+/))
-      .filter((cells) => cells[0] === ns)
-      .map((cells) => cells[2]),
-  );
+  // Reports are eventually consistent (each policy's results are aggregated on their own): run
+  // flip-check until it lists what the matrix expects, or 120 s pass; the last run is judged.
+  const expectedAll = Object.entries(pods).filter(([, [, refused]]) => refused).map(([name]) => name).sort().join(',');
+  const flipCheck = () => {
+    const run = spawnSync(process.execPath, [join(context.repoRoot, 'bin/scb.js'), 'flip-check', '--customer', customer, '--kubeconfig', kube.kubeconfig], { encoding: 'utf8' });
+    const listed = new Set(
+      run.stdout
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((cells) => cells[0] === ns)
+        .map((cells) => cells[2]),
+    );
+    return { run, listed };
+  };
+  let { run, listed } = flipCheck();
+  for (let deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    if ([...listed].filter((n) => n !== 'private').sort().join(',') === expectedAll && listed.has('private')) break;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    ({ run, listed } = flipCheck());
+  }
   const expected = Object.entries(pods).filter(([, [, refused]]) => refused).map(([name]) => name).sort();
   matrix.check(group, 'scb flip-check exit code', '1', String(run.status), { note: run.status === 1 ? undefined : run.stderr.trim().slice(0, 200) });
   matrix.check(group, 'scb flip-check lists the fail results', expected.join(','), [...listed].filter((n) => n !== 'private').sort().join(','));
