@@ -6,6 +6,7 @@
  * controllers cannot fetch, standing for a private image without credentials).
  */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LANDED } from '../landed';
 import { synthLiveCustomer, type Engine } from '../live-customer';
@@ -82,6 +83,9 @@ export async function runFlipCheck(context: AdmissionContext, engine: Engine): P
     ({ run, listed } = flipCheck());
   }
   const expected = Object.entries(pods).filter(([, [, refused]]) => refused).map(([name]) => name).sort();
+  // What flip-check read, kept in the work folder (run.sh --keep) for diagnosis.
+  const dump = (args: string[]) => kube.run(['get', ...args, '-o', 'yaml']).stdout;
+  writeFileSync(join(context.work, `flip-check-${short(engine)}-reports.yaml`), [dump(['policyreports.wgpolicyk8s.io', '-n', ns]), dump(['ephemeralreports.reports.kyverno.io', '-A']), run.stdout].join('\n---\n'));
   matrix.check(group, 'scb flip-check exit code', '1', String(run.status), { note: run.status === 1 ? undefined : run.stderr.trim().slice(0, 200) });
   matrix.check(group, 'scb flip-check lists the fail results', expected.join(','), [...listed].filter((n) => n !== 'private').sort().join(','));
   matrix.pending(12, LANDED.lifecycle, group, 'scb flip-check lists the error result (private image)', 'listed', listed.has('private') ? 'listed' : 'not listed', 'flip-check counts only fail results; a private image gives error');
