@@ -23,8 +23,17 @@ import { namespaceMatchExpression } from './namespace-globs';
  *   engine behaves this way natively, the CEL engines through the `adds-images` match condition.
  *
  * Controllers are recognised by the user the API server authenticated (unforgeable), not by
- * ownerReferences (which the requester writes). Kyverno's background scans send no user: they
- * are not judged by time either (what they would find is the rescanner's to page on).
+ * ownerReferences (which the requester writes).
+ *
+ * Kyverno's background scans send no user (username ''). They judge the stored object by its
+ * controlling owner, as the ClusterPolicy engine does on every path: a bare pod or a workload
+ * (no controlling owner) is judged by time, so its report says what re-creating it after the
+ * flip would meet; a pod or Job that a controller owns is not. Why not skip time in background
+ * scans: Kyverno keeps ONE result per ImageValidatingPolicy and resource in a PolicyReport, the
+ * newest (aggregate.MergeReports in Kyverno 1.19 keys CEL policies by policy and resource, not
+ * by rule). A background result that skipped the time rules replaced the admission's `fail` a
+ * second later, so `scb flip-check`, the would-be-refused alert and the panels missed every
+ * time-dependent refusal (found by the live e2e suite, docs/e2e.md).
  */
 
 /**
@@ -63,8 +72,20 @@ export const CEL_ADDS_IMAGES = `request.operation != 'UPDATE' || (${celPodImages
 /** CEL: the images the request had before (empty on CREATE). */
 export const CEL_PREVIOUS_IMAGES = `request.operation == 'UPDATE' ? (${celPodImages('oldObject')}) : []`;
 
-/** CEL: whether rules that depend on time judge this request (a change by someone, not a controller or a background scan). */
-export const CEL_TIME_JUDGED = `request.operation == 'UPDATE' || !(request.?userInfo.?username.orValue('') in [${['', ...CONTROLLER_USERNAMES].map(celString).join(', ')}])`;
+/**
+ * CEL: the stored object has no controlling owner. Written `object["metadata"]`, not
+ * `object.metadata`: Kyverno's autogen rewrites `object.metadata` to the pod template's metadata
+ * (which has no owners), and a Job's own owner (its CronJob) is what counts here.
+ */
+export const CEL_NO_CONTROLLING_OWNER = `!object["metadata"].?ownerReferences.orValue([]).exists(owner, owner.?controller.orValue(false) == true)`;
+
+/**
+ * CEL: whether rules that depend on time judge this request: a change by someone (not a
+ * controller); in a background scan (no user), an object no controller owns.
+ */
+export const CEL_TIME_JUDGED =
+  `request.operation == 'UPDATE' || (request.?userInfo.?username.orValue('') == '' ? ${CEL_NO_CONTROLLING_OWNER} : ` +
+  `!(request.userInfo.username in [${CONTROLLER_USERNAMES.map(celString).join(', ')}]))`;
 
 /**
  * ClusterPolicy rule precondition with the meaning of CEL_TIME_JUDGED, told by the object rather

@@ -110,11 +110,12 @@ describe('admission policies: engines', () => {
     assert.equal(legacyDefault.spec.rules[2].verifyImages[0].attestations[0].conditions, undefined, 'the scan attestation itself, judged on every path');
   });
 
-  it('judges time-dependent rules only on a change by someone: controllers and background scans are not judged by time', () => {
+  it('judges time-dependent rules only on a change by someone: controllers are not judged by time; background scans by the object\'s controlling owner', () => {
     const ivp = renderAdmission(ivpCustomer(), DAY_OF).byName('scb-shop-verify-images');
     const variables = Object.fromEntries(ivp.spec.variables.map((v: Doc) => [v.name, v.expression]));
     assert.match(variables.judgedByTime, /system:serviceaccount:kube-system:replicaset-controller/);
-    assert.match(variables.judgedByTime, /request\.\?userInfo\.\?username\.orValue\(''\) in \[''/);
+    assert.match(variables.judgedByTime, /request\.\?userInfo\.\?username\.orValue\(''\) == '' \? !object\["metadata"\]\.\?ownerReferences/);
+    assert.doesNotMatch(variables.judgedByTime, /in \[''/, 'no user (a background scan) is not a controller');
     const timeValidations = ivp.spec.validations.filter((v: Doc) => /CRITICAL|scanFinishedOn/.test(v.expression));
     for (const validation of timeValidations) assert.match(validation.expression, /^variables\.judgedByTime\.all/);
     for (const validation of ivp.spec.validations.filter((v: Doc) => !/CRITICAL|scanFinishedOn/.test(v.expression))) assert.match(validation.expression, /^variables\.judged\.all/);

@@ -77,7 +77,7 @@ function signAndAttest(image: string, flags: string[], scan?: string) {
   run(toolBinary('cosign'), ['attest', ...flags, '--type', 'vuln', '--predicate', `${scan}.vuln.json`, image]);
 }
 
-function verdicts(engine: 'ImageValidatingPolicy' | 'ClusterPolicy', roots: TestTrustRoots, pods: unknown[]): KyvernoResult[] {
+function verdicts(engine: 'ImageValidatingPolicy' | 'ClusterPolicy', roots: TestTrustRoots, pods: unknown[], username?: string): KyvernoResult[] {
   const customer = customerFrom({
     name: 'shop',
     image: `${host}/example-org/shop`,
@@ -87,7 +87,7 @@ function verdicts(engine: 'ImageValidatingPolicy' | 'ClusterPolicy', roots: Test
     scan: { maxAge: '168h' },
     allowlist: [{ image: REDIS, reason: 'vendor cache', owner: 'platform', lastReviewed: '2026-09-01' }],
   });
-  return kyvernoApply(renderAdmission(customer, ENFORCING).policies.map((policy) => withTestTrustRoots(policy, roots)), pods);
+  return kyvernoApply(renderAdmission(customer, ENFORCING).policies.map((policy) => withTestTrustRoots(policy, roots)), pods, username);
 }
 /** Results of the verify-images policy for one pod, as `rule: result message`. */
 const outcomes = (results: KyvernoResult[], name: string) =>
@@ -129,6 +129,16 @@ describe('signed images, ImageValidatingPolicy engine (cosign v3 bundles, test k
     assert.match(outcomes(results, 'critical')[0].message, /^rule 3 \(vulnerabilities\): the image has a CRITICAL vulnerability/);
     // The allowlisted image does not exempt the pod: its unsigned customer image is refused.
     assert.deepEqual(outcomes(results, 'mixed').map((outcome) => [outcome.result, outcome.message.slice(0, 20)]), [['fail', 'rule 1 (signature): ']]);
+  });
+
+  it('judges a background scan (no user) by the controlling owner: a bare pod with an old CRITICAL fails, the pod a ReplicaSet owns passes', () => {
+    // Kyverno keeps the newest result per ImageValidatingPolicy and pod: a background `pass`
+    // would replace the admission's `fail`, and flip-check would miss the pod.
+    const owned = pod('owned', 'prod', [images.critical]) as { metadata: Record<string, unknown> };
+    owned.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: '00000000-0000-0000-0000-000000000001', controller: true }];
+    const results = verdicts('ImageValidatingPolicy', { publicKeyPem: readFileSync(join(dir, 'cosign.pub'), 'utf8') }, [pod('bare', 'prod', [images.critical]), owned], '');
+    assert.match(outcomes(results, 'bare')[0]?.message ?? 'no result', /^rule 3 \(vulnerabilities\): the image has a CRITICAL vulnerability/);
+    assert.deepEqual(outcomes(results, 'owned').map((outcome) => outcome.result), ['pass']);
   });
 });
 
