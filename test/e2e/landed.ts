@@ -5,10 +5,12 @@
  */
 export const LANDED = {
   /**
-   * #12, admission that survives time: in-cluster flip, time rules judge only changes,
-   * pods/ephemeralcontainers matched, allowlist expiry, flip-check counts `error`.
+   * #12, admission that survives time (landed): in-cluster flip, time rules judge only changes,
+   * pods/ephemeralcontainers matched (CEL engine), flip-check counts `error`.
    */
-  lifecycle: false,
+  lifecycle: true,
+  /** #12, allowlist entries expire in the cluster after review plus grace, with a warning first. */
+  allowlistExpiry: false,
   /** #15, monitoring alerts (CVE page, stale image, allowlist review, signature failures, dead man's switch). */
   monitoringAlerts: false,
 } as const;

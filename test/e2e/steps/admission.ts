@@ -202,15 +202,21 @@ async function runWorkloadPaths(context: AdmissionContext, engine: Engine, group
     matrix.check(group, 'label patch on the admitted pod (UPDATE)', 'admit', label.code === 0 ? 'admit' : 'refuse', { note: label.code === 0 ? undefined : refusalReason(label.stderr) });
     // An ephemeral container of an unsigned image (pods/ephemeralcontainers subresource).
     const debug = kube.run(['debug', first, '-n', ns, '--image', image(context, imageKey(engine, 'unsigned_REF')), '-c', 'debugger', '--profile', 'general']);
-    matrix.pending(
-      12,
-      LANDED.lifecycle,
-      group,
-      'kubectl debug with an unsigned image (ephemeral container)',
-      'refuse',
-      debug.code === 0 ? 'admit' : 'refuse',
-      debug.code === 0 ? 'pods/ephemeralcontainers is a subresource no generated policy matches' : refusalReason(debug.stderr),
-    );
+    const debugActual = debug.code === 0 ? 'admit' : 'refuse';
+    if (engine === 'ClusterPolicy' && debugActual === 'admit') {
+      // Known gap (docs/admission.md): Kyverno refuses Pod/ephemeralcontainers in a policy with background scans.
+      matrix.gap(group, 'kubectl debug with an unsigned image (ephemeral container)', 'refuse', debugActual, 'not judged on the ClusterPolicy engine: Kyverno refuses a subresource in a background policy (docs/admission.md, known limitations)');
+    } else {
+      matrix.pending(
+        12,
+        LANDED.lifecycle,
+        group,
+        'kubectl debug with an unsigned image (ephemeral container)',
+        'refuse',
+        debugActual,
+        debug.code === 0 ? 'pods/ephemeralcontainers is a subresource no generated policy matches' : refusalReason(debug.stderr),
+      );
+    }
     const debugGood = kube.run(['debug', first, '-n', ns, '--image', image(context, imageKey(engine, 'good_REF')), '-c', 'debugger-good', '--profile', 'general']);
     matrix.check(group, 'kubectl debug with the good image (ephemeral container)', 'admit', debugGood.code === 0 ? 'admit' : 'refuse', {
       note: debugGood.code === 0 ? undefined : refusalReason(debugGood.stderr),

@@ -116,7 +116,7 @@ export async function runLifecycle(context: AdmissionContext, engine: Engine): P
     await installPolicies(context, bundle, engine, 'enforce');
     const result = createPod(kube, podObject(`allowlisted-${days}-${Date.now().toString(36)}`, ns, allowed));
     const actual = result.verdict === 'refuse' ? 'refuse' : result.warnings.length > 0 ? 'admit+warning' : 'admit';
-    matrix.pending(12, LANDED.lifecycle, group, `${label} (reviewed ${days} days ago)`, expected, actual, result.reason || (result.warnings[0] ?? 'the allowlist never expires').slice(0, 160));
+    matrix.pending(12, LANDED.allowlistExpiry, group, `${label} (reviewed ${days} days ago)`, expected, actual, result.reason || (result.warnings[0] ?? 'the allowlist never expires').slice(0, 160));
   }
   removeLivePolicies(kube);
 }
