@@ -7,7 +7,7 @@ export type BundleCheck = (customer: Customer) => readonly FieldError[];
 
 /**
  * Every check a bundle must pass beyond the customer schema, run before anything renders:
- * `scb validate`, `scb synth` and the Pulumi program all pass this list to the loader, so a file
+ * `scb validate`, `scb synth`, `scb fleet` and the Pulumi program all pass this list to the loader, so a file
  * that validates is a file that synthesizes. A feature whose input can be valid for the schema
  * but unusable for it adds its check here. Kept apart from src/features.ts so that `scb validate`
  * does not load the renderers (cdk8s, the dashboard SDK).

@@ -11,7 +11,7 @@ export function rescannerImage(customer: Pick<Customer, 'monitoring'>): { refere
 /**
  * Refuses a bundle whose rescanner would run this release's placeholder digest: the CronJob could
  * never pull it, so no image would be scanned and every vulnerability alert would stay silent
- * (only the dead man's switch would notice, hours later). `scb validate`, `scb synth` and `pulumi up` run it (src/bundle-checks.ts);
+ * (only the dead man's switch would notice, hours later). `scb validate`, `scb synth`, `scb fleet` and `pulumi up` run it (src/bundle-checks.ts);
  * `monitoring.allowPlaceholderImages: true` opts out for a dry run.
  */
 export function placeholderImageProblems(customer: Pick<Customer, 'monitoring' | 'sourceFile'>): FieldError[] {
