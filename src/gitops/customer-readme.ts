@@ -2,7 +2,7 @@ import { DEPLOY_GATE_WORKFLOW, DRIFT_AGENT_NAMESPACE, KYVERNO_NAMESPACE, MONITOR
 import { KYVERNO_CHART } from '../admission/kyverno-values';
 import { MONITORING_IMAGES } from '../monitoring/images';
 import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
-import { DRIFT_AGENT_CAPABILITIES, driftIgnorePaths } from '../monitoring/drift-agent';
+import { DRIFT_AGENT_CAPABILITIES, driftIgnorePaths } from '../monitoring/drift-agent-settings';
 import type { Customer } from '../model/customer';
 import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
 import {

@@ -1,16 +1,18 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
-import { DRIFT_AGENT_NAMESPACE, PART_OF_LABELS, customerObjectName } from '../contract';
+import { DRIFT_AGENT_NAMESPACE, PART_OF_LABELS, customerObjectName, signatureFormat, signingIdentity } from '../contract';
 import type { DriftAgentConfig } from '../drift-agent/config';
 import type { Customer } from '../model/customer';
-import { DEFAULT_DRIFT_IGNORE_PATHS } from '../model/monitoring-schema';
-import { signatureFormat, signingIdentity } from '../model/supply-chain-contract';
+import { DRIFT_AGENT_CAPABILITIES, driftIgnorePaths } from './drift-agent-settings';
+
 import { workloadMetadata } from './images';
 import { appLabels, selectorLabels } from './labels';
 import { dnsEgress, pushgatewayEgress } from './network-policy';
 import { namespaceRegex } from './promql';
-import { rescannerImage } from './rescanner';
+import { rescannerImage } from './image-pins';
 import { clusterName } from './rescanner-config';
+
+export { DRIFT_AGENT_CAPABILITIES, driftIgnorePaths };
 
 export const DRIFT_AGENT_NAME = 'scb-drift-agent';
 export const DRIFT_AGENT_CONFIG_DIR = '/etc/scb';
@@ -21,21 +23,6 @@ export const DRIFT_AGENT_DOCKER_CONFIG_DIR = '/var/run/secrets/scb/registry';
 
 /** The customer fields the agent's objects are built from. */
 export type DriftAgentCustomer = Pick<Customer, 'name' | 'github' | 'monitoring' | 'admission'>;
-
-/**
- * The agent's privileges, each for one reason (docs/monitoring.md "SBOM drift" repeats them):
- * - `hostPID`: the node's processes, so `/proc/<pid>/root` reaches each container's root and
- *   `/proc/<pid>/cgroup` maps a container ID to its processes. No hostPath volume is needed.
- * - user 0 and `SYS_PTRACE`: the kernel lets a process open another's `/proc/<pid>/root` only with
- *   `CAP_SYS_PTRACE` (ptrace access mode READ), or with the same user and a superset of its
- *   capabilities, which containers running as root or as other users defeat (the conformance
- *   suite's `drift` step shows both refused without it).
- * - `DAC_READ_SEARCH`: read package files a container's user keeps from others (a 0700
- *   application folder); without it those packages would look "removed".
- * Everything else stays as "restricted" asks: no privilege escalation, every other capability
- * dropped, read-only root file system, RuntimeDefault seccomp, no host network or IPC.
- */
-export const DRIFT_AGENT_CAPABILITIES = ['SYS_PTRACE', 'DAC_READ_SEARCH'] as const;
 
 export const DRIFT_AGENT_SECURITY_CONTEXT: k8s.SecurityContext = {
   runAsUser: 0,
@@ -59,11 +46,6 @@ export const DRIFT_AGENT_NAMESPACE_LABELS = {
   'pod-security.kubernetes.io/audit': 'baseline',
   'pod-security.kubernetes.io/audit-version': 'latest',
 } as const;
-
-/** The ignored paths: the defaults plus the customer's, sorted and de-duplicated. */
-export function driftIgnorePaths(customer: Pick<Customer, 'monitoring'>): string[] {
-  return [...new Set([...DEFAULT_DRIFT_IGNORE_PATHS, ...(customer.monitoring.driftAgent?.ignorePaths ?? [])])].sort();
-}
 
 /** `/etc/scb/drift-agent.json`, typed as the very config `scb drift-agent` parses. Pure. */
 export function driftAgentConfig(customer: DriftAgentCustomer): DriftAgentConfig {
