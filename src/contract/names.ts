@@ -89,7 +89,7 @@ export const DRIFT_AGENT_NAMESPACE = 'supply-chain-drift-agent';
 
 /**
  * Namespaces that must never be production namespaces: rule 4 would refuse the pods of the
- * control plane, of Kyverno and of this bundle's own rescanner and Trivy server, none of which
+ * control plane, of Kyverno and of this bundle's own rescanner, Trivy server and drift agent, none of which
  * are the customer's signed images.
  */
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE, DRIFT_AGENT_NAMESPACE];

@@ -16,6 +16,8 @@ export interface InventoryResult {
   readonly seconds: number;
   /** syft's peak resident memory (VmHWM), bytes; 0 when it ended before it could be read. */
   readonly peakRssBytes: number;
+  /** CPU seconds syft used (user + system, sampled every 50 ms, so up to 50 ms short); what the CPU limit meters. */
+  readonly cpuSeconds: number;
 }
 
 export interface PackageInventory {
@@ -40,13 +42,19 @@ export function excludeArguments(ignorePaths: readonly string[]): string[] {
   return paths.flatMap((path) => ['--exclude', `.${path}/**`]);
 }
 
-async function peakRss(pid: number): Promise<number | undefined> {
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux architecture in use). */
+const USER_HZ = 100;
+
+async function usage(pid: number): Promise<{ peakRssBytes?: number; cpuSeconds?: number }> {
   try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const [status, stat] = await Promise.all([readFile(`/proc/${pid}/status`, 'utf8'), readFile(`/proc/${pid}/stat`, 'utf8')]);
     const kib = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-    return kib ? Number(kib) * 1024 : undefined;
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { peakRssBytes: kib ? Number(kib) * 1024 : undefined, cpuSeconds: Number.isFinite(ticks) ? ticks / USER_HZ : undefined };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -72,7 +80,12 @@ export class SyftInventory implements PackageInventory {
         }
       }
       let peak = 0;
-      const sample = () => void peakRss(child.pid ?? 0).then((bytes) => (peak = Math.max(peak, bytes ?? 0)));
+      let cpu = 0;
+      const sample = () =>
+        void usage(child.pid ?? 0).then((now) => {
+          peak = Math.max(peak, now.peakRssBytes ?? 0);
+          cpu = Math.max(cpu, now.cpuSeconds ?? 0);
+        });
       const sampler = setInterval(sample, 50);
       const timer = setTimeout(() => child.kill('SIGKILL'), (this.options.timeoutSeconds ?? 300) * 1000);
       const out: Buffer[] = [];
@@ -93,7 +106,7 @@ export class SyftInventory implements PackageInventory {
           return;
         }
         try {
-          resolve({ bom: JSON.parse(Buffer.concat(out).toString('utf8')), seconds, peakRssBytes: peak });
+          resolve({ bom: JSON.parse(Buffer.concat(out).toString('utf8')), seconds, peakRssBytes: peak, cpuSeconds: cpu });
         } catch (error) {
           reject(new Error(`syft wrote no JSON: ${(error as Error).message}`));
         }

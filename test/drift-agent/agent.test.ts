@@ -50,7 +50,7 @@ describe('DriftAgent pass', () => {
       const sboms: AttestedSbomSource = {
         attestedSbom: async (ref) => (ref.endsWith(DIGEST_A) ? { status: 'verified', digest: DIGEST_A, bom: cdx('pkg:deb/debian/curl@1'), location: 'x' } : { status: 'unverifiable', reason: 'unverified', detail: 'signed by another identity' }),
       };
-      const inventory: PackageInventory = { inventory: async () => ((inventories += 1), { bom: cdx('pkg:deb/debian/curl@2', 'pkg:deb/debian/wget@1'), seconds: 0.1, peakRssBytes: 1 }) };
+      const inventory: PackageInventory = { inventory: async () => ((inventories += 1), { bom: cdx('pkg:deb/debian/curl@2', 'pkg:deb/debian/wget@1'), seconds: 0.1, peakRssBytes: 1, cpuSeconds: 0.1 }) };
       const agent = new DriftAgent({ containers, sboms, inventory, productionNamespaces: /^(?:production-.*)$/, ignorePaths: [], procRoot: proc });
       const pass = await agent.pass();
       assert.equal(pass.skipped, 1, 'the dev container is not compared');
@@ -78,7 +78,7 @@ describe('DriftAgent pass', () => {
       const agent = new DriftAgent({
         containers: { list: async () => [container('a', ID_A, DIGEST_A)] },
         sboms: { attestedSbom: async () => ({ status: 'verified', digest: DIGEST_A, bom: cdx('pkg:deb/debian/curl@1'), location: 'x' }) },
-        inventory: { inventory: async () => ((inventories += 1), { bom: cdx('pkg:deb/debian/curl@1'), seconds: 0.1, peakRssBytes: 1 }) },
+        inventory: { inventory: async () => ((inventories += 1), { bom: cdx('pkg:deb/debian/curl@1'), seconds: 0.1, peakRssBytes: 1, cpuSeconds: 0.1 }) },
         productionNamespaces: /^production-web$/,
         ignorePaths: [],
         procRoot: proc,
