@@ -144,3 +144,23 @@ describe('node containers', () => {
     }
   });
 });
+
+describe('scb drift-agent command line', () => {
+  it('given a missing config file or no node name, when started, then it exits 2 naming the problem and runs no pass', async () => {
+    const { driftAgentCommand } = await import('../../src/drift-agent/cli');
+    const logged: string[] = [];
+    const logger = (_level: string, event: string, fields: Readonly<Record<string, unknown>> = {}) => void logged.push(`${event} ${String(fields.message)}`);
+    const containers = { list: async () => assert.fail('no pass may run') };
+    assert.equal(await driftAgentCommand(['--config', '/nonexistent/drift-agent.json', '--once'], { logger, containers }), 2);
+    assert.match(logged[0] ?? '', /bad_configuration config \/nonexistent\/drift-agent\.json: ENOENT/);
+    const dir = makeTempDir('scb-drift-cli-');
+    try {
+      const file = join(dir, 'drift-agent.json');
+      writeFileSync(file, JSON.stringify({ customer: 'acme', cluster: 'c', pushgateway: 'http://127.0.0.1:9', productionNamespaces: '^prod$', signingIdentity: { issuer: 'i', subject: 's', trigger: 'push', repository: 'r' }, signatureFormat: 'sigstore-bundle', ignorePaths: ['tmp'] }));
+      assert.equal(await driftAgentCommand(['--config', file, '--once', '--node', 'n1'], { logger, containers }), 2);
+      assert.match(logged[1] ?? '', /ignorePaths: expected a list of absolute paths/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
