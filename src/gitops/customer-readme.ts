@@ -124,7 +124,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
           ...customer.allowlist.map((entry) => {
             const due = reviewDueDate(entry.lastReviewed, entry.reviewIntervalDays);
             const dueText = isReviewOverdue(entry, at) ? `**${due} (overdue)**` : due;
-            return `| \`${entry.image}\` | ${escapeCell(entry.owner)} | ${escapeCell(entry.reason)} | ${entry.lastReviewed} | ${dueText} |`;
+            return `| \`${entry.image ?? `${entry.repository} (any tag: injected sidecar)`}\` | ${escapeCell(entry.owner)} | ${escapeCell(entry.reason)} | ${entry.lastReviewed} | ${dueText} |`;
           }),
         ];
   return [

@@ -55,7 +55,9 @@ export function rescannerConfig(customer: RescannerCustomer, options: RescannerC
       reason: risk.reason,
       ...(risk.image !== undefined ? { image: risk.image } : {}),
     })),
-    allowlist: customer.allowlist.map((entry) => ({
+    // Digest entries only: a repository-wide sidecar entry exempts nothing from monitoring, whose
+    // alerts keep paging on what runs there (docs/admission.md).
+    allowlist: customer.allowlist.flatMap((entry) => (entry.image === undefined ? [] : [entry as typeof entry & { image: string }])).map((entry) => ({
       image: entry.image,
       owner: entry.owner,
       reason: entry.reason,
