@@ -65,9 +65,10 @@ export function legacyAttestors(customer: Customer): ClusterPolicySpecRulesVerif
 }
 
 /**
- * Pods in the customer's production namespaces (wildcards are native to `namespaces`), and
- * `kubectl debug`'s `pods/ephemeralcontainers` subresource in its own `any` entry: Kyverno
- * autogenerates controller rules only while each entry matches `Pod` alone.
+ * Pods in the customer's production namespaces (wildcards are native to `namespaces`).
+ * Not `Pod/ephemeralcontainers`: Kyverno's policy webhook refuses a subresource in a policy with
+ * background scans ("background scan enabled with subresource"), found by the live e2e suite;
+ * `kubectl debug` is therefore not judged on this engine (docs/admission.md, known limitations).
  */
 function productionPods(customer: Customer): ClusterPolicySpecRulesMatch {
   const namespaces = [...customer.admission.namespaces];
@@ -80,7 +81,6 @@ function productionPods(customer: Customer): ClusterPolicySpecRulesMatch {
           operations: [ClusterPolicySpecRulesMatchAnyResourcesOperations.CREATE, ClusterPolicySpecRulesMatchAnyResourcesOperations.UPDATE],
         },
       },
-      { resources: { kinds: ['Pod/ephemeralcontainers'], namespaces, operations: [ClusterPolicySpecRulesMatchAnyResourcesOperations.UPDATE] } },
     ],
   };
 }

@@ -1,24 +1,27 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatFieldError, listStackFiles, parseStackFile, stackNameOf } from '../model/load';
 import { deliverySettingsProblems } from '../delivery/settings';
-import { runFleet, summaryTable, type FleetOperation, type StackRunner } from '../delivery/fleet';
+import { fleetJson, runFleet, summaryTable, type FleetOperation, type StackRunner } from '../delivery/fleet';
 import { parseCommandLine } from './args';
 import { EXIT, UsageError } from './main';
 
-export const FLEET_HELP = `Usage: scb fleet up|preview [--concurrency N] [--only a,b] [--stacks DIR]
+export const FLEET_HELP = `Usage: scb fleet up|preview [--concurrency N] [--only a,b] [--stacks DIR] [--json FILE]
 
-Runs \`pulumi up\` (or \`pulumi preview\`) on every customer stack in stacks/ through the Pulumi
-Automation API, N stacks at a time. Each worker has its own work directory and PULUMI_HOME.
-A failing customer does not stop the others; a summary table follows at the end.
+Runs \`pulumi up\` (or \`pulumi preview\`) on every customer stack in stacks/ as Pulumi Automation
+API inline programs (the same program \`pulumi up -s <customer>\` runs), N stacks at a time. Each
+worker has its own work directory and PULUMI_HOME. A failing customer does not stop the others; a
+summary table follows at the end.
 
-Needs the Pulumi CLI on PATH and a logged-in state backend (\`pulumi login\`), and the stack
-secrets (supply-chain:githubToken or supply-chain:githubApp, optionally supply-chain:kubeconfig).
-Build first (\`npm run build\`): the program runs from lib/.
+Needs the Pulumi CLI on PATH (no language host) and a logged-in state backend (\`pulumi login\`,
+or PULUMI_BACKEND_URL), and the stack secrets the delivered halves need (supply-chain:githubToken
+or supply-chain:githubApp for the repository, optionally supply-chain:kubeconfig for the cluster).
 
 Options:
       --concurrency N   stacks run at the same time (default 4, at most 32)
       --only a,b        only these customers (stack names)
       --stacks DIR      folder of Pulumi.<customer>.yaml files (default: stacks)
+      --json FILE       also write the rows as JSON, with every changed resource and its group
   -h, --help            show this help
 
 Exit codes: 0 every customer succeeded, 1 a customer failed or was invalid, or no Pulumi CLI,
@@ -28,7 +31,7 @@ Exit codes: 0 every customer succeeded, 1 a customer failed or was invalid, or n
 export interface FleetDependencies {
   /** Throws (PulumiCliMissingError) when no usable Pulumi CLI is installed. */
   readonly requireCli: () => Promise<void>;
-  readonly createRunner: (projectDir: string) => StackRunner;
+  readonly createRunner: (projectDir: string, stacksDir: string) => StackRunner;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly projectDir: string;
@@ -38,7 +41,7 @@ async function defaultDependencies(): Promise<FleetDependencies> {
   const automation = await import('../delivery/automation-runner');
   return {
     requireCli: automation.requirePulumiCli,
-    createRunner: (projectDir) => new automation.AutomationStackRunner({ projectDir }),
+    createRunner: (projectDir, stacksDir) => new automation.AutomationStackRunner({ projectDir, stacksDir }),
     stdout: process.stdout,
     stderr: process.stderr,
     projectDir: process.cwd(),
@@ -64,6 +67,7 @@ export async function fleetCommand(argv: string[], injected?: Partial<FleetDepen
       concurrency: { type: 'string' },
       only: { type: 'string' },
       stacks: { type: 'string' },
+      json: { type: 'string' },
     },
     true,
   );
@@ -116,10 +120,11 @@ export async function fleetCommand(argv: string[], injected?: Partial<FleetDepen
   const result = await runFleet(stacks, {
     operation: operation as FleetOperation,
     concurrency,
-    runner: deps.createRunner(deps.projectDir),
+    runner: deps.createRunner(deps.projectDir, resolve(deps.projectDir, stacksDir)),
     skipped,
     onProgress: (stack, message) => deps.stderr.write(`[${stack}] ${message}\n`),
   });
   deps.stdout.write(`${summaryTable(result, operation as FleetOperation)}\n`);
+  if (values.json !== undefined) writeFileSync(values.json, fleetJson(result, operation as FleetOperation));
   return result.failed > 0 ? EXIT.invalidInput : EXIT.ok;
 }

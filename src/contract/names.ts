@@ -88,5 +88,8 @@ export const MONITORING_NAMESPACE = 'supply-chain-monitoring';
  */
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE];
 
+/** Namespaces the GitOps controllers conventionally run in; never production namespaces either. */
+export const GITOPS_NAMESPACES = { flux: 'flux-system', argocd: 'argocd' } as const;
+
 /** File name of the generated reusable deploy-gate workflow (a customer's release workflow may not take it). */
 export const DEPLOY_GATE_WORKFLOW = 'deploy-gate.yml';

@@ -1,18 +1,34 @@
 /**
  * `scb fleet up|preview`: drives every customer stack through Pulumi, a bounded number at a
  * time, continuing past failures and ending with one summary row per customer. The Pulumi side
- * is behind the StackRunner interface: automation-runner.ts is the real one (Automation API),
- * tests inject a fake because no Pulumi CLI can run on the build machines.
+ * is behind the StackRunner interface: automation-runner.ts is the real one (Automation API inline
+ * programs, run for real by `npm run test:pulumi-live`); the unit tests inject a fake.
  */
 
-export type FleetOperation = 'up' | 'preview';
+/** `destroy` is not offered by `scb fleet` (offboarding is one stack at a time); the live test uses it. */
+export type FleetOperation = 'up' | 'preview' | 'destroy';
 
 /** Resource operation counts, as Pulumi reports them (`create`, `update`, `delete`, `same`, ...). */
 export type ChangeCounts = Readonly<Record<string, number>>;
 
+/** One resource a run created, updated, replaced or deleted (or a preview would). */
+export interface ChangedResource {
+  /** The engine's step operation: `create`, `update`, `replace`, `delete`, `create-replacement`, ... */
+  readonly op: string;
+  readonly type: string;
+  readonly name: string;
+  /**
+   * The resource group it belongs to: the name of its `yaml/v2` ConfigGroup (one per bundle file,
+   * e.g. `bundle-admission-policies`) for the objects of a bundle file, else its own name.
+   */
+  readonly group: string;
+}
+
 /** What one stack run produced. */
 export interface StackOutcome {
   readonly changes: ChangeCounts;
+  /** Every resource that changed, in the order the engine reported them. */
+  readonly resources?: readonly ChangedResource[];
   /** A short note for the summary, e.g. the pull request URL. */
   readonly note?: string;
 }
@@ -36,6 +52,8 @@ export interface FleetRow {
   readonly durationMs: number;
   /** The error (first line) of a failed stack, or the outcome's note. */
   readonly note?: string;
+  /** The resources that changed (succeeded runs only). */
+  readonly resources?: readonly ChangedResource[];
 }
 
 export interface FleetOptions {
@@ -80,7 +98,7 @@ export async function runFleet(stacks: readonly string[], options: FleetOptions)
           workers.push(worker);
         }
         const outcome = await worker.run(stack, options.operation, progress(stack));
-        rows.set(stack, { stack, status: 'succeeded', changes: outcome.changes, durationMs: now() - started, note: outcome.note });
+        rows.set(stack, { stack, status: 'succeeded', changes: outcome.changes, durationMs: now() - started, note: outcome.note, resources: outcome.resources ?? [] });
         progress(stack)(`${options.operation} succeeded`);
       } catch (error) {
         const message = firstLine(error);
@@ -101,6 +119,11 @@ export async function runFleet(stacks: readonly string[], options: FleetOptions)
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n').map((line) => line.trim()).find((line) => line.length > 0) ?? 'unknown error';
+}
+
+/** The rows as JSON for `scb fleet --json`: for scripts and CI, with every changed resource. */
+export function fleetJson(result: FleetResult, operation: FleetOperation): string {
+  return `${JSON.stringify({ operation, failed: result.failed, rows: result.rows }, null, 2)}\n`;
 }
 
 const CHANGE_COLUMNS = ['create', 'update', 'replace', 'delete', 'same'] as const;

@@ -1,3 +1,4 @@
+import { isAbsolute, join } from 'node:path';
 import { BRANCH_NAME, DNS_LABEL, KYVERNO_NAMESPACE } from '../contract';
 import { LineCounter, parse, parseDocument } from 'yaml';
 import { configFieldErrors } from '../model/config-errors';
@@ -27,7 +28,21 @@ const BRANCH = BRANCH_NAME;
 /** GitHub Actions variable names: letters, digits, underscores; not starting with a digit or GITHUB_. */
 const VARIABLE_NAME = /^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/i;
 
+/** Which half of the bundle a stack delivers: the cluster's, the customer repository's, or both. */
+export const DELIVERY_HALVES = ['both', 'cluster', 'repository'] as const;
+export type DeliveryHalf = (typeof DELIVERY_HALVES)[number];
+
+/** A Kyverno chart from an OCI registry: `oci://host/path/kyverno`. */
+const OCI_CHART = /^oci:\/\/[^\s/]+\/\S+$/;
+
 export const deliverySettingsSchema = z.strictObject({
+  /**
+   * What the stack delivers: `cluster` (namespaces, Kyverno and the cluster artifacts; no GitHub
+   * provider, no GitHub secret), `repository` (the customer-repository artifacts; no Kubernetes
+   * provider, no kubeconfig), or `both`.
+   * @default "both"
+   */
+  deliver: z.enum(DELIVERY_HALVES, { error: 'expected "both", "cluster" or "repository"' }).default('both'),
   kubernetes: z
     .strictObject({
       /**
@@ -40,7 +55,28 @@ export const deliverySettingsSchema = z.strictObject({
        * @default "kyverno"
        */
       kyvernoNamespace: z.string({ error: 'expected a namespace name' }).regex(DNS_LABEL, { error: 'is not a namespace name (a DNS-1123 label such as "kyverno")' }).default(KYVERNO_NAMESPACE),
-    }, { error: 'expected a mapping with context or kyvernoNamespace' })
+      /**
+       * Where the Kyverno chart comes from instead of the upstream Helm repository: an OCI
+       * reference (`oci://registry.example/charts/kyverno`, pulled at the pinned chart version) or
+       * a chart directory (relative to the project folder), whose Chart.yaml must carry the pinned
+       * version.
+       * @default - the upstream Helm repository at the pinned version
+       */
+      kyvernoChart: z
+        .string({ error: 'expected an oci:// reference or a chart directory' })
+        .min(1, { error: 'must not be empty; leave it out to use the upstream Helm repository' })
+        .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || OCI_CHART.test(value), {
+          error: 'is neither an oci:// reference (oci://host/path/kyverno) nor a chart directory; for the upstream Helm repository leave it out',
+        })
+        .optional(),
+      /**
+       * Whether to wait for pods: `false` installs everything without waiting for any pod to become
+       * ready (Kyverno's release and the bundle's groups skip the readiness checks) and turns off
+       * the chart's pre-delete hook Jobs, for clusters where no node runs these pods.
+       * @default true
+       */
+      waitForPods: z.boolean({ error: 'expected true or false' }).default(true),
+    }, { error: 'expected a mapping with context, kyvernoNamespace, kyvernoChart or waitForPods' })
     .prefault({}),
   github: z
     .strictObject({
@@ -106,7 +142,30 @@ export const deliverySettingsSchema = z.strictObject({
       }
     })
     .prefault({}),
-}, { error: 'expected a mapping with kubernetes and github' });
+}, { error: 'expected a mapping with deliver, kubernetes and github' });
+
+/** Whether the stack delivers the cluster half. */
+export function deliversCluster(settings: DeliverySettings): boolean {
+  return settings.deliver !== 'repository';
+}
+
+/** Whether the stack delivers the customer-repository half. */
+export function deliversRepository(settings: DeliverySettings): boolean {
+  return settings.deliver !== 'cluster';
+}
+
+/** Where the Kyverno chart comes from, resolved against the project folder. */
+export type KyvernoChartSource =
+  | { readonly kind: 'repository' }
+  | { readonly kind: 'oci'; readonly reference: string }
+  | { readonly kind: 'directory'; readonly path: string };
+
+export function kyvernoChartSource(settings: DeliverySettings, projectDir: string): KyvernoChartSource {
+  const chart = settings.kubernetes.kyvernoChart;
+  if (chart === undefined) return { kind: 'repository' };
+  if (chart.startsWith('oci://')) return { kind: 'oci', reference: chart };
+  return { kind: 'directory', path: isAbsolute(chart) ? chart : join(projectDir, chart) };
+}
 
 export type DeliverySettings = z.output<typeof deliverySettingsSchema>;
 

@@ -1,3 +1,5 @@
+import { DNS_SUBDOMAIN, GITOPS_NAMESPACES } from '../contract';
+
 /**
  * Fleet-level GitOps settings: where Argo CD and Flux find the synthesized bundles. They describe
  * the Git repository that holds `dist/` (the fleet repository), not any one customer, so they are
@@ -34,14 +36,13 @@ export const PLACEHOLDER_REPO_URL = 'https://github.com/example-org/supply-chain
 export const DEFAULT_GITOPS_SETTINGS: GitOpsSettings = { repoURL: PLACEHOLDER_REPO_URL, revision: 'main', path: 'dist' };
 
 /** Namespaces the GitOps controllers conventionally run in. */
-export const ARGOCD_NAMESPACE = 'argocd';
-export const FLUX_NAMESPACE = 'flux-system';
+export const ARGOCD_NAMESPACE = GITOPS_NAMESPACES.argocd;
+export const FLUX_NAMESPACE = GITOPS_NAMESPACES.flux;
 
 
 const REPO_URL = /^(https?:\/\/|ssh:\/\/)[^\s]+$/;
 /** scp-like Git syntax, `user@host:path`, which Flux's GitRepository schema refuses (`^(http|https|ssh)://`). */
 const SCP_LIKE = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)([^\s]+)$/;
-const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /**
  * The clone URL as Flux and Argo CD accept it: scp-like `git@github.com:org/fleet.git` becomes
@@ -65,7 +66,7 @@ export function checkGitOpsSettings(settings: GitOpsSettings): string[] {
   if (!REPO_PATH.test(settings.path) || settings.path.split('/').includes('..')) {
     problems.push(`path "${settings.path}" is not a relative folder inside the repository; write e.g. dist or deploy/dist`);
   }
-  if (settings.secretRef !== undefined && !SECRET_NAME.test(settings.secretRef)) {
+  if (settings.secretRef !== undefined && !(DNS_SUBDOMAIN.test(settings.secretRef) && settings.secretRef.length <= 253)) {
     problems.push(`secret "${settings.secretRef}" is not a Kubernetes Secret name; write a lower-case name such as fleet-repo-auth`);
   }
   return problems;

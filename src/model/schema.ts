@@ -11,6 +11,7 @@ import {
   DNS_LABEL,
   GO_DURATION,
   SYSTEM_NAMESPACES,
+  GITOPS_NAMESPACES,
   goDurationSeconds,
   isCalendarDate,
 } from '../contract';
@@ -63,8 +64,15 @@ const NAMESPACE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$/;
 const IMAGE_GLOB = /^[A-Za-z0-9.:/_@*?-]+$/;
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
 
+/**
+ * How Pulumi hands an UNQUOTED date of a stack file to the program: its YAML library reads
+ * `lastReviewed: 2026-09-01` as a timestamp and the config carries "2026-09-01 00:00:00 +0000 UTC".
+ * `scb validate` (YAML 1.2) reads the same text as "2026-09-01", so both are taken as that date.
+ */
+const PULUMI_MIDNIGHT_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/;
+
 /** A real calendar date written as YYYY-MM-DD (2026-02-30 is refused). */
-export const calendarDate = z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
+export const calendarDate = z.preprocess((value) => (typeof value === 'string' ? value.replace(PULUMI_MIDNIGHT_TIMESTAMP, '$1') : value), z.string({ error: 'expected a date written as YYYY-MM-DD' }).check((ctx) => {
   if (!CALENDAR_DATE.test(ctx.value)) {
     ctx.issues.push({
       code: 'custom',
@@ -80,7 +88,7 @@ export const calendarDate = z.string({ error: 'expected a date written as YYYY-M
       message: 'is not a real calendar date; check the month and the day',
     });
   }
-});
+}));
 
 const cronExpression = z.string({ error: 'expected a five-field cron expression, e.g. "0 */6 * * *"' }).check((ctx) => {
   const fields = ctx.value.trim().split(/\s+/);
@@ -166,9 +174,9 @@ export const githubSchema = z.strictObject({
 }, { error: 'expected a mapping with owner and repository (and optionally workflow and branch)' });
 
 /** Namespaces the GitOps controllers run in (Flux, Argo CD): never production namespaces either. */
-const GITOPS_NAMESPACES = [
-  { name: 'flux-system', controller: 'Flux' },
-  { name: 'argocd', controller: 'Argo CD' },
+const GITOPS_CONTROLLERS = [
+  { name: GITOPS_NAMESPACES.flux, controller: 'Flux' },
+  { name: GITOPS_NAMESPACES.argocd, controller: 'Argo CD' },
 ] as const;
 
 /**
@@ -214,7 +222,7 @@ export const admissionSchema = z.strictObject({
           message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*"`,
         });
       }
-      const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_NAMESPACES.filter(({ name }) => globMatches(ctx.value, name)) : [];
+      const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_CONTROLLERS.filter(({ name }) => globMatches(ctx.value, name)) : [];
       if (gitops.length > 0) {
         ctx.issues.push({
           code: 'custom',

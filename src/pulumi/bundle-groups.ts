@@ -10,6 +10,8 @@ export interface BundleGroupsProps {
   readonly namespaces: readonly pulumi.Resource[];
   /** The Kyverno release (step 2): its CRDs and webhook must be ready before any policy. */
   readonly kyverno: pulumi.Resource;
+  /** Whether Pulumi waits for the groups' workloads to become ready. @default true */
+  readonly waitForPods?: boolean;
   /** Parent, aliases: passed to every group. */
   readonly options?: pulumi.CustomResourceOptions;
 }
@@ -41,7 +43,7 @@ export function bundleGroups(props: BundleGroupsProps): BundleGroups {
     const dependsOn = [...before];
     for (const artifact of props.artifacts.filter((candidate) => candidate.phase === phase && candidate.objects.length > 0)) {
       groups[phase].push(
-        new k8s.yaml.v2.ConfigGroup(groupName(artifact.path), { objs: [...artifact.objects] }, { ...props.options, provider: props.provider, dependsOn }),
+        new k8s.yaml.v2.ConfigGroup(groupName(artifact.path), { objs: [...artifact.objects], ...(props.waitForPods === false ? { skipAwait: true } : {}) }, { ...props.options, provider: props.provider, dependsOn }),
       );
     }
     before.push(...groups[phase]);

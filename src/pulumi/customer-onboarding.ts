@@ -7,6 +7,7 @@ import { githubDelivery, type GitHubDelivery } from './github-delivery';
 import { clusterProvider } from './kubernetes-provider';
 import { kyvernoRelease } from './kyverno-release';
 import { createNamespaces, withoutNamespaces } from './namespaces';
+import { deliversCluster, deliversRepository, kyvernoChartSource } from '../delivery/settings';
 import type { StackInputs } from './stack-config';
 
 /** The component's type token. */
@@ -22,7 +23,8 @@ export interface StackOutputs {
   readonly clock: string;
   readonly policyNames: string[];
   readonly workflowPath: string;
-  readonly workflowUrl: string;
+  /** Absent when the stack delivers the cluster half only. */
+  readonly workflowUrl?: string;
   readonly pullRequestUrl?: pulumi.Output<string>;
   readonly signingIdentity: { issuer: string; subject: string };
   readonly dashboardUids: string[];
@@ -37,15 +39,18 @@ export interface CustomerOnboardingArgs {
 
 /**
  * Onboards one customer: the namespaces, Kyverno, the cluster artifacts in their apply phases,
- * and every customer-repository artifact committed to the customer's repository.
+ * and every customer-repository artifact committed to the customer's repository; or only one of
+ * the two halves (`supply-chain:delivery.deliver`).
  *
  * Its children were top-level resources of the stack before the component existed; each carries
  * an alias to its old parent (the stack), so existing stacks keep their resources.
  */
 export class CustomerOnboarding extends pulumi.ComponentResource {
   readonly outputs: StackOutputs;
-  readonly groups: BundleGroups;
-  readonly github: GitHubDelivery;
+  /** The cluster half's groups; absent with `deliver: repository`. */
+  readonly groups?: BundleGroups;
+  /** The repository half; absent with `deliver: cluster`. */
+  readonly github?: GitHubDelivery;
 
   constructor(name: string, args: CustomerOnboardingArgs, options: pulumi.ComponentResourceOptions = {}) {
     super(CUSTOMER_ONBOARDING_TYPE, name, {}, options);
@@ -55,20 +60,34 @@ export class CustomerOnboarding extends pulumi.ComponentResource {
     const child: pulumi.CustomResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
     const engine = admissionEngine(facts.engine);
 
-    const provider = clusterProvider({ kubeconfig: inputs.kubeconfig, context: delivery.kubernetes.context }, child);
-    const cluster = clusterArtifactsInApplyOrder(manifest.artifacts);
-    const exceptionsNamespace = exceptionNamespaceOf(kyvernoHelmValues(customer, delivery.kubernetes.kyvernoNamespace));
-    const namespaces = createNamespaces({
-      provider,
-      required: [delivery.kubernetes.kyvernoNamespace, ...(exceptionsNamespace ? [exceptionsNamespace] : [])],
-      artifacts: cluster,
-      options: child,
-    });
-    const kyverno = kyvernoRelease({ customer, install: engine.install, provider, namespace: delivery.kubernetes.kyvernoNamespace, dependsOn: namespaces, options: child });
-    this.groups = bundleGroups({ provider, artifacts: withoutNamespaces(cluster), namespaces, kyverno, options: child });
+    if (deliversCluster(delivery)) {
+      const { waitForPods } = delivery.kubernetes;
+      const provider = clusterProvider({ kubeconfig: inputs.kubeconfig, context: delivery.kubernetes.context }, child);
+      const cluster = clusterArtifactsInApplyOrder(manifest.artifacts);
+      const exceptionsNamespace = exceptionNamespaceOf(kyvernoHelmValues(customer, delivery.kubernetes.kyvernoNamespace));
+      const namespaces = createNamespaces({
+        provider,
+        required: [delivery.kubernetes.kyvernoNamespace, ...(exceptionsNamespace ? [exceptionsNamespace] : [])],
+        artifacts: cluster,
+        options: child,
+      });
+      const kyverno = kyvernoRelease({
+        customer,
+        install: engine.install,
+        provider,
+        namespace: delivery.kubernetes.kyvernoNamespace,
+        dependsOn: namespaces,
+        chartSource: kyvernoChartSource(delivery, inputs.projectDir),
+        waitForPods,
+        options: child,
+      });
+      this.groups = bundleGroups({ provider, artifacts: withoutNamespaces(cluster), namespaces, kyverno, waitForPods, options: child });
+    }
 
-    const repositoryFiles = manifest.artifacts.filter((artifact): artifact is RepositoryArtifact => artifact.destination === 'customer-repository');
-    this.github = githubDelivery({ customer, identity: facts.identity, settings: delivery.github, credentials: inputs.github, files: repositoryFiles, options: child });
+    if (deliversRepository(delivery) && inputs.github) {
+      const repositoryFiles = manifest.artifacts.filter((artifact): artifact is RepositoryArtifact => artifact.destination === 'customer-repository');
+      this.github = githubDelivery({ customer, identity: facts.identity, settings: delivery.github, credentials: inputs.github, files: repositoryFiles, options: child });
+    }
 
     this.outputs = {
       customer: facts.customer,
@@ -78,8 +97,8 @@ export class CustomerOnboarding extends pulumi.ComponentResource {
       clock: `${at.toISOString()} (${inputs.clockSource === 'config' ? 'supply-chain:at' : 'time of the run'})`,
       policyNames: facts.policies.map((policy) => policy.name),
       workflowPath: facts.identity.workflowPath,
-      workflowUrl: `${this.github.repositoryUrl}/blob/${this.github.targetBranch}/${facts.identity.workflowPath}`,
-      ...(this.github.pullRequestUrl ? { pullRequestUrl: this.github.pullRequestUrl } : {}),
+      ...(this.github ? { workflowUrl: `${this.github.repositoryUrl}/blob/${this.github.targetBranch}/${facts.identity.workflowPath}` } : {}),
+      ...(this.github?.pullRequestUrl ? { pullRequestUrl: this.github.pullRequestUrl } : {}),
       signingIdentity: { issuer: facts.identity.issuer, subject: facts.identity.subject },
       dashboardUids: facts.dashboards.map((dashboard) => dashboard.uid),
       kyvernoChartVersion: engine.install.chart.version,

@@ -1,8 +1,8 @@
 /**
  * The Pulumi program (`main` in Pulumi.yaml): `pulumi up -s <customer>` onboards that customer.
  * Pulumi calls the exported function and publishes what it returns as the stack outputs.
+ * `scb fleet` runs the very same function as an inline program (customer-program.ts).
  */
-import { onboardCustomer } from './onboard';
-import { readStackInputs } from './stack-config';
+import { customerProgram } from './customer-program';
 
-export = async () => onboardCustomer(readStackInputs());
+export = customerProgram();

@@ -5,7 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { CLOCK_FORMAT_HINT, parseClockValue } from '../contract';
 import type { Customer } from '../model/customer';
 import { CUSTOMER_CONFIG_KEY, PULUMI_PROJECT, customerFromDescription, formatFieldError, type FieldError } from '../model/load';
-import { parseDeliverySettings, type DeliverySettings } from '../delivery/settings';
+import { deliversCluster, deliversRepository, parseDeliverySettings, type DeliverySettings } from '../delivery/settings';
 import { placeholderImageProblems } from '../monitoring/image-pins';
 
 /** How the program signs in to GitHub: a token, or a GitHub App installation. */
@@ -15,6 +15,8 @@ export type GitHubCredentials =
 
 /** Everything one stack's program needs, read and validated from its stack config. */
 export interface StackInputs {
+  /** The project folder; a local Kyverno chart path is relative to it. */
+  readonly projectDir: string;
   readonly customer: Customer;
   readonly delivery: DeliverySettings;
   /** The enforcement clock: `supply-chain:at`, else now. */
@@ -23,7 +25,8 @@ export interface StackInputs {
   readonly clockSource: 'config' | 'now';
   /** `supply-chain:kubeconfig`; absent means the provider's ambient kubeconfig. */
   readonly kubeconfig?: pulumi.Output<string>;
-  readonly github: GitHubCredentials;
+  /** Absent when the stack delivers the cluster half only (`deliver: cluster`). */
+  readonly github?: GitHubCredentials;
 }
 
 /** The clock config key; set it to preview a future flip (`pulumi preview -c supply-chain:at=2026-10-15`). */
@@ -65,15 +68,20 @@ export function readStackInputs(stack: string = pulumi.getStack(), projectDir: s
   if (unpinned.length > 0) fail(unpinned);
 
   const clock = parseClock(config.get('at'));
-  // Secrets: only ever read as secrets, so Pulumi encrypts them in state and masks them in logs.
-  const app = config.getSecretObject<{ id: string; installationId: string; pemFile: string }>('githubApp');
-  const github: GitHubCredentials = app ? { kind: 'app', app } : { kind: 'token', token: config.requireSecret('githubToken') };
+  // Secrets: only ever read as secrets, so Pulumi encrypts them in state and masks them in logs,
+  // and only for the half the stack delivers (no GitHub secret for `deliver: cluster`).
+  let github: GitHubCredentials | undefined;
+  if (deliversRepository(delivery.settings)) {
+    const app = config.getSecretObject<{ id: string; installationId: string; pemFile: string }>('githubApp');
+    github = app ? { kind: 'app', app } : { kind: 'token', token: config.requireSecret('githubToken') };
+  }
   return {
+    projectDir,
     customer: loaded.customer,
     delivery: delivery.settings,
     at: clock.at,
     clockSource: clock.source,
-    kubeconfig: config.getSecret('kubeconfig'),
+    kubeconfig: deliversCluster(delivery.settings) ? config.getSecret('kubeconfig') : undefined,
     github,
   };
 }

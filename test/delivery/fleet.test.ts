@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fleetCommand } from '../../src/cli/fleet-command';
-import { AutomationStackRunner, PulumiCliMissingError } from '../../src/delivery/automation-runner';
+import { AutomationStackRunner, PulumiCliMissingError, commandErrorSummary, inlineProjectFile, resourceGroup } from '../../src/delivery/automation-runner';
 import { runFleet, summaryTable, type FleetOperation, type StackOutcome, type StackRunner } from '../../src/delivery/fleet';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
 import { REPO_ROOT, makeTempDir } from '../support/synth-helper';
@@ -31,7 +31,7 @@ function fakeRunner(options: { delays?: Record<string, number>; failing?: string
             progress(`create kubernetes:helm.sh/v3:Release kyverno`);
             await new Promise((done) => setTimeout(done, options.delays?.[stack] ?? 10));
             if (options.failing?.includes(stack)) throw new Error(`${stack}: cluster unreachable\n  more detail`);
-            return { changes: { create: 5, same: 1 } };
+            return { changes: { create: 5, same: 1 }, resources: [{ op: 'create', type: 'kubernetes:helm.sh/v3:Release', name: 'kyverno', group: 'kyverno' }] };
           } finally {
             state.inFlight--;
           }
@@ -143,6 +143,20 @@ describe('scb fleet command', () => {
     assert.match(out.text(), /\nb +skipped .* invalid stack file \(1 problem; see above\)/);
   });
 
+  it('writes the rows as JSON with --json: statuses, counts, and every changed resource with its group', async () => {
+    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }) });
+    const json = join(makeTempDir('scb-fleet-json-'), 'rows.json');
+    const { runner } = fakeRunner({ failing: ['b'] });
+    const exit = await fleetCommand(['up', '--stacks', dir, '--json', json], { requireCli: async () => {}, createRunner: () => runner, stdout: sink().stream, stderr: sink().stream, projectDir: REPO_ROOT });
+    assert.equal(exit, 1);
+    const written = JSON.parse(readFileSync(json, 'utf8')) as { operation: string; failed: number; rows: { stack: string; status: string; changes: Record<string, number>; resources?: unknown[] }[] };
+    assert.equal(written.operation, 'up');
+    assert.equal(written.failed, 1);
+    assert.deepEqual(written.rows.map((row) => [row.stack, row.status]), [['a', 'succeeded'], ['b', 'failed']]);
+    assert.deepEqual(written.rows[0].resources, [{ op: 'create', type: 'kubernetes:helm.sh/v3:Release', name: 'kyverno', group: 'kyverno' }]);
+    assert.deepEqual(written.rows[0].changes, { create: 5, same: 1 });
+  });
+
   it('says clearly how to install the Pulumi CLI when it is missing (real: no CLI on this PATH)', () => {
     // An empty PATH guarantees that no `pulumi` is found, even on a machine that has one.
     const emptyBin = makeTempDir('scb-empty-path-');
@@ -158,15 +172,14 @@ describe('scb fleet command', () => {
 });
 
 describe('Automation API runner workers', () => {
-  it('gives each worker its own work directory and PULUMI_HOME mirroring the project, and removes them', () => {
+  it('gives each worker its own work directory and PULUMI_HOME over the project file and the stacks folder, and removes them', () => {
     const project = makeTempDir('scb-fleet-project-');
     writeFileSync(join(project, 'Pulumi.yaml'), 'name: supply-chain\n');
-    for (const entry of ['lib', 'node_modules', 'stacks']) mkdirSync(join(project, entry));
-    writeFileSync(join(project, 'package.json'), '{}');
+    const stacks = makeTempDir('scb-fleet-stack-files-');
     const userHome = makeTempDir('scb-user-pulumi-home-');
     writeFileSync(join(userHome, 'credentials.json'), '{"current":"file:///state"}');
     const scratch = makeTempDir('scb-fleet-scratch-');
-    const runner = new AutomationStackRunner({ projectDir: project, scratchDir: scratch, userPulumiHome: userHome });
+    const runner = new AutomationStackRunner({ projectDir: project, stacksDir: stacks, scratchDir: scratch, userPulumiHome: userHome });
     const workers = [runner.createWorker(0), runner.createWorker(1)];
     const roots = spawnSync('ls', [scratch], { encoding: 'utf8' }).stdout.trim().split('\n');
     assert.equal(roots.length, 2);
@@ -176,11 +189,36 @@ describe('Automation API runner workers', () => {
       assert.equal(statSync(root).mode & 0o777, 0o700, 'worker folders are private');
       assert.equal(readFileSync(join(root, 'project', 'Pulumi.yaml'), 'utf8'), 'name: supply-chain\n');
       assert.equal(lstatSync(join(root, 'project', 'Pulumi.yaml')).isSymbolicLink(), false, 'a copy, so each workspace is distinct');
-      for (const entry of ['lib', 'node_modules', 'stacks', 'package.json']) assert.equal(readlinkSync(join(root, 'project', entry)), join(project, entry));
+      assert.equal(readlinkSync(join(root, 'project', 'stacks')), stacks, 'the stack files are the ones given, not copies');
+      assert.equal(existsSync(join(root, 'project', 'node_modules')), false, 'an inline program needs no language host, so no node_modules');
       assert.equal(statSync(join(root, 'pulumi-home', 'credentials.json')).mode & 0o777, 0o600, 'the login is carried over, privately');
     }
     for (const worker of workers) worker.dispose?.();
     assert.equal(existsSync(first) || existsSync(second), false);
+  });
+
+  it('writes the project file without main: the CLI would look for the file, an inline program has none', () => {
+    const project = readFileSync(join(REPO_ROOT, 'Pulumi.yaml'), 'utf8');
+    assert.match(project, /\nmain: /);
+    const inline = inlineProjectFile(project);
+    assert.doesNotMatch(inline, /\nmain: /);
+    assert.match(inline, /^name: supply-chain$/m);
+    assert.match(inline, /^stackConfigDir: stacks$/m);
+  });
+
+  it('summarises a CLI failure by its error line, not by the exit code', () => {
+    // The shape of a real CommandError (Automation API), as `scb fleet` saw it with a stale project file.
+    const message = "code: -2\n stdout: \n stderr: Command failed with exit code 1: pulumi preview --stack acme --non-interactive\nerror: project 'main' could not be read: stat x: no such file or directory\nPreviewing update (acme):\n";
+    assert.equal(commandErrorSummary(new Error(message)), "project 'main' could not be read: stat x: no such file or directory");
+    assert.equal(commandErrorSummary(new Error('something else')), undefined);
+  });
+
+  it('groups a changed resource under the ConfigGroup of its bundle file, else under its own name', () => {
+    const group = 'urn:pulumi:acme::supply-chain::supply-chain:index:CustomerOnboarding$kubernetes:yaml/v2:ConfigGroup::bundle-admission-policies';
+    const policy = 'urn:pulumi:acme::supply-chain::supply-chain:index:CustomerOnboarding$kubernetes:yaml/v2:ConfigGroup$kubernetes:policies.kyverno.io/v1:ValidatingPolicy::bundle-admission-policies:scb-acme-x';
+    assert.equal(resourceGroup(group, undefined), 'bundle-admission-policies');
+    assert.equal(resourceGroup(policy, group), 'bundle-admission-policies');
+    assert.equal(resourceGroup('urn:pulumi:acme::supply-chain::kubernetes:helm.sh/v3:Release::kyverno', 'urn:pulumi:acme::supply-chain::pulumi:pulumi:Stack::supply-chain-acme'), 'kyverno');
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { DELIVERY_CONFIG_KEY, parseDeliverySettings, pullRequestBranch } from '../../src/delivery/settings';
+import { DELIVERY_CONFIG_KEY, deliversCluster, deliversRepository, kyvernoChartSource, parseDeliverySettings, pullRequestBranch } from '../../src/delivery/settings';
 import { formatFieldError } from '../../src/model/load';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
 import { REPO_ROOT } from '../support/synth-helper';
@@ -19,8 +19,39 @@ describe('delivery settings (supply-chain:delivery)', () => {
   it('defaults to a direct commit, the current kube context and Kyverno in "kyverno"', () => {
     const { settings, errors } = parseDeliverySettings(undefined, 'stacks/Pulumi.x.yaml');
     assert.deepEqual(errors, []);
-    assert.deepEqual(settings, { kubernetes: { kyvernoNamespace: 'kyverno' }, github: { mode: 'direct', variables: {} } });
+    assert.deepEqual(settings, { deliver: 'both', kubernetes: { kyvernoNamespace: 'kyverno', waitForPods: true }, github: { mode: 'direct', variables: {} } });
     assert.equal(pullRequestBranch(settings!, 'x'), 'supply-chain-bundle/x');
+  });
+
+  it('delivers the cluster half, the repository half or both', () => {
+    const halves = (block: string) => {
+      const { settings } = parseDeliverySettings(parse(block), 'stacks/Pulumi.x.yaml');
+      return [deliversCluster(settings!), deliversRepository(settings!)];
+    };
+    assert.deepEqual(halves('{}'), [true, true]);
+    assert.deepEqual(halves('deliver: cluster'), [true, false]);
+    assert.deepEqual(halves('deliver: repository'), [false, true]);
+    assert.deepEqual(errorsFor('deliver: github'), [
+      'stacks/Pulumi.x.yaml:3:5: supply-chain:delivery.deliver: found "github"; expected "both", "cluster" or "repository".',
+    ]);
+  });
+
+  it('takes the Kyverno chart from the Helm repository, an OCI reference or a directory of the project', () => {
+    const source = (block: string) => kyvernoChartSource(parseDeliverySettings(parse(block), 'stacks/Pulumi.x.yaml').settings!, '/project');
+    assert.deepEqual(source('{}'), { kind: 'repository' });
+    assert.deepEqual(source('kubernetes: {kyvernoChart: "oci://registry.example/charts/kyverno"}'), { kind: 'oci', reference: 'oci://registry.example/charts/kyverno' });
+    assert.deepEqual(source('kubernetes: {kyvernoChart: charts/kyverno}'), { kind: 'directory', path: '/project/charts/kyverno' });
+    assert.deepEqual(source('kubernetes: {kyvernoChart: /srv/charts/kyverno}'), { kind: 'directory', path: '/srv/charts/kyverno' });
+    assert.deepEqual(errorsFor('kubernetes:\n  kyvernoChart: https://kyverno.github.io/kyverno/'), [
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.kubernetes.kyvernoChart: "https://kyverno.github.io/kyverno/" is neither an oci:// reference (oci://host/path/kyverno) nor a chart directory; for the upstream Helm repository leave it out.',
+    ]);
+  });
+
+  it('waits for pods unless told not to, and refuses anything but true or false', () => {
+    assert.equal(parseDeliverySettings(parse('kubernetes: {waitForPods: false}'), 'stacks/Pulumi.x.yaml').settings!.kubernetes.waitForPods, false);
+    assert.deepEqual(errorsFor('kubernetes:\n  waitForPods: "no"'), [
+      'stacks/Pulumi.x.yaml:4:7: supply-chain:delivery.kubernetes.waitForPods: found "no"; expected true or false.',
+    ]);
   });
 
   it('names an unknown field, lists the allowed ones and suggests the nearest', () => {

@@ -122,6 +122,6 @@ node "$REPO_ROOT/lib/test/e2e/scenarios.js" --work "$SCB_WORK" --kubeconfig "$KU
   --images "$SCB_WORK/images.env" --ca "$SCB_WORK/ca/ca.pem" --tuf-url "$SCB_TUF_URL" \
   --tuf-root-b64 "$SCB_WORK/tuf/root.json.b64" --kyverno-metrics "$SCB_KYVERNO_METRICS" \
   --api-server "$(sed -n 's/^SCB_CP_SERVER=//p' "$SCB_WORK/cp/env")" --ca-file "$SCB_WORK/cp/pki/ca.crt" \
-  --fixtures "$SCB_FIXTURES" --kyverno-dir "$SCB_WORK/kyverno" --kyverno-values "$KYVERNO_VALUES" ${STEPS:+--steps "$STEPS"} || status=$?
+  --fixtures "$SCB_FIXTURES" --trusted-root "$SCB_WORK/tuf/trusted_root.json" --kyverno-dir "$SCB_WORK/kyverno" --kyverno-values "$KYVERNO_VALUES" ${STEPS:+--steps "$STEPS"} || status=$?
 echo "e2e: $( [ "$status" = 0 ] && echo passed || echo FAILED ) in $(($(date +%s) - t0)) s"
 exit "$status"

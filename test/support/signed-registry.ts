@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrustOptions } from '../../src/verification/trust';
 import { REPO_ROOT, SHARED_DIR, makeTempDir } from './synth-helper';
@@ -8,7 +8,7 @@ import { requireTool } from './tools';
 /**
  * A running loopback registry holding real cosign artifacts in both formats, made by
  * test/verification/signed-registry.sh from the conformance helpers (needs cosign, crane and
- * scb-tsa from scripts/install-test-deps.sh). Stop it with `stop()`.
+ * scb-tsa from scripts/install-test-deps.sh). `stop()` ends its servers and removes its work dir.
  */
 export interface SignedRegistry {
   readonly work: string;
@@ -53,6 +53,8 @@ export function startSignedRegistry(cases?: string): SignedRegistry {
         // already gone
       }
     }
+    // Keys, certificates and registry logs are throwaway: nothing of a run stays in the temp dir.
+    rmSync(work, { recursive: true, force: true });
   };
   if (result.status !== 0) {
     stop();

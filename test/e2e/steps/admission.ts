@@ -61,7 +61,7 @@ export function removeLivePolicies(kube: Kube): void {
 }
 
 /** Applies the bundle's overlaid policies and waits until the webhook acts on them. */
-export async function installPolicies(context: AdmissionContext, bundle: LiveBundle, engine: Engine, probeMode: 'enforce' | 'audit'): Promise<boolean> {
+export async function installPolicies(context: AdmissionContext, bundle: LiveBundle, engine: Engine, probeMode: 'enforce' | 'audit' | 'either'): Promise<boolean> {
   const { kube } = context;
   const applied = kube.apply(bundle.policies);
   if (applied.code !== 0) throw new Error(`applying ${bundle.name}'s policies failed: ${applied.stderr}`);
@@ -73,6 +73,8 @@ export async function installPolicies(context: AdmissionContext, bundle: LiveBun
       const result = kube.run(['create', '--dry-run=server', '-f', '-'], JSON.stringify(probe));
       if (probeMode === 'enforce' && result.code !== 0 && result.stderr.includes('denied')) return true;
       if (probeMode === 'audit' && result.code === 0 && result.warnings.length > 0) return true;
+      // A bundle whose behaviour is gated on the time (in-cluster flip): either signal shows it acts.
+      if (probeMode === 'either' && ((result.code !== 0 && result.stderr.includes('denied')) || (result.code === 0 && result.warnings.length > 0))) return true;
       return undefined;
     },
     90_000,

@@ -41,7 +41,7 @@ export async function runLifecycle(context: AdmissionContext, engine: Engine): P
   );
   matrix.check(group, `bundle synthesized at ${before.toISOString()} (1 min before the flip)`, 'audit', flipBundle.mode);
   removeLivePolicies(kube);
-  const ready = await installPolicies(context, flipBundle, engine, flipBundle.mode === 'enforce' ? 'enforce' : 'audit');
+  const ready = await installPolicies(context, flipBundle, engine, 'either');
   const unsigned = createPod(kube, podObject(`after-flip-${Date.now().toString(36)}`, ns, image(context, key(engine, 'unsigned_REF'))));
   matrix.pending(
     12,

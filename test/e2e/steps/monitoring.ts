@@ -2,7 +2,8 @@
  * Monitoring, live. A customer's running pods (a few dozen, shared digests), the real rescanner
  * (`scb rescan`, as its CronJob runs it) listing them through the live API with the token of the
  * bundle's own `scb-rescanner` ServiceAccount, scanning through the Trivy STAND-IN (fixture
- * reports, trivy-standin.ts) and pushing to a real Pushgateway; a real Prometheus scraping the
+ * reports, trivy-standin.ts), verifying signatures against the test trust root, and pushing to a
+ * real Pushgateway; a real Prometheus scraping the
  * Pushgateway and Kyverno's admission-controller metrics, with the bundle's PrometheusRule
  * groups loaded as rule files. The alerts must fire, then resolve, in Prometheus's alerts API.
  *
@@ -27,6 +28,8 @@ export interface MonitoringContext extends AdmissionContext {
   readonly apiServer: string;
   readonly caFile: string;
   readonly fixtures: string;
+  /** The test trusted_root.json (test CA, timestamp authority) the images are signed under. */
+  readonly trustedRoot: string;
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -119,15 +122,23 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
       children.push(child);
       return child;
     };
-    let pushgateway = startPushgateway();
+    startPushgateway();
     await kube.waitFor(() => undefined, 1500);
     const configMap = parseAllDocuments(readFileSync(join(k8sDir, 'rescanner.yaml'), 'utf8'))
       .map((doc) => doc.toJS())
       .find((doc) => doc?.kind === 'ConfigMap' && doc.data?.['rescanner.json']);
-    writeFileSync(join(dir, 'rescanner.json'), configMap.data['rescanner.json']);
+    // The generated config, with the test trust root (as the policies get it: the images are
+    // signed by the test CA and timestamp authority, not by the public Sigstore instance).
+    const rescannerConfig = JSON.parse(configMap.data['rescanner.json']);
+    if (rescannerConfig.signingIdentity) rescannerConfig.trustedRootFile = context.trustedRoot;
+    writeFileSync(join(dir, 'rescanner.json'), JSON.stringify(rescannerConfig, null, 2));
     writeFileSync(join(dir, 'standin-map.json'), JSON.stringify(standinMap, null, 2));
     writeFileSync(join(dir, 'trivy-token'), 'e2e-not-a-secret\n');
     writeFileSync(join(dir, 'trivy'), `#!/bin/sh\n# Trivy STAND-IN (test/e2e/trivy-standin.ts)\nexec "${process.execPath}" "${join(context.repoRoot, 'lib/test/e2e/trivy-standin.js')}" "$@"\n`, { mode: 0o755 });
+    const trivyPort = freePort();
+    children.push(
+      spawn(process.execPath, [join(context.repoRoot, 'lib/test/e2e/trivy-standin.js'), 'server', '--listen', `127.0.0.1:${trivyPort}`], { stdio: 'ignore' }),
+    );
     const token = kube.run(['create', 'token', 'scb-rescanner', '-n', 'supply-chain-monitoring', '--duration', '2h']);
     writeFileSync(join(dir, 'rescanner-token'), token.stdout.trim());
     const rescan = () =>
@@ -137,7 +148,7 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
           join(context.repoRoot, 'bin/scb.js'), 'rescan',
           '--config', join(dir, 'rescanner.json'),
           '--api-server', context.apiServer, '--token-file', join(dir, 'rescanner-token'), '--ca-file', context.caFile,
-          '--trivy-server', 'http://127.0.0.1:1', '--trivy-path', join(dir, 'trivy'), '--trivy-token-file', join(dir, 'trivy-token'),
+          '--trivy-server', `http://127.0.0.1:${trivyPort}`, '--trivy-path', join(dir, 'trivy'), '--trivy-token-file', join(dir, 'trivy-token'),
           '--pushgateway', `http://127.0.0.1:${pgPort}`,
         ],
         { encoding: 'utf8', env: { ...process.env, SCB_TRIVY_STANDIN_MAP: join(dir, 'standin-map.json') } },
@@ -182,10 +193,17 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
       return response.status === 200 && /"1"\]/.test(response.body);
     };
 
-    // A refused unsigned pod: Kyverno's own metric drives the signature-failure alert.
-    const refused = createPod(kube, podObject(`unsigned-${Date.now().toString(36)}`, 'production-mon-a', image(context, key('unsigned_REF'))));
-    matrix.check(group, 'unsigned pod refused (feeds Kyverno’s metrics)', 'refuse', refused.verdict);
 
+    // What Kyverno really emits for the customer's policies: shown when an alert does not fire.
+    const kyvernoSeries = async () => {
+      const query = `{__name__=~"kyverno_.*policy_results_total", policy_name=~"scb-${customer}-.*"}`;
+      const response = await httpGet(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(query)}`);
+      if (response.status !== 200) return 'query failed';
+      const result = JSON.parse(response.body).data.result as { metric: Record<string, string> }[];
+      return result
+        .map(({ metric }) => `${metric.__name__}{${['policy_name', 'result', 'rule_result', 'policy_validation_mode', 'execution_cause', 'rule_execution_cause'].filter((k) => metric[k]).map((k) => `${k}="${metric[k]}"`).join(',')}}`)
+        .join('; ');
+    };
     const firing = async (name: string, timeoutMs: number, match: (a: Alert) => boolean = () => true) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -209,27 +227,42 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
       if (!up) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     matrix.check(group, 'Prometheus scrapes Kyverno’s admission metrics', 'up', up ? 'up' : 'down');
+    // A refused unsigned pod: Kyverno's own metric drives the signature-failure alert. The
+    // first refusal creates the counter's series at 1, which increase() cannot see; a second
+    // refusal then increments a series Prometheus already holds.
+    const refuseUnsigned = () => createPod(kube, podObject(`unsigned-${Date.now().toString(36)}`, 'production-mon-a', image(context, key('unsigned_REF')))).verdict;
+    matrix.check(group, 'unsigned pod refused (feeds Kyverno’s metrics)', 'refuse', refuseUnsigned());
+    const firstAlert = await firing('SupplyChainImageVerificationFailed', 30_000);
+    matrix.pending(
+      15,
+      LANDED.monitoringAlerts,
+      group,
+      'signature-failure alert on the first refusal since Kyverno started',
+      'firing',
+      firstAlert ? 'firing' : 'not firing',
+      `increase() over a counter series born at 1 is 0; Kyverno emitted: ${(await kyvernoSeries()) || 'no series'}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    matrix.check(group, 'a second unsigned pod refused', 'refuse', refuseUnsigned());
     const vulnerableDigest = images.vulnerable.ref.slice(images.vulnerable.ref.indexOf('@') + 1);
     const expectations: [string, string, (a: Alert) => boolean][] = [
-      ['SupplyChainVulnerableRunningImage', 'CVE page (CRITICAL in a running image)', (a) => a.labels.severity === 'page' && a.labels.digest === vulnerableDigest],
+      ['SupplyChainVulnerableRunningImage', 'CVE page (CRITICAL in a running image)', (a) => a.labels.vulnerability_severity === 'CRITICAL' && a.labels.digest === vulnerableDigest],
       ['SupplyChainStaleImage', 'stale-image alert (built 45 days ago)', () => true],
       ['SupplyChainAllowlistReviewOverdue', 'allowlist review alert (reviewed 100 days ago)', () => true],
-      ['SupplyChainImageVerificationFailed', 'signature-failure alert (refused unsigned pod, Kyverno’s metric)', () => true],
+      ['SupplyChainImageVerificationFailed', 'signature-failure alert (second refusal, Kyverno’s metric)', () => true],
     ];
     for (const [name, label, match] of expectations) {
       const alert = await firing(name, 60_000, match);
       const actual = alert ? 'firing' : 'not firing';
-      if (name === 'SupplyChainImageVerificationFailed' || name === 'SupplyChainStaleImage')
-        matrix.pending(15, LANDED.monitoringAlerts, group, label, 'firing', actual, `rule ${name}, for: ${FOR}`);
-      else matrix.check(group, label, 'firing', actual, { note: `rule ${name}, for: ${FOR}` });
+      const note = `rule ${name}, for: ${FOR}${!alert && name === 'SupplyChainImageVerificationFailed' ? `; Kyverno emitted: ${(await kyvernoSeries()) || 'no series'}` : ''}`;
+      matrix.check(group, label, 'firing', actual, { note });
     }
 
-    // Dead man's switch: a skipped run leaves no series (the Pushgateway restarted empty).
-    pushgateway.kill();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    pushgateway = startPushgateway();
-    const missing = await firing('SupplyChainRescannerMetricsMissing', 60_000);
-    matrix.pending(15, LANDED.monitoringAlerts, group, "rescanner dead man's switch (no run pushed)", 'firing', missing ? 'firing' : 'not firing', `rule SupplyChainRescannerMetricsMissing, for: ${FOR}`);
+    // Dead man's switch: the rescanner's group is gone (as after skipped runs expired it).
+    const groupPath = `/metrics/job/supply_chain_rescanner/cluster/${customer}/customer/${customer}`;
+    const deleted = await httpGet(`http://127.0.0.1:${pgPort}${groupPath}`, 'DELETE');
+    const missing = deleted.status === 202 ? await firing('SupplyChainRescannerMetricsMissing', 90_000) : undefined;
+    matrix.check(group, "rescanner dead man's switch (a run skipped: no series pushed)", 'firing', missing ? 'firing' : 'not firing', { note: `rule SupplyChainRescannerMetricsMissing, for: ${FOR}` });
 
     // Resolve: the vulnerable and stale workloads go away, the rescanner runs again.
     for (const ns of namespaces) kube.run(['delete', 'pods', '-n', ns, '-l', 'app in (vulnerable,stale)', '--wait=true']);
