@@ -29,9 +29,13 @@ import { addDays, isReviewOverdue, reviewDueDate } from '../model/enforcement';
  * after its review was due (lastReviewed + reviewIntervalDays). The monitoring alert warns from the
  * review date; the CEL engine's policies compare the expiry with Kyverno's clock, for a change
  * made by someone (time-dependent, request-paths.ts): a controller's reschedule of a running
- * workload is never refused because an entry expired. The ClusterPolicy engine cannot evaluate
- * the expiry per image in the cluster: there entries keep exempting (a known gap; the review
- * alert pages), since leaving them out at synth could refuse a reschedule.
+ * workload is never refused because an entry expired. The ClusterPolicy engine does the same with
+ * a deny rule on `time_now_utc()` in the rule-4 policy (`allowlist-expiry`), judged on the same
+ * requests as its other time-dependent rule. The files are the same whatever the synth clock: an
+ * entry expires in the cluster with no re-synth. "Stops exempting" means refused on a change: the
+ * policies select the allowlisted image out of rules 1–3 at the same time, so an image whose entry
+ * expired is refused with a message naming the entry, not re-verified (an image that would pass
+ * the rules needs no entry).
  */
 
 /** Annotation key prefix of one allowlist entry on the policies that exempt it. */
@@ -72,6 +76,21 @@ export function allowlistExemptions(customer: Pick<Customer, 'allowlist'> & { re
       ? { ...common, reference: entry.image, kind: 'digest' as const, digest: digestOf(entry.image) }
       : { ...common, reference: entry.repository ?? '', kind: 'repository' as const };
   });
+}
+
+/**
+ * The entry that covers an image, as the policies match it: a digest entry by the digest, a
+ * repository entry by the reference as written in the pod (`repository:tag` or `repository@…`).
+ */
+export function exemptionFor(exemptions: readonly AllowlistExemption[], reference: string, digest: string): AllowlistExemption | undefined {
+  return exemptions.find((exemption) =>
+    exemption.kind === 'digest' ? exemption.digest === digest : reference.startsWith(`${exemption.reference}:`) || reference.startsWith(`${exemption.reference}@`),
+  );
+}
+
+/** Whether the entry has stopped exempting at `at` (the cluster compares the same instant with its own clock). */
+export function isExpired(exemption: AllowlistExemption, at: Date): boolean {
+  return at.getTime() >= Date.parse(exemption.expiresAt);
 }
 
 /** Annotation key of one entry: its digest, or a hash-free slug of its repository. */
@@ -117,21 +136,44 @@ function celMatches(name: string, exemption: AllowlistExemption): string {
 /** CEL: true when the string variable `name` is allowlisted (by digest, or by repository), whatever the expiry. */
 export function celAllowlisted(name: string, exemptions: readonly AllowlistExemption[]): string {
   if (exemptions.length === 0) return 'false';
-  return exemptions.map((exemption) => celMatches(name, exemption)).join(' || ');
+  return `(${exemptions.map((exemption) => celMatches(name, exemption)).join(' || ')})`;
 }
 
 /** CEL (Kyverno's time library): true when `name` matches an entry that has expired on Kyverno's clock. */
 export function celAllowlistExpired(name: string, exemptions: readonly AllowlistExemption[]): string {
   if (exemptions.length === 0) return 'false';
-  return exemptions.map((exemption) => `(${celMatches(name, exemption)} && time.now() >= timestamp(${celString(exemption.expiresAt)}))`).join(' || ');
+  return `(${exemptions.map((exemption) => `(${celMatches(name, exemption)} && time.now() >= timestamp(${celString(exemption.expiresAt)}))`).join(' || ')})`;
+}
+
+/** Kyverno wildcard patterns of one exemption: `*@sha256:…`, or `repository:*` and `repository@*`. */
+function wildcardsOf(exemption: AllowlistExemption): string[] {
+  return exemption.kind === 'digest' ? [`*@${exemption.digest}`] : [`${exemption.reference}:*`, `${exemption.reference}@*`];
 }
 
 /**
  * Kyverno wildcard patterns (ClusterPolicy) that match the allowlisted images: by digest, or
- * `repository:*` and `repository@*`. Expired entries stay in: this engine cannot compare the
- * expiry with the cluster's clock per image, and leaving them out at synth would refuse a
- * controller's reschedule of a running workload (an outage); the alerts page instead.
+ * `repository:*` and `repository@*`. Expired entries stay in (the files do not depend on the synth
+ * clock): `jmespathAllowlistExpiredConditions` refuses them on a change, by the cluster's clock.
  */
 export function allowlistWildcards(exemptions: readonly AllowlistExemption[]): string[] {
-  return exemptions.flatMap((exemption) => (exemption.kind === 'digest' ? [`*@${exemption.digest}`] : [`${exemption.reference}:*`, `${exemption.reference}@*`]));
+  return exemptions.flatMap(wildcardsOf);
+}
+
+/** JMESPath over a pod (`request.object.spec`, rewritten by Kyverno's autogen for controllers): every image. */
+const JMESPATH_POD_IMAGES = 'request.object.spec.[containers, initContainers, ephemeralContainers][][].image';
+
+/**
+ * ClusterPolicy deny conditions (`any`), one per entry: the pod has an image the entry covers and
+ * the entry has expired on Kyverno's clock (`time_now_utc()`), evaluated at admission.
+ */
+export function jmespathAllowlistExpiredConditions(exemptions: readonly AllowlistExemption[]) {
+  return exemptions.map((exemption) => {
+    const matches = wildcardsOf(exemption).map((pattern) => `pattern_match('${pattern}', @)`).join(' || ');
+    return {
+      key: `{{ time_after(time_now_utc(), '${exemption.expiresAt}') && length(${JMESPATH_POD_IMAGES} | [?${matches}]) > \`0\` }}`,
+      operator: 'Equals' as const,
+      value: true,
+      message: `the allowlist entry for ${exemption.reference} (owner ${exemption.entry.owner}) expired on ${exemption.expiresAt.slice(0, 10)}: review it and update lastReviewed in the customer file`,
+    };
+  });
 }

@@ -240,7 +240,7 @@ export const admissionSchema = z.strictObject({
    * reviewIntervalDays); then the cluster stops exempting it by itself. @default 14
    */
   allowlistGraceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(14),
-}, { error: 'expected a mapping with engine, imageReferences or namespaces' });
+}, { error: 'expected a mapping with engine, imageReferences, namespaces or allowlistGraceDays' });
 
 export const enforcementSchema = z.strictObject({
   /** Day the customer was onboarded; the soft period starts here. */
@@ -312,12 +312,20 @@ export const allowlistEntrySchema = z.strictObject({
   /** Days between reviews. */
   reviewIntervalDays: positiveDays('reviewIntervalDays').default(DEFAULT_REVIEW_INTERVAL_DAYS),
 }, { error: 'expected a mapping with image (or repository), reason, owner and lastReviewed' }).check((ctx) => {
-  if ((ctx.value.image === undefined) === (ctx.value.repository === undefined)) {
+  if (ctx.value.image !== undefined && ctx.value.repository !== undefined) {
     ctx.issues.push({
       code: 'custom',
+      path: ['repository'],
+      input: ctx.value.repository,
+      message: 'must not be given with image; an entry names either a digest-pinned image or a repository (a sidecar injected by tag): remove one, or split the entry in two',
+    });
+  } else if (ctx.value.image === undefined && ctx.value.repository === undefined) {
+    ctx.issues.push({
+      code: 'invalid_type',
+      expected: 'string',
       path: ['image'],
-      input: ctx.value.image,
-      message: 'needs exactly one of image (a digest-pinned image) and repository (a sidecar injected by tag, with the same reason, owner and lastReviewed)',
+      input: undefined,
+      message: 'expected an image pinned by digest, or a repository instead (for a sidecar a mesh or agent injects by tag)',
     });
   }
 });

@@ -55,10 +55,10 @@ export function rescannerConfig(customer: RescannerCustomer, options: RescannerC
       reason: risk.reason,
       ...(risk.image !== undefined ? { image: risk.image } : {}),
     })),
-    // Digest entries only: a repository-wide sidecar entry exempts nothing from monitoring, whose
-    // alerts keep paging on what runs there (docs/admission.md).
-    allowlist: customer.allowlist.flatMap((entry) => (entry.image === undefined ? [] : [entry as typeof entry & { image: string }])).map((entry) => ({
-      image: entry.image,
+    // A repository entry (injected sidecar) allowlists every digest running from that repository,
+    // as admission does (docs/admission.md).
+    allowlist: customer.allowlist.map((entry) => ({
+      ...(entry.image !== undefined ? { image: entry.image } : { repository: entry.repository }),
       owner: entry.owner,
       reason: entry.reason,
       lastReviewed: entry.lastReviewed,
