@@ -15,6 +15,7 @@ import { celVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } fro
 import type { PolicyRole } from './flip-gate';
 import { celAdmittedImage, celImageMatches } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
+import { allowlistExpiryValidations, allowlistExpiryVariables } from './validating-policy';
 import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
 
 export { POLICY_ANNOTATIONS } from './policy-metadata';
@@ -131,7 +132,7 @@ export function ivpVerifyValidations(customer: Customer): ImageValidatingPolicyS
 /**
  * Variables every twin shares: what the request had before, the selected images it brings in
  * (`judged`: all of them on CREATE, the added ones on UPDATE) and those that time-dependent
- * rules judge (`judgedByTime`: none for a controller's or a background request).
+ * rules judge (`judgedByTime`: none for a controller's request, nor in a background scan of a pod a controller owns).
  */
 export function ivpVariables(): { name: string; expression: string }[] {
   return [
@@ -218,11 +219,13 @@ export class EphemeralContainersPolicy extends Construct {
       metadata: policyMetadata(customer, enforcement, policyNames(customer.name).ephemeralContainers, role, allowlistAnnotations(exemptions)),
       spec: {
         ...ivpCommonSpec(customer, enforcement, role, exemptions),
+        variables: [...ivpVariables(), ...allowlistExpiryVariables(exemptions)],
         matchConstraints: {
           resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'] }],
         },
         validations: [
           ...ivpVerifyValidations(customer),
+          ...allowlistExpiryValidations(exemptions),
           {
             expression: `${added}.all(image, ${celAdmittedImage('image', customer, exemptions)})`,
             messageExpression: `'rule 4 (no side door): ephemeral container images outside ${imageReferencePatterns(customer).join(', ').replace(/'/g, '')} and the allowlist are refused: ' + ${added}.filter(image, !(${celAdmittedImage('image', customer, exemptions)})).join(', ')`,
