@@ -9,8 +9,8 @@ export const LANDED = {
    * pods/ephemeralcontainers matched (CEL engine), flip-check counts `error`.
    */
   lifecycle: true,
-  /** #12, allowlist entries expire in the cluster after review plus grace, with a warning first. */
-  allowlistExpiry: false,
+  /** #12, allowlist entries expire in the cluster after review plus grace, with a warning first (landed). */
+  allowlistExpiry: true,
   /** #15, monitoring alerts (CVE page, stale image, allowlist review, signature failures, dead man's switch). */
   monitoringAlerts: false,
 } as const;

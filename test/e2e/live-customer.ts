@@ -71,6 +71,13 @@ export function liveStackFile(options: LiveCustomerOptions, now: Date): string {
         owner: 'platform@acme.example',
         lastReviewed: isoDate(new Date(now.getTime() - (options.reviewedDaysAgo ?? 0) * DAY)),
       },
+      // As the conformance customer (test/conformance/generate-suite.ts): an injected sidecar by tag, allowlisted by repository.
+      {
+        repository: `${options.registry}/other/sidecar`,
+        reason: 'e2e: a sidecar a mesh injects by tag',
+        owner: 'platform@acme.example',
+        lastReviewed: isoDate(new Date(now.getTime() - 10 * DAY)),
+      },
     ],
     ...(options.acceptedRisks && options.acceptedRisks.length > 0 ? { vulnerabilities: { acceptedRisks: options.acceptedRisks } } : {}),
   };

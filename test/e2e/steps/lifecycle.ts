@@ -7,8 +7,9 @@
  *     re-apply: an unsigned pod must be refused (the in-cluster flip of #12);
  *   - a Deployment admitted earlier, its image's scan now 8 days old, scaled out: admitted
  *     (no outage from passing time, #12); a new Deployment of that image: refused;
- *   - an allowlist entry inside its review grace: admitted with a warning; past review plus
- *     grace: refused (#12).
+ *   - an allowlist entry inside its review grace: still exempt, admitted (its warning is the
+ *     SupplyChainAllowlistReviewOverdue alert and scb synth's summary, not an admission warning:
+ *     docs/admission.md); past review plus grace: refused (#12).
  */
 import { LANDED } from '../landed';
 import { isoDate, synthLiveCustomer, type Engine } from '../live-customer';
@@ -102,7 +103,7 @@ export async function runLifecycle(context: AdmissionContext, engine: Engine): P
 
   // 3. Allowlist review: inside the grace (95 days after review; interval 90 + grace 14) and past it.
   for (const [days, expected, label] of [
-    [95, 'admit+warning', 'allowlisted image, review overdue but inside the grace'],
+    [95, 'admit', 'allowlisted image, review overdue but inside the grace (still exempt)'],
     [105, 'refuse', 'allowlisted image, past review plus grace'],
   ] as const) {
     const bundle = synthLiveCustomer(
@@ -116,7 +117,7 @@ export async function runLifecycle(context: AdmissionContext, engine: Engine): P
     await installPolicies(context, bundle, engine, 'enforce');
     const result = createPod(kube, podObject(`allowlisted-${days}-${Date.now().toString(36)}`, ns, allowed));
     const actual = result.verdict === 'refuse' ? 'refuse' : result.warnings.length > 0 ? 'admit+warning' : 'admit';
-    matrix.pending(12, LANDED.allowlistExpiry, group, `${label} (reviewed ${days} days ago)`, expected, actual, result.reason || (result.warnings[0] ?? 'the allowlist never expires').slice(0, 160));
+    matrix.pending(12, LANDED.allowlistExpiry, group, `${label} (reviewed ${days} days ago)`, expected, actual, result.reason || (result.warnings[0] ?? (actual === 'admit' ? 'exempt by the allowlist entry' : '')).slice(0, 160));
   }
   removeLivePolicies(kube);
 }
