@@ -353,11 +353,15 @@ function testRows(engine: Engine, suite: SuiteDefinition, c: CaseDefinition, cus
   return twins.flatMap((role) => {
     if ((role === 'enforce') !== suite.enforcing) return [];
     const offline = role === 'enforce' ? c.offline?.[`${engine}/enforce`] : undefined;
-    let verify: RowResult = c.selected && breaks.some((rule) => rule !== 'allowed') ? 'fail' : 'pass';
-    if (gap) verify = gap.actual === 'admit' ? 'pass' : 'fail';
-    if (offline) verify = offline.cli === 'admit' ? 'pass' : 'fail';
+    // Rule 1 is an ImageValidatingPolicy of its own, rules 2-3 the other (image-validating-policy.ts).
+    const result = (rules: readonly Rule[]): RowResult => {
+      if (offline) return offline.cli === 'admit' ? 'pass' : 'fail';
+      if (gap) return gap.actual === 'admit' ? 'pass' : 'fail';
+      return c.selected && breaks.some((rule) => rules.includes(rule)) ? 'fail' : 'pass';
+    };
     return [
-      { policy: twinName(names.verifyImages, role), isImageValidatingPolicy: true, kind, resources: [resourceName], result: verify },
+      { policy: twinName(names.verifySignature, role), isImageValidatingPolicy: true, kind, resources: [resourceName], result: result(['signature']) },
+      { policy: twinName(names.verifyImages, role), isImageValidatingPolicy: true, kind, resources: [resourceName], result: result(['sbom', 'scan', 'scanTime']) },
       { policy: twinName(names.allowedImages, role), isValidatingPolicy: true, kind, resources: [resourceName], result: breaks.includes('allowed') ? 'fail' : 'pass' },
     ];
   });
@@ -395,7 +399,14 @@ function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): str
   const name = `${engine === 'ClusterPolicy' ? 'clusterpolicy' : 'ivp'}-${suite.name}`;
   const dir = join(inputs.out, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'policy.yaml'), policies.map((policy) => stringify(policy, { lineWidth: 0 })).join('---\n'));
+  // The CLI evaluates every ImageValidatingPolicy of one Test in one engine call, which deadlocks
+  // Kyverno 1.19.0 when two of them verify one pod (flip-gate.ts); a cluster evaluates each of
+  // the bundle's IVPs alone (a fine-grained webhook per policy). So rule 1's policy gets a Test
+  // of its own in `signature/`, which `kyverno test DIR` runs too.
+  const signatureNames = new Set((['report', 'enforce'] as const).map((role) => twinName(policyNames(customer.name).verifySignature, role)));
+  const isSignature = (doc: Doc) => doc.kind === 'ImageValidatingPolicy' && signatureNames.has((doc.metadata as Doc).name as string);
+  const separate = policies.filter(isSignature);
+  writeFileSync(join(dir, 'policy.yaml'), policies.filter((policy) => !isSignature(policy)).map((policy) => stringify(policy, { lineWidth: 0 })).join('---\n'));
   // The same customer as a stack file for `scb inspect` (helpers/inspect.sh). Inspect uses one
   // clock, so the mode acting now in the suite is written as the enforcement.mode override.
   mkdirSync(join(dir, 'stacks'), { recursive: true });
@@ -408,21 +419,23 @@ function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): str
   const docs = cases.map((c) => resource(c, suite, image(inputs, c.image(engine)), c.initImage ? image(inputs, c.initImage(engine)) : undefined));
   writeFileSync(join(dir, 'resources.yaml'), docs.map((doc) => stringify(doc)).join('---\n'));
   writeFileSync(join(dir, 'userinfo.yaml'), stringify({ apiVersion: 'cli.kyverno.io/v1alpha1', kind: 'UserInfo', metadata: { name: suite.user }, userInfo: USERS[suite.user] }));
-  writeFileSync(
-    join(dir, 'kyverno-test.yaml'),
-    stringify(
-      {
-        apiVersion: 'cli.kyverno.io/v1alpha1',
-        kind: 'Test',
-        metadata: { name: `scb-conformance-${name}` },
-        policies: ['policy.yaml'],
-        resources: ['resources.yaml'],
-        userinfo: 'userinfo.yaml',
-        results: cases.flatMap((c) => testRows(engine, suite, c, customer.name)),
-      },
-      { lineWidth: 0 },
-    ),
-  );
+  const rows = cases.flatMap((c) => testRows(engine, suite, c, customer.name));
+  const writeTest = (where: string, testName: string, results: Doc[]) =>
+    writeFileSync(
+      join(where, 'kyverno-test.yaml'),
+      stringify(
+        { apiVersion: 'cli.kyverno.io/v1alpha1', kind: 'Test', metadata: { name: testName }, policies: ['policy.yaml'], resources: ['resources.yaml'], userinfo: 'userinfo.yaml', results },
+        { lineWidth: 0 },
+      ),
+    );
+  writeTest(dir, `scb-conformance-${name}`, rows.filter((row) => !signatureNames.has(row.policy as string)));
+  if (separate.length > 0) {
+    const sub = join(dir, 'signature');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'policy.yaml'), separate.map((policy) => stringify(policy, { lineWidth: 0 })).join('---\n'));
+    for (const file of ['resources.yaml', 'userinfo.yaml']) writeFileSync(join(sub, file), readFileSync(join(dir, file)));
+    writeTest(sub, `scb-conformance-${name}-signature`, rows.filter((row) => signatureNames.has(row.policy as string)));
+  }
   const format = signatureFormat(customer) === 'legacy' ? 'legacy .sig/.att' : 'v3 bundle + TSA';
   const trust = engine === 'ClusterPolicy' ? 'keyless.roots = test CA' : 'local TUF root (test CA + TSA)';
   writeFileSync(

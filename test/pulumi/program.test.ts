@@ -327,6 +327,8 @@ describe('pulumi program: enforcement clock and outputs', () => {
         'scb-initech-ephemeral-containers-audit',
         'scb-initech-verify-images',
         'scb-initech-verify-images-audit',
+        'scb-initech-verify-signature',
+        'scb-initech-verify-signature-audit',
       ],
       workflowPath: '.github/workflows/build-and-sign.yaml',
       workflowUrl: 'https://github.com/initech/tps-reports/blob/release/.github/workflows/build-and-sign.yaml',
