@@ -147,6 +147,8 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
             note = offline["note"]
         else:
             status = "ok" if actual == expected else "MISMATCH"
+        if c.get("acceptedBy"):
+            note = f"{note}; per rule: {c['acceptedBy']['note']}"
         if errors:
             note = f"{note}; {errors[0]}"
         out.append([c["name"], engine, mode, trust, expected, actual, status, note])
@@ -243,8 +245,16 @@ def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
                 def ours(p):
                     if p["kind"] != "ImageValidatingPolicy":
                         return mine.get("allowed", "?")
-                    return mine.get("signature", "?") if re.search(r"-verify-signature(-audit)?$", p["name"]) else attested
-                pairs = [(p["name"], ours(p)) for p in meta["policies"]]
+                    if re.search(r"-verify-signature(-audit)?$", p["name"]):
+                        # Rule 1 alone; "skip" (no image of the customer's) is a pass there.
+                        return "fail" if mine.get("signature") == "fail" else "pass"
+                    return attested
+                # A rule the engine's verifier accepts against the case's intent (acceptedBy) is
+                # not compared: the case's verdict still is, and the note says why.
+                accepted = (c.get("acceptedBy") or {}).get("rules") or []
+                pairs = [(p["name"], ours(p)) for p in meta["policies"] if not ("signature" in accepted and re.search(r"-verify-signature(-audit)?$", p["name"]))]
+                if accepted:
+                    note = f"{note}; rule {', '.join(accepted)} not compared: {c['acceptedBy']['note']}"
             # A skipped row is a twin that does not act now (flip-gate.ts), or a time-dependent rule
             # a controller's request does not trigger: not a verdict to compare.
             acting = {name: [k for k in results if k != "skip"] for name, results in theirs.items()}
