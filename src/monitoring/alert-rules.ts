@@ -275,13 +275,25 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
     });
   }
   if (gate.kind === 'from') {
+    const warnWindow = `and on () (vector(time()) >= ${warnEpoch})\nand on () (vector(time()) < ${flipEpoch})`;
     rules.push({
       alert: 'SupplyChainFlipApproaching',
-      expr: `(\n${wouldRefuse.replace(/^/gm, '  ')}\n) > 0\nand on () (vector(time()) >= ${warnEpoch})\nand on () (vector(time()) < ${flipEpoch})`,
+      // Per workload, from the PolicyReports the rescanner reads (scb flip-check's judgement).
+      expr: `max by (cluster, customer, namespace, kind, workload, policy, result) (${SCB_METRICS.admissionWouldRefuse}{${scb}, namespace=~${production}} > 0)\n${warnWindow}`,
+      labels: labels('warning'),
+      annotations: {
+        summary: `The flip on ${enforcement.flipDate} would refuse {{ $labels.kind }} {{ $labels.namespace }}/{{ $labels.workload }} ({{ $labels.policy }}: {{ $labels.result }})`,
+        description: `From ${flipInstant(enforcement)} the cluster enforces by itself. Kyverno's PolicyReports hold {{ $value }} {{ $labels.result }} result(s) of {{ $labels.policy }} for {{ $labels.kind }} {{ $labels.workload }} in {{ $labels.namespace }}: it would be refused (fail: a check failed; error: a check could not complete, e.g. no registry credentials). \`scb flip-check --customer ${customer.name}\` prints the messages. Fix the workload, or set enforcement.mode: audit in ${customer.sourceFile}. ${policyHints}`,
+      },
+    });
+    rules.push({
+      alert: 'SupplyChainFlipApproaching',
+      // Fallback while the rescanner cannot read the reports: Kyverno's counters (no workload names).
+      expr: `(\n${wouldRefuse.replace(/^/gm, '  ')}\n) > 0\nunless on () (${SCB_METRICS.admissionReportsRead}{${scb}} == 1)\n${warnWindow}`,
       labels: labels('warning'),
       annotations: {
         summary: `The flip on ${enforcement.flipDate} would refuse {{ $labels.resource_kind }} workloads in {{ $labels.resource_namespace }} ({{ $labels.policy_name }})`,
-        description: `From ${flipInstant(enforcement)} the cluster enforces by itself. In the last ${BACKGROUND_WINDOW}, {{ $value | humanize }} checks of {{ $labels.resource_kind }} objects in {{ $labels.resource_namespace }} failed or could not complete under {{ $labels.policy_name }}; they would be refused. Run \`scb flip-check --customer ${customer.name}\` for the workload names, and fix them or set enforcement.mode: audit in ${customer.sourceFile}. ${policyHints}`,
+        description: `From ${flipInstant(enforcement)} the cluster enforces by itself. In the last ${BACKGROUND_WINDOW}, {{ $value | humanize }} checks of {{ $labels.resource_kind }} objects in {{ $labels.resource_namespace }} failed or could not complete under {{ $labels.policy_name }}; they would be refused. The rescanner could not read the PolicyReports (scb_admission_reports_read is not 1: check its ClusterRole and log), so no workload is named: run \`scb flip-check --customer ${customer.name}\` for the names, and fix them or set enforcement.mode: audit in ${customer.sourceFile}. ${policyHints}`,
       },
     });
   }

@@ -77,6 +77,16 @@ const unverifiedRunning = (severity: string, digest: string, flip: string) => ({
   },
 });
 
+const WOULD_REFUSE = (namespace: string, kind: string, workload: string, policy: string, result: string) =>
+  `scb_admission_would_refuse{${RESCANNER}, namespace="${namespace}", kind="${kind}", workload="${workload}", policy="${policy}", rule="-", result="${result}"}`;
+const flipNames = (namespace: string, kind: string, workload: string, policy: string, result: string, count: number) => ({
+  labels: { ...ALERT_LABELS, severity: 'warning', namespace, kind, workload, policy, result },
+  annotations: {
+    summary: `The flip on 1970-01-02 would refuse ${kind} ${namespace}/${workload} (${policy}: ${result})`,
+    description: `From 1970-01-02T00:00:00Z the cluster enforces by itself. Kyverno's PolicyReports hold ${count} ${result} result(s) of ${policy} for ${kind} ${workload} in ${namespace}: it would be refused (fail: a check failed; error: a check could not complete, e.g. no registry credentials). \`scb flip-check --customer example\` prints the messages. Fix the workload, or set enforcement.mode: audit in stacks/Pulumi.example.yaml. ${HINTS}`,
+  },
+});
+
 /** Labels every rescanner series carries once Prometheus scrapes the Pushgateway with honorLabels. */
 const RESCANNER = 'job="supply_chain_rescanner", cluster="example", customer="example"';
 const ALERT_LABELS = { cluster: 'example', customer: 'example' };
@@ -603,10 +613,35 @@ const CASES: AlertCase[] = [
         labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-verify-images-audit', check: 'attestations', resource_namespace: 'production-a', resource_kind: 'Pod' },
         annotations: {
           summary: 'The flip on 1970-01-02 would refuse Pod workloads in production-a (scb-example-verify-images-audit)',
-          description: `From 1970-01-02T00:00:00Z the cluster enforces by itself. In the last 2h, 240 checks of Pod objects in production-a failed or could not complete under scb-example-verify-images-audit; they would be refused. Run \`scb flip-check --customer example\` for the workload names, and fix them or set enforcement.mode: audit in stacks/Pulumi.example.yaml. ${HINTS}`,
+          description: `From 1970-01-02T00:00:00Z the cluster enforces by itself. In the last 2h, 240 checks of Pod objects in production-a failed or could not complete under scb-example-verify-images-audit; they would be refused. The rescanner could not read the PolicyReports (scb_admission_reports_read is not 1: check its ClusterRole and log), so no workload is named: run \`scb flip-check --customer example\` for the names, and fix them or set enforcement.mode: audit in stacks/Pulumi.example.yaml. ${HINTS}`,
         },
       },
     ],
+  },
+  {
+    alert: 'SupplyChainFlipApproaching',
+    name: 'names each workload the PolicyReports say would be refused (fail and error), from the rescanner',
+    scenario: 'epoch-flip',
+    series: {
+      [WOULD_REFUSE('production-a', 'Deployment', 'shop', 'scb-example-verify-signature-audit', 'error')]: '2x150',
+      [WOULD_REFUSE('production-b', 'CronJob', 'report', 'scb-example-allowed-images-audit', 'fail')]: '1x150',
+      [WOULD_REFUSE('staging', 'Deployment', 'shop', 'scb-example-verify-images-audit', 'fail')]: '1x150',
+      [`scb_admission_reports_read{${RESCANNER}}`]: '1x150',
+      [K.ivpBackgroundFail]: '0+1x150',
+    },
+    evalTime: '2h',
+    expected: [
+      flipNames('production-a', 'Deployment', 'shop', 'scb-example-verify-signature-audit', 'error', 2),
+      flipNames('production-b', 'CronJob', 'report', 'scb-example-allowed-images-audit', 'fail', 1),
+    ],
+  },
+  {
+    alert: 'SupplyChainFlipApproaching',
+    name: 'after the flip instant the named workloads stay quiet (the enforce twins refuse them instead)',
+    scenario: 'epoch-flip',
+    series: { [WOULD_REFUSE('production-a', 'Deployment', 'shop', 'scb-example-verify-signature-audit', 'fail')]: '1x1600', [`scb_admission_reports_read{${RESCANNER}}`]: '1x1600' },
+    evalTime: '25h',
+    expected: [],
   },
   {
     alert: 'SupplyChainFlipApproaching',
@@ -864,7 +899,8 @@ describe('monitoring alert rules', () => {
       const c = parsedCustomer({ ...MONITORED, ...overrides });
       return alertRuleGroups(c, enforcementState(c, AT))[0].rules.map((rule) => rule.alert).filter((name) => /Flip|Soft|Audit|VerificationFailed/.test(name));
     };
-    assert.deepEqual(names({}), ['SupplyChainSignatureVerificationFailed', 'SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures', 'SupplyChainFlipApproaching']);
+    // The flip alert twice: per workload from the reports, and Kyverno's counters while the reports cannot be read.
+    assert.deepEqual(names({}), ['SupplyChainSignatureVerificationFailed', 'SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures', 'SupplyChainFlipApproaching', 'SupplyChainFlipApproaching']);
     assert.deepEqual(names({ enforcement: { onboardedAt: '2026-09-01', mode: 'audit' } }), ['SupplyChainAuditModeVerificationFailures', 'SupplyChainStillSoftAfterFlip']);
     assert.deepEqual(names({ enforcement: { onboardedAt: '2026-09-01', mode: 'enforce' } }), ['SupplyChainSignatureVerificationFailed', 'SupplyChainImageVerificationFailed']);
   });
