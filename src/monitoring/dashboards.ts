@@ -148,6 +148,24 @@ export function admissionDashboard(customer: MonitoredCustomer, enforcement: Enf
         .height(8)
         .withTarget(query(`sum(${results([signature, verify, allowed], { resultRegex: 'fail|error', mode: 'audit' }, '24h')}) or vector(0)`, 'would be refused', 'A', { instant: true })),
     )
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Workloads the policies refuse or would refuse (PolicyReports)')
+        .description(
+          "Per workload in the production namespaces, the fail and error results of the customer's policies in Kyverno's PolicyReports, as the rescanner read them on its last run (scb_admission_would_refuse; the judgement of scb flip-check). Before the flip: what the flip would refuse; after it: running workloads a reschedule would be refused for.",
+        )
+        .span(24)
+        .height(8)
+        .withTarget(
+          query(
+            `max by (cluster, namespace, kind, workload, policy, result) (${SCB_METRICS.admissionWouldRefuse}{${SCB}, namespace=~"${namespaceRegex(customer.admission.namespaces)}"})`,
+            '',
+            'A',
+            { instant: true, table: true },
+          ),
+        ),
+    )
     .withRow(new dashboard.RowBuilder('Rescanner health'))
     .withPanel(
       new stat.PanelBuilder()
