@@ -1,9 +1,10 @@
 import { DEPLOY_GATE_WORKFLOW, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, shellQuote } from '../contract';
 import { KYVERNO_CHART } from '../admission/kyverno-values';
+import { allowlistExemptions } from '../admission/allowlist';
 import { MONITORING_IMAGES } from '../monitoring/images';
 import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
 import type { Customer } from '../model/customer';
-import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
+import type { EnforcementState } from '../model/enforcement';
 import {
   PREDICATE_TYPES,
   imageReferencePatterns,
@@ -119,13 +120,23 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     customer.allowlist.length === 0
       ? ['None: every matching image must pass.']
       : [
-          '| Image | Owner | Reason | Last reviewed | Review due |',
-          '| --- | --- | --- | --- | --- |',
-          ...customer.allowlist.map((entry) => {
-            const due = reviewDueDate(entry.lastReviewed, entry.reviewIntervalDays);
-            const dueText = isReviewOverdue(entry, at) ? `**${due} (overdue)**` : due;
-            return `| \`${entry.image}\` | ${escapeCell(entry.owner)} | ${escapeCell(entry.reason)} | ${entry.lastReviewed} | ${dueText} |`;
+          '| Image | Owner | Reason | Last reviewed | Review due | Stops exempting |',
+          '| --- | --- | --- | --- | --- | --- |',
+          ...allowlistExemptions(customer, at).map((exemption) => {
+            const { entry } = exemption;
+            const dueText = exemption.reviewOverdue ? `**${exemption.reviewDue} (overdue)**` : exemption.reviewDue;
+            const expiry = exemption.expiresAt.slice(0, 10);
+            const name = exemption.kind === 'digest' ? `\`${exemption.reference}\`` : `\`${exemption.reference}\` (repository: any tag or digest)`;
+            return `| ${name} | ${escapeCell(entry.owner)} | ${escapeCell(entry.reason)} | ${entry.lastReviewed} | ${dueText} | ${exemption.expired ? `**${expiry} (expired)**` : expiry} |`;
           }),
+          '',
+          `An entry stops exempting ${customer.admission.allowlistGraceDays} days (\`admission.allowlistGraceDays\`) after its review is due: from then on the cluster refuses its image in a new workload, a bare pod or an image change (a pod a controller recreates for a running workload is still admitted). The review alert fires from the due date. Review the entry and update \`lastReviewed\`, or remove it.`,
+          ...(customer.allowlist.some((entry) => entry.repository !== undefined)
+            ? [
+                '',
+                'A repository entry admits every tag and digest pushed to that repository, by the reference as the pod spec writes it: weaker than a digest entry, since whoever can push there can run anything in the production namespaces. Use it only for a sidecar your mesh or agent injects by tag, and restrict who can push to that repository.',
+              ]
+            : []),
         ];
   return [
     `${CUSTOMER_README_HEADING}${customer.name}`,
