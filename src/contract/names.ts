@@ -56,7 +56,14 @@ export function customerObjectName(customerName: string, suffix: string): string
  */
 export function policyNames(customerName: string) {
   return {
-    /** Rules 1 to 3: signature (and main branch), SBOM attestation, vulnerability-scan attestation. */
+    /**
+     * Rule 1 alone (signature by the release workflow on its branch), on the CEL engines: a policy
+     * of its own so that Kyverno's per-policy result counter tells a signature refusal from a
+     * missing SBOM or an old CVE. The ClusterPolicy engine keeps rule 1 as the rule
+     * `verify-signature` of `verifyImages` (its counter carries the rule name).
+     */
+    verifySignature: customerObjectName(customerName, 'verify-signature'),
+    /** Rules 2 and 3 (SBOM attestation, vulnerability-scan attestation); on the ClusterPolicy engine rules 1 to 3. */
     verifyImages: customerObjectName(customerName, 'verify-images'),
     /** Rule 4: no side door, only the customer's own or allowlisted images. */
     allowedImages: customerObjectName(customerName, 'allowed-images'),
@@ -82,11 +89,17 @@ export const KYVERNO_NAMESPACE = 'kyverno';
 export const MONITORING_NAMESPACE = 'supply-chain-monitoring';
 
 /**
+ * The namespace of the SBOM drift agent (opt-in): the only one of the bundle that cannot enforce
+ * Pod Security "restricted" (the agent needs hostPID), so it holds nothing else.
+ */
+export const DRIFT_AGENT_NAMESPACE = 'supply-chain-drift-agent';
+
+/**
  * Namespaces that must never be production namespaces: rule 4 would refuse the pods of the
- * control plane, of Kyverno and of this bundle's own rescanner and Trivy server, none of which
+ * control plane, of Kyverno and of this bundle's own rescanner, Trivy server and drift agent, none of which
  * are the customer's signed images.
  */
-export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE];
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE, DRIFT_AGENT_NAMESPACE];
 
 /** Namespaces the GitOps controllers conventionally run in; never production namespaces either. */
 export const GITOPS_NAMESPACES = { flux: 'flux-system', argocd: 'argocd' } as const;

@@ -1,8 +1,9 @@
-import { DEPLOY_GATE_WORKFLOW, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, shellQuote } from '../contract';
+import { DEPLOY_GATE_WORKFLOW, DRIFT_AGENT_NAMESPACE, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, shellQuote } from '../contract';
 import { KYVERNO_CHART } from '../admission/kyverno-values';
 import { allowlistExemptions } from '../admission/allowlist';
 import { MONITORING_IMAGES } from '../monitoring/images';
 import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
+import { DRIFT_AGENT_CAPABILITIES, driftIgnorePaths } from '../monitoring/drift-agent-settings';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import {
@@ -98,6 +99,26 @@ function registryCredentialLines(customer: Customer): string[] {
           '     ```',
         ]
       : []),
+    '',
+  ];
+}
+
+/**
+ * What SBOM drift means for this customer and what to do on its alert; empty without the agent
+ * (`monitoring.driftAgent`).
+ */
+export function driftSection(customer: Customer): string[] {
+  const agent = customer.monitoring.driftAgent;
+  if (!agent) return [];
+  return [
+    '## SBOM drift',
+    '',
+    `A DaemonSet (\`scb-drift-agent\`, namespace \`${DRIFT_AGENT_NAMESPACE}\`) compares, every ${agent.intervalSeconds} seconds, the packages installed in each running container of ${customer.admission.namespaces.map((glob) => `\`${glob}\``).join(', ')} with the CycloneDX SBOM attested for its digest by the release workflow above. **Drift** is a package added, removed or at another version than at build: someone ran \`apt install\`, \`pip install\` or \`npm install\` in a running container. A digest without a verified SBOM attestation of that identity is reported as *unverifiable*, never as "no drift".`,
+    '',
+    `- Alert \`SupplyChainPackageDrift\` (**${agent.alertSeverity}**): a package was added or changed. Read the agent's log line \`"event":"package_drift"\` with the same namespace, workload and container: it names each package and both versions. Find who changed the container (exec audit events, the workload's own updater), then replace the pod from its signed digest (\`kubectl rollout restart\`); a legitimate change ships as a new release.`,
+    '- `SupplyChainPackageDriftRemoved` (warning): attested packages are gone; `SupplyChainPackageDriftUnverifiable` (warning): release the image through the workflow above; `SupplyChainDriftAgentNotReporting` (warning): the agent on a node is silent.',
+    `- Not compared (expected to change): ${driftIgnorePaths(customer).map((path) => `\`${path}\``).join(', ')} and each container's volume mounts. Add paths with \`monitoring.driftAgent.ignorePaths\`.`,
+    `- Privileges: its namespace enforces Pod Security \`privileged\` (audit \`baseline\`) because the agent needs \`hostPID\` (to reach each container's root through \`/proc/<pid>/root\`), user 0 with ${DRIFT_AGENT_CAPABILITIES.map((cap) => `\`${cap}\``).join(' and ')} (to open the roots of processes of other users and read their package files); read-only root file system, no hostPath, no other capability, CPU limit ${agent.cpuLimit}, memory ${agent.memoryLimit}, nice 19.`,
     '',
   ];
 }
@@ -202,6 +223,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     ...allowlist,
     '',
     ...installSteps(customer),
+    ...driftSection(customer),
     '## Verify an image by hand',
     '',
     'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag.',

@@ -220,7 +220,7 @@ export const admissionSchema = z.strictObject({
         ctx.issues.push({
           code: 'custom',
           input: ctx.value,
-          message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*"`,
+          message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner, Trivy server and drift agent). Fix: list only the customer's production namespaces, e.g. "production-*"`,
         });
       }
       const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_CONTROLLERS.filter(({ name }) => globMatches(ctx.value, name)) : [];
