@@ -12,7 +12,7 @@ export const LANDED = {
   /** #12, allowlist entries expire in the cluster after review plus grace, with a warning first (landed). */
   allowlistExpiry: true,
   /** #15, monitoring alerts (CVE page, stale image, allowlist review, signature failures, dead man's switch). */
-  monitoringAlerts: false,
+  monitoringAlerts: true,
 } as const;
 
 /** The row's expected text while the work is pending. */
