@@ -2,7 +2,8 @@
  * `scb rescan`: flags and config file → {@link runRescan} → exit code.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../cli/command-line';
+import { UsageError } from '../cli/main';
 import { loadRescannerConfig, requireComplete, RescannerConfigError, WORKLOAD_IDENTITY_REGISTRIES, type RescannerConfig } from './config';
 import { credentialsByRegistry, type RegistryCredentials } from './credentials';
 import type { ImageVerifier } from './image-verifier';
@@ -81,7 +82,6 @@ const FLAGS = {
   'token-file': { type: 'string' },
   'ca-file': { type: 'string' },
   'dry-run': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 function numberFlag(raw: string | undefined, flag: string, min: number, max: number, integer: boolean): number | undefined {
@@ -109,16 +109,15 @@ export async function rescanCommand(argv: string[], io: RescanCommandIo = {}): P
   let options: RescanOptions;
   let dryRun = false;
   try {
-    let values: ReturnType<typeof parseArgs<{ options: typeof FLAGS; args: string[]; allowPositionals: false; strict: true }>>['values'];
+    let commandLine;
     try {
-      values = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }).values;
+      commandLine = parseCommandLine(argv, { options: FLAGS, positionals: false, help: `${RESCAN_USAGE}\n`, stdout });
     } catch (err) {
-      throw new RescannerConfigError((err as Error).message);
+      if (err instanceof UsageError) throw new RescannerConfigError(err.message);
+      throw err;
     }
-    if (values.help) {
-      stdout.write(`${RESCAN_USAGE}\n`);
-      return 0;
-    }
+    if (!commandLine) return 0;
+    const { values } = commandLine;
     dryRun = values['dry-run'] ?? false;
     const fromFile: Partial<RescannerConfig> = values.config ? await loadRescannerConfig(values.config) : {};
     const fromFlags: Partial<Record<keyof RescannerConfig, unknown>> = {
