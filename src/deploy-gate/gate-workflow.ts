@@ -1,7 +1,7 @@
 import type { Customer } from '../model/customer';
 import { TOOL_VERSIONS, usesLine } from '../workflow/pins';
 import { registryLoginSteps, registryPermissions, registrySecretNames, registryUsesOidc } from '../workflow/registry-login';
-import { RUNNER_LABEL, type WorkflowStep } from '../workflow/release-workflow';
+import { type GitHubWorkflow, RUNNER_LABEL, type WorkflowPermissions, type WorkflowStep } from '../workflow/release-workflow';
 import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters, identityEnvironment } from './verify-commands';
 import { vulnPolicyRego } from './vuln-policy';
 
@@ -15,7 +15,7 @@ export const GATE_PERMISSION_REASONS: Readonly<Record<string, string>> = {
 };
 
 /** Permissions the gate job (and so the calling job) needs: read the image, and federate where the registry does. */
-export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Record<string, string> {
+export function deployGatePermissions(customer: Pick<Customer, 'registry'>): WorkflowPermissions {
   return {
     ...registryPermissions(customer.registry, 'read'),
     ...(registryUsesOidc(customer.registry) ? { 'id-token': 'write' } : {}),
@@ -27,7 +27,7 @@ export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Rec
  * `needs:` it: it refuses tags, then runs the same three cosign checks as `deploy-gate/verify.sh`.
  * It is self-contained (the Rego policy travels in `env:`), so another repository can call it.
  */
-export function deployGateWorkflow(customer: Customer): Record<string, unknown> {
+export function deployGateWorkflow(customer: Customer): GitHubWorkflow {
   // A called workflow sees only the secrets its caller passes, so the login's secret is declared.
   const secrets = Object.fromEntries(
     registrySecretNames(customer.registry).map((name) => [name, { description: `Registry credential the login to ${customer.image.split('/')[0]} reads.`, required: true }]),

@@ -10,6 +10,7 @@ import {
 import { WORKFLOW_YAML_OPTIONS } from '../contract';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
 import { denylistCheckStep } from './tool-denylist';
+import type { GitHubWorkflow, WorkflowPermissions, WorkflowStep } from './workflow-model';
 import { registryLoginSteps, registryPermissions, registryUsesOidc } from './registry-login';
 import { type VulnerabilityRule, jqVulnerabilityRule, openVexDocument, riskExpiresAt, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 
@@ -36,23 +37,7 @@ export function vulnerabilityGateScript(rule: VulnerabilityRule, reportFile: str
 
 export { registryHost } from './registry-login';
 
-/** A GitHub Actions step, as written into the workflow file. */
-export interface WorkflowStep {
-  /** Step title shown in the run log. */
-  readonly name: string;
-  /** @default - no id (other steps cannot read its outputs) */
-  readonly id?: string;
-  /** `owner/repo@<40-hex sha>` from the pin table. @default - a `run:` step */
-  readonly uses?: string;
-  /** Action inputs. @default - none */
-  readonly with?: Record<string, string | boolean | number>;
-  /** Environment: the only way values reach `run:`. @default - none */
-  readonly env?: Record<string, string>;
-  /** Shell script; never contains `${{ }}`. @default - a `uses:` step */
-  readonly run?: string;
-  /** @default - the job's timeout */
-  readonly 'timeout-minutes'?: number;
-}
+export type { GitHubWorkflow, WorkflowJob, WorkflowPermissions, WorkflowStep } from './workflow-model';
 
 /** File names the pipeline writes; the attest steps read them back. */
 const SBOM_FILE = 'sbom.cdx.json';
@@ -82,7 +67,7 @@ export interface ReleaseTools {
  * push the image. Never `id-token`: nothing that runs the build, syft or Trivy can mint the
  * certificate admission trusts.
  */
-export function buildPermissions(customer: Pick<Customer, 'registry'>): Record<string, string> {
+export function buildPermissions(customer: Pick<Customer, 'registry'>): WorkflowPermissions {
   return {
     contents: 'read',
     ...(registryUsesOidc(customer.registry) ? {} : registryPermissions(customer.registry, 'write')),
@@ -90,7 +75,7 @@ export function buildPermissions(customer: Pick<Customer, 'registry'>): Record<s
 }
 
 /** Signing job permissions: the OIDC token for keyless signing (and cloud registry federation), and writing signatures. */
-export function signPermissions(customer: Pick<Customer, 'registry' | 'release'>): Record<string, string> {
+export function signPermissions(customer: Pick<Customer, 'registry' | 'release'>): WorkflowPermissions {
   return {
     ...registryPermissions(customer.registry, 'write'),
     'id-token': 'write',
@@ -124,7 +109,7 @@ const IMAGE_ARCHIVE = 'image.oci.tar';
  * cannot obtain a Fulcio certificate for the workflow identity admission trusts.
  * Values reach shell steps only through `env:`, never through `${{ }}` inside `run:`.
  */
-export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): Record<string, unknown> {
+export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): GitHubWorkflow {
   assertTrivyVersionTrusted(tools.trivy);
   const { platforms, githubAttestations } = customer.release;
   const rule = vulnerabilityRule(customer);
@@ -311,9 +296,12 @@ export const PERMISSION_REASONS: Readonly<Record<string, string>> = {
   'attestations:write': 'GitHub artifact attestations',
 };
 
-/** Serializes a workflow with a `# vX.Y.Z` comment after every pinned `uses:` line. */
+/**
+ * Serializes a workflow (or another file of the customer's `.github/`, such as the Dependabot
+ * configuration) with a `# vX.Y.Z` comment after every pinned `uses:` line.
+ */
 export function workflowYaml(
-  workflow: Record<string, unknown>,
+  workflow: GitHubWorkflow | object,
   header: string[] = [],
   permissionReasons: Readonly<Record<string, string>> = PERMISSION_REASONS,
 ): string {
