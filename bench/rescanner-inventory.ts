@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { KubernetesClient } from '../src/rescanner/kubernetes-client';
+import { KubernetesClient } from '../src/kubernetes/client';
 import type { PodLike } from '../src/rescanner/inventory';
 import { silentLogger } from '../src/rescanner/logger';
 import { runRescan } from '../src/rescanner/rescan';

@@ -1,4 +1,5 @@
-import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, loadKubeconfig } from '../admission/flip-check';
+import { ClusterReadError, flipCheck, formatRefused } from '../admission/flip-check';
+import { KubeconfigError, loadKubeconfig } from '../kubernetes/kubeconfig';
 import { policyNames } from '../admission/policy-metadata';
 import { DNS_LABEL } from '../contract';
 import { parseCommandLine } from './command-line';

@@ -7,7 +7,7 @@ import { UsageError } from '../cli/main';
 import { loadRescannerConfig, requireComplete, RescannerConfigError, WORKLOAD_IDENTITY_REGISTRIES, type RescannerConfig } from './config';
 import { credentialsByRegistry, type RegistryCredentials } from './credentials';
 import type { ImageVerifier } from './image-verifier';
-import { KubernetesClient, type DockerConfig } from './kubernetes-client';
+import { KubernetesClient, type DockerConfig } from '../kubernetes/client';
 import { jsonLogger, type RescanLogger } from './logger';
 import { runRescan, type RescanOptions } from './rescan';
 import type { ImageScanner } from './scanner';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signingIdentity } from '../../src/contract';
 import type { PodLike } from '../../src/rescanner/inventory';
-import { KubernetesClient } from '../../src/rescanner/kubernetes-client';
+import { KubernetesClient } from '../../src/kubernetes/client';
 import { silentLogger } from '../../src/rescanner/logger';
 import { runRescan } from '../../src/rescanner/rescan';
 import { SignatureVerifier } from '../../src/rescanner/signature-verifier';
