@@ -67,6 +67,29 @@ describe('scb: help, version, exit codes', () => {
   });
 });
 
+describe('scb: bundled hot commands', () => {
+  it('given the bundled and the unbundled CLI (SCB_NO_BUNDLE=1), when synthesizing the same files, then they write the same bytes and print the same summary', () => {
+    assert.ok(existsSync(join(REPO_ROOT, 'lib', 'src', 'cli', 'synth-command.bundle.js')), 'the build bundles synth');
+    const runs = [{}, { SCB_NO_BUNDLE: '1' }].map((env) => {
+      const work = makeTempDir();
+      const result = scb(['synth', '--at', '2026-10-01', '--out', join(work, 'dist')], { env });
+      assert.equal(result.status, 0, result.stderr);
+      return { tree: readTree(join(work, 'dist')), stdout: result.stdout.replaceAll(work, 'WORK') };
+    });
+    assert.ok(Object.keys(runs[0].tree).length > 0);
+    assert.deepEqual(runs[0], runs[1]);
+  });
+
+  it('given a usage error raised inside a bundle, when run, then it is the CLI\'s own UsageError: exit 2 with a hint, no stack trace', () => {
+    for (const command of ['synth', 'validate']) {
+      const result = scb([command, '--otu', 'x']);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`^scb ${command}: unknown option --otu\\.`));
+      assert.match(result.stderr, new RegExp(`Run "scb ${command} --help" for usage\\.\\n$`));
+    }
+  });
+});
+
 describe('scb validate: refuses what synth refuses', () => {
   it('given a customer with the placeholder rescanner digest, when validated, then it exits 1 with the same problems synth reports, and writes nothing', () => {
     const work = makeTempDir();
@@ -88,9 +111,12 @@ describe('scb validate: refuses what synth refuses', () => {
     const work = makeTempDir();
     mkdirSync(join(work, 'stacks'));
     writeStackFiles({ pinned: validCustomer({ name: 'pinned', monitoring: { rescannerImage: `registry.example.com/mirror/rescanner@sha256:${'a'.repeat(64)}` } }) }, join(work, 'stacks'));
-    const validate = scb(['validate', '--at', '2026-10-01'], { cwd: work });
+    const validate = scb(['validate', '--at', '2026-10-01'], { cwd: work, env: { npm_command: '' } });
     assert.equal(validate.status, 0, validate.stderr);
     assert.match(validate.stdout, /^ok  stacks\/Pulumi\.pinned\.yaml \(pinned\)\n/);
+    // Run as `node bin/scb.js` (no npm around it), the next step reads as an installed scb.
+    assert.match(validate.stdout, /\nnext: scb synth writes the bundle\n$/);
+    assert.match(scb(['validate', '--at', '2026-10-01'], { cwd: work, env: { npm_command: 'exec' } }).stdout, /\nnext: npx scb synth writes the bundle\n$/);
     assert.equal(scb(['synth', '--at', '2026-10-01'], { cwd: work }).status, 0);
   });
 });
