@@ -19,10 +19,9 @@ import type { PodListPage } from '../src/rescanner/inventory';
 import { KubernetesClient, type ListOptions, type ListResult } from '../src/kubernetes/client';
 import { silentLogger } from '../src/rescanner/logger';
 import { runRescan } from '../src/rescanner/rescan';
-import type { ImageScanner } from '../src/rescanner/scanner';
 import type { TrivyReport } from '../src/rescanner/trivy-report';
 import { startFakeApi, trivyFixturesDir } from '../test/rescanner/support';
-import { benchmarkPods } from './rescanner-inventory';
+import { CountingScanner, benchmarkPods } from './rescanner-inventory';
 
 const VARIANTS = ['lean', 'client-node-raw', 'client-node-typed'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -69,15 +68,6 @@ async function clientFor(variant: Variant, apiUrl: string): Promise<KubernetesCl
     },
   };
   return typed as unknown as KubernetesClient;
-}
-
-class CountingScanner implements ImageScanner {
-  scans = 0;
-  constructor(private readonly report: TrivyReport) {}
-  async scan(): Promise<TrivyReport> {
-    this.scans += 1;
-    return this.report;
-  }
 }
 
 async function child(variant: Variant, apiUrl: string): Promise<void> {
