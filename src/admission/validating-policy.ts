@@ -5,11 +5,11 @@ import {
   ValidatingPolicySpecValidationActions,
 } from '../../imports/policies.kyverno.io';
 import { imageReferencePatterns } from '../contract';
-import { allowlistAnnotations } from './allowlist';
+import { type AllowlistExemption, allowlistAnnotations, celAllowlistExpired } from './allowlist';
 import type { AdmissionPolicyProps } from './engines/engine';
 import { celAdmittedImage } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
-import { CEL_PREVIOUS_IMAGES, celMatchConditions, celPodImages } from './request-paths';
+import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
 
 /**
  * Rule 4, no side door, on the CEL engine, one twin (see flip-gate.ts). Not an image
@@ -46,12 +46,14 @@ export class AllowedImagesPolicy extends Construct {
         variables: [
           { name: 'previousImages', expression: CEL_PREVIOUS_IMAGES },
           { name: 'refused', expression: `(${celPodImages('object')}).filter(image, !(image in variables.previousImages) && !(${admitted}))` },
+          ...allowlistExpiryVariables(exemptions),
         ],
         validations: [
           {
             expression: 'size(variables.refused) == 0',
             messageExpression: `'rule 4 (no side door): images outside ${references.replace(/'/g, '')} and the allowlist are refused: ' + variables.refused.join(', ')`,
           },
+          ...allowlistExpiryValidations(exemptions),
         ],
       },
     });
@@ -59,3 +61,28 @@ export class AllowedImagesPolicy extends Construct {
 }
 
 export { celAdmittedImage };
+
+/**
+ * The allowlist's expiry, on Kyverno's clock (allowlist.ts): the images a change by someone
+ * brings in that only an expired entry had exempted. Not judged for a controller's reschedule.
+ */
+export function allowlistExpiryVariables(exemptions: readonly AllowlistExemption[]): { name: string; expression: string }[] {
+  if (exemptions.length === 0) return [];
+  return [
+    {
+      name: 'allowlistExpired',
+      expression: `(${CEL_TIME_JUDGED}) ? (${celPodImages('object')}).filter(image, !(image in variables.previousImages) && (${celAllowlistExpired('image', exemptions)})) : []`,
+    },
+  ];
+}
+
+/** The validation that refuses what `allowlistExpiryVariables` found. */
+export function allowlistExpiryValidations(exemptions: readonly AllowlistExemption[]): { expression: string; messageExpression: string }[] {
+  if (exemptions.length === 0) return [];
+  return [
+    {
+      expression: 'size(variables.allowlistExpired) == 0',
+      messageExpression: "'allowlist: the entry for these images has expired (review it and update lastReviewed in the customer file): ' + variables.allowlistExpired.join(', ')",
+    },
+  ];
+}
