@@ -24,6 +24,12 @@ export interface CommandLineSpec<O extends Options, P extends boolean> {
    * @default process.stdout
    */
   readonly stdout?: { write(chunk: string): unknown };
+  /**
+   * The command's own error for a bad flag (the in-cluster commands log configuration errors as
+   * JSON and exit 2 through it).
+   * @default - a UsageError
+   */
+  readonly usageError?: (message: string) => Error;
 }
 
 export type ParsedCommandLine<O extends Options, P extends boolean> = ReturnType<
@@ -37,7 +43,13 @@ export type ParsedCommandLine<O extends Options, P extends boolean> = ReturnType
  */
 export function parseCommandLine<const O extends Options, const P extends boolean>(argv: string[], spec: CommandLineSpec<O, P>): ParsedCommandLine<O, P> | undefined {
   const options = { ...spec.options, ...HELP_OPTION };
-  const parsed = withUsageErrors(() => parseArgs({ args: argv, allowPositionals: spec.positionals, strict: true as const, options }), options);
+  let parsed;
+  try {
+    parsed = withUsageErrors(() => parseArgs({ args: argv, allowPositionals: spec.positionals, strict: true as const, options }), options);
+  } catch (error) {
+    if (error instanceof UsageError && spec.usageError) throw spec.usageError(error.message);
+    throw error;
+  }
   if (!(parsed.values as { help?: boolean }).help) return parsed as ParsedCommandLine<O, P>;
   (spec.stdout ?? process.stdout).write(spec.help);
   return undefined;

@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { Pushgateway } from 'prom-client';
 import { parseCommandLine } from '../cli/command-line';
-import { UsageError } from '../cli/main';
 import { DRIFT_AGENT_JOB } from '../monitoring/metrics';
 import { jsonLogger, type RescanLogger } from '../rescanner/logger';
 import { KubernetesClient } from '../kubernetes/client';
@@ -79,13 +78,7 @@ export async function driftAgentCommand(argv: string[], io: DriftAgentIo = {}): 
   let values;
   let config: DriftAgentConfig;
   try {
-    let commandLine;
-    try {
-      commandLine = parseCommandLine(argv, { options: FLAGS, positionals: false, help: `${DRIFT_AGENT_USAGE}\n`, stdout });
-    } catch (error) {
-      if (error instanceof UsageError) throw new DriftAgentConfigError(error.message);
-      throw error;
-    }
+    const commandLine = parseCommandLine(argv, { options: FLAGS, positionals: false, help: `${DRIFT_AGENT_USAGE}\n`, stdout, usageError: (message) => new DriftAgentConfigError(message) });
     if (!commandLine) return 0;
     values = commandLine.values;
     if (!values.config) throw new DriftAgentConfigError('--config: required');

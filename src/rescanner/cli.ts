@@ -3,7 +3,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseCommandLine } from '../cli/command-line';
-import { UsageError } from '../cli/main';
 import { loadRescannerConfig, requireComplete, RescannerConfigError, WORKLOAD_IDENTITY_REGISTRIES, type RescannerConfig } from './config';
 import { credentialsByRegistry, type RegistryCredentials } from './credentials';
 import type { ImageVerifier } from './image-verifier';
@@ -109,13 +108,7 @@ export async function rescanCommand(argv: string[], io: RescanCommandIo = {}): P
   let options: RescanOptions;
   let dryRun = false;
   try {
-    let commandLine;
-    try {
-      commandLine = parseCommandLine(argv, { options: FLAGS, positionals: false, help: `${RESCAN_USAGE}\n`, stdout });
-    } catch (err) {
-      if (err instanceof UsageError) throw new RescannerConfigError(err.message);
-      throw err;
-    }
+    const commandLine = parseCommandLine(argv, { options: FLAGS, positionals: false, help: `${RESCAN_USAGE}\n`, stdout, usageError: (message) => new RescannerConfigError(message) });
     if (!commandLine) return 0;
     const { values } = commandLine;
     dryRun = values['dry-run'] ?? false;
