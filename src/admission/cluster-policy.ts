@@ -5,6 +5,8 @@ import {
   ClusterPolicySpecRulesMatchAnyResourcesOperations,
   type ClusterPolicySpecRulesVerifyImages,
   type ClusterPolicySpecRulesVerifyImagesAttestors,
+  type ClusterPolicySpecRulesVerifyImagesImageRegistryCredentials,
+  ClusterPolicySpecRulesVerifyImagesImageRegistryCredentialsProviders as Providers,
   ClusterPolicySpecRulesVerifyImagesAttestationsConditionsAllOperator as Operator,
   ClusterPolicySpecRulesVerifyImagesFailureAction,
   ClusterPolicySpecRulesVerifyImagesType,
@@ -12,6 +14,7 @@ import {
   ClusterPolicySpecWebhookConfigurationFailurePolicy,
 } from '../../imports/kyverno.io';
 import { type GitHubCoordinates, PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../contract';
+import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { jmespathViolationCount, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import { allowlistAnnotations, allowlistWildcards, jmespathAllowlistExpiredConditions } from './allowlist';
@@ -19,9 +22,19 @@ import type { AdmissionCustomer, AdmissionPolicyProps } from './engines/engine';
 import { type PolicyRole, jmespathTwinGate } from './flip-gate';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
 import { jmespathTimeJudgedPrecondition } from './request-paths';
+import { kyvernoRegistryCredentials } from './registry-credentials';
 
 /** The public Sigstore transparency log the legacy verifier checks (the test overlay replaces it). */
 export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
+
+/**
+ * A ClusterPolicy rule's name and the names Kyverno gives the rules it autogenerates from it
+ * (`autogen-<rule>` for the pod controllers, `autogen-cronjob-<rule>` for CronJobs); they appear
+ * in PolicyReports and in `kyverno_policy_results_total{rule_name}`.
+ */
+export function autogenRuleNames(rule: string): string[] {
+  return [rule, `autogen-${rule}`, `autogen-cronjob-${rule}`];
+}
 
 /** Annotation that tells Kyverno which controllers to autogenerate ClusterPolicy rules for. */
 export const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
@@ -48,6 +61,20 @@ export function legacyAttestors(customer: { readonly github: GitHubCoordinates }
       ],
     },
   ];
+}
+
+/**
+ * `imageRegistryCredentials` of every verifyImages entry, from `registry.admissionIdentity`
+ * (registry-credentials.ts); Kyverno adds the pod namespace's pull secrets itself on this engine.
+ */
+export function legacyRegistryCredentials(customer: Pick<Customer, 'registry'>): ClusterPolicySpecRulesVerifyImagesImageRegistryCredentials | undefined {
+  const credentials = kyvernoRegistryCredentials(customer);
+  if (credentials === undefined) return undefined;
+  const providers = { amazon: Providers.AMAZON, google: Providers.GOOGLE, azure: Providers.AZURE } as const;
+  return {
+    ...(credentials.providers.length > 0 ? { providers: credentials.providers.map((provider) => providers[provider]) } : {}),
+    ...(credentials.secrets.length > 0 ? { secrets: [...credentials.secrets] } : {}),
+  };
 }
 
 /**
@@ -136,9 +163,11 @@ export class LegacyVerifyImagesPolicy extends Construct {
     const identity = signingIdentity(customer);
     const enforcing = role === 'enforce';
     const skip = allowlistWildcards(exemptions);
+    const credentials = legacyRegistryCredentials(customer);
     const entry = (extra: Partial<ClusterPolicySpecRulesVerifyImages>): ClusterPolicySpecRulesVerifyImages => ({
       imageReferences: [...imageReferencePatterns(customer)],
       ...(skip.length > 0 ? { skipImageReferences: skip } : {}),
+      ...(credentials ? { imageRegistryCredentials: credentials } : {}),
       type: ClusterPolicySpecRulesVerifyImagesType.COSIGN,
       failureAction: enforcing ? ClusterPolicySpecRulesVerifyImagesFailureAction.ENFORCE : ClusterPolicySpecRulesVerifyImagesFailureAction.AUDIT,
       mutateDigest: enforcing,

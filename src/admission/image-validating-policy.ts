@@ -1,13 +1,17 @@
 import { Construct } from 'constructs';
 import {
   ImageValidatingPolicy,
+  type ImageValidatingPolicyProps,
   type ImageValidatingPolicySpecAttestors,
+  type ImageValidatingPolicySpecCredentials,
+  ImageValidatingPolicySpecCredentialsProviders,
   type ImageValidatingPolicySpecMatchImageReferences,
   type ImageValidatingPolicySpecValidations,
   ImageValidatingPolicySpecFailurePolicy,
   ImageValidatingPolicySpecValidationActions,
 } from '../../imports/policies.kyverno.io';
 import { type GitHubCoordinates, PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../contract';
+import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
 import type { AdmissionCustomer, AdmissionPolicyProps } from './engines/engine';
@@ -17,6 +21,7 @@ import { celAdmittedImage, celImageMatches } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
 import { allowlistExpiryValidations, allowlistExpiryVariables } from './validating-policy';
 import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
+import { kyvernoRegistryCredentials } from './registry-credentials';
 
 export { POLICY_ANNOTATIONS } from './policy-metadata';
 
@@ -77,16 +82,26 @@ export function daysAsDuration(days: number): string {
   return `${days * 24}h`;
 }
 
+/** The CEL validation of rule 1 over `variables.judged`: every image signed by the customer's identity. */
+export function ivpSignatureValidation(customer: { readonly github: GitHubCoordinates }): ImageValidatingPolicySpecValidations {
+  const identity = signingIdentity(customer);
+  return {
+    expression: `variables.judged.all(image, verifyImageSignatures(image, ${ATTESTOR}) > 0)`,
+    message: `rule 1 (signature): images must be signed by ${identity.subject} (issuer ${identity.issuer})`,
+  };
+}
+
 /** The CEL validations of rules 1 to 3 over `variables.judged` / `variables.judgedByTime`. */
 export function ivpVerifyValidations(customer: Pick<AdmissionCustomer, 'github' | 'scan' | 'vulnerabilities'>): ImageValidatingPolicySpecValidations[] {
+  return [ivpSignatureValidation(customer), ...ivpAttestationValidations(customer)];
+}
+
+/** The CEL validations of rules 2 and 3 over `variables.judged` / `variables.judgedByTime`. */
+export function ivpAttestationValidations(customer: Pick<AdmissionCustomer, 'github' | 'scan' | 'vulnerabilities'>): ImageValidatingPolicySpecValidations[] {
   const identity = signingIdentity(customer);
   const vuln = `extractPayload(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}).predicate`;
   const maxAge = customer.scan.maxAge;
   return [
-    {
-      expression: `variables.judged.all(image, verifyImageSignatures(image, ${ATTESTOR}) > 0)`,
-      message: `rule 1 (signature): images must be signed by ${identity.subject} (issuer ${identity.issuer})`,
-    },
     {
       expression: `variables.judged.all(image, verifyAttestationSignatures(image, attestations.${IVP_ATTESTATIONS.sbom}, ${ATTESTOR}) > 0)`,
       message: `rule 2 (SBOM): images must carry a ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject}`,
@@ -128,6 +143,24 @@ export function ivpVariables(): { name: string; expression: string }[] {
   ];
 }
 
+/** `spec.credentials` from `registry.admissionIdentity` (registry-credentials.ts), or nothing. */
+export function ivpCredentials(customer: Pick<Customer, 'registry'>): { credentials?: ImageValidatingPolicySpecCredentials } {
+  const credentials = kyvernoRegistryCredentials(customer);
+  if (credentials === undefined) return {};
+  return {
+    credentials: {
+      ...(credentials.providers.length > 0 ? { providers: credentials.providers.map((provider) => PROVIDERS[provider]) } : {}),
+      ...(credentials.secrets.length > 0 ? { secrets: [...credentials.secrets] } : {}),
+    },
+  };
+}
+
+const PROVIDERS = {
+  amazon: ImageValidatingPolicySpecCredentialsProviders.AMAZON,
+  google: ImageValidatingPolicySpecCredentialsProviders.GOOGLE,
+  azure: ImageValidatingPolicySpecCredentialsProviders.AZURE,
+} as const;
+
 /** What every twin of every IVP of the customer shares. */
 function ivpCommonSpec(customer: AdmissionCustomer, enforcement: EnforcementState, role: PolicyRole, exemptions: readonly AllowlistExemption[]) {
   const enforcing = role === 'enforce';
@@ -151,20 +184,61 @@ function ivpCommonSpec(customer: AdmissionCustomer, enforcement: EnforcementStat
     // for the images an UPDATE leaves unchanged, which are not judged again.
     validationConfigurations: { mutateDigest: enforcing, verifyDigest: enforcing, required: false },
     variables: ivpVariables(),
+    // A private registry: the policy's own credentials (an IVP never uses the pod's pull secrets).
+    ...ivpCredentials(customer),
+  };
+}
+
+/** The pod match of rules 1 to 3: CREATE and UPDATE of pods, autogenerated for their controllers. */
+function podRules(): Pick<ImageValidatingPolicyProps['spec'] & object, 'matchConstraints' | 'autogen'> {
+  return {
+    matchConstraints: {
+      resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
+    },
+    autogen: { podControllers: { controllers: [...AUTOGEN_CONTROLLERS.resources] } },
   };
 }
 
 /**
- * Rules 1 to 3 on the ImageValidatingPolicy engine (Kyverno 1.17+, cosign v3 bundles), one twin
+ * Rule 1 on the ImageValidatingPolicy engine, one twin (see flip-gate.ts): every selected image
+ * a request brings into a production namespace is signed by the customer's release workflow on
+ * its branch (this is also the main-branch rule), with the digest verified and, in the enforce
+ * twin, tags rewritten to digests.
+ *
+ * A policy of its own, not a validation of `VerifyImagesPolicy`: Kyverno counts an
+ * ImageValidatingPolicy's results per policy only (`kyverno_image_validating_policy_results_total`
+ * has no validation label), so only a separate policy lets the signature alert and panels tell a
+ * signature refusal from a missing SBOM or an old CVE. Two ImageValidatingPolicies on one pod
+ * deadlock Kyverno 1.19.0 when one engine call evaluates both (flip-gate.ts); the webhook does
+ * not, because each of these policies sets `webhookConfiguration.timeoutSeconds` and so gets a
+ * fine-grained webhook of its own (Kyverno evaluates only the policies its webhook path names),
+ * and the background scanner builds one engine per policy. The Kyverno CLI evaluates every
+ * policy of a test together, so the conformance suite tests this policy in a test of its own.
+ */
+export class VerifySignaturePolicy extends Construct {
+  readonly policy: ImageValidatingPolicy;
+
+  constructor(scope: Construct, id: string, props: AdmissionPolicyProps) {
+    super(scope, id);
+    const { customer, enforcement, role, exemptions = [] } = props;
+    const { attestations: _none, ...common } = ivpCommonSpec(customer, enforcement, role, exemptions);
+    this.policy = new ImageValidatingPolicy(this, 'Resource', {
+      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifySignature, role, allowlistAnnotations(exemptions)),
+      spec: { ...common, ...podRules(), validations: [ivpSignatureValidation(customer)] },
+    });
+  }
+}
+
+/**
+ * Rules 2 and 3 on the ImageValidatingPolicy engine (Kyverno 1.17+, cosign v3 bundles), one twin
  * (see flip-gate.ts): every selected image a request brings into a production namespace is
- * 1. signed by the customer's release workflow on its branch (this is also the main-branch rule),
- *    with the digest verified and, in the enforce twin, tags rewritten to digests;
- * 2. attested with a CycloneDX SBOM signed by the same identity;
+ * 2. attested with a CycloneDX SBOM signed by the customer's release identity;
  * 3. attested with a vulnerability scan signed by the same identity that the customer's
  *    vulnerability rule passes (src/vulnerability-rule: the same rule the release job, the deploy
  *    gate and the rescanner apply) and, when the customer opted in, no older than `scan.maxAge`.
  *    These two judge changes only (request-paths.ts).
- * Pods are matched; the engine autogenerates the same checks for their controllers.
+ * Rule 1 is `VerifySignaturePolicy`. Pods are matched; the engine autogenerates the same checks
+ * for their controllers.
  */
 export class VerifyImagesPolicy extends Construct {
   readonly policy: ImageValidatingPolicy;
@@ -174,14 +248,7 @@ export class VerifyImagesPolicy extends Construct {
     const { customer, enforcement, role, exemptions = [] } = props;
     this.policy = new ImageValidatingPolicy(this, 'Resource', {
       metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, role, allowlistAnnotations(exemptions)),
-      spec: {
-        ...ivpCommonSpec(customer, enforcement, role, exemptions),
-        matchConstraints: {
-          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
-        },
-        autogen: { podControllers: { controllers: [...AUTOGEN_CONTROLLERS.resources] } },
-        validations: ivpVerifyValidations(customer),
-      },
+      spec: { ...ivpCommonSpec(customer, enforcement, role, exemptions), ...podRules(), validations: ivpAttestationValidations(customer) },
     });
   }
 }

@@ -20,6 +20,7 @@
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { REPORT_APIS, type PolicyReport } from '../admission/would-refuse';
 
 /** Where the in-cluster service account is mounted. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -186,6 +187,30 @@ export class KubernetesClient {
         throw err;
       }
     }
+  }
+
+  /**
+   * Lists Kyverno's reports cluster-wide, namespaced and cluster-scoped, page by page: from
+   * wgpolicyk8s.io, or from openreports.io when the former is not served (404), as `scb
+   * flip-check` reads them (the same REPORT_APIS). A 410 Gone mid-listing restarts that kind.
+   */
+  async listPolicyReports(limit = 250): Promise<PolicyReport[]> {
+    let notServed: KubernetesApiError | undefined;
+    for (const api of REPORT_APIS) {
+      try {
+        const reports: PolicyReport[] = [];
+        for (const plural of api.plurals) {
+          const items: PolicyReport[] = [];
+          await this.list<PolicyReport>(`${api.group}/${plural}`, { limit, maxRelists: 1, onStart: () => items.splice(0), onPage: (page) => items.push(...(page.items ?? [])) });
+          reports.push(...items);
+        }
+        return reports;
+      } catch (err) {
+        if (!(err instanceof KubernetesApiError && err.status === 404)) throw err;
+        notServed = err;
+      }
+    }
+    throw notServed ?? new Error('no report API configured');
   }
 
   /** Reads a pull secret and decodes its docker config; undefined when it is not a docker secret. */

@@ -1,4 +1,6 @@
 import { customerObjectName } from '../contract';
+import { workloadIdentityServiceAccountAnnotations } from '../model/registry-identity';
+import { REPORT_APIS } from '../admission/would-refuse';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
@@ -9,9 +11,17 @@ export interface RescannerRbacProps {
   readonly customer: Pick<Customer, 'name' | 'monitoring'>;
 }
 
-/** The rules of the rescanner's ClusterRole: list pods everywhere, and read named pull secrets. */
+/**
+ * The rules of the rescanner's ClusterRole: list pods everywhere, list Kyverno's reports (read
+ * only, to name the workloads the flip would refuse: `scb_admission_would_refuse`), and read
+ * named pull secrets.
+ */
 export function rescannerRules(customer: Pick<Customer, 'monitoring'>): k8s.PolicyRule[] {
-  const rules: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }];
+  const rules: k8s.PolicyRule[] = [
+    { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    // Both report APIs Kyverno may write (REPORT_APIS in src/admission/would-refuse.ts); list only.
+    ...REPORT_APIS.map((api) => ({ apiGroups: [api.group.split('/')[2]], resources: [...api.plurals], verbs: ['list'] })),
+  ];
   // RBAC cannot say "only the Secrets a pod names in imagePullSecrets"; resourceNames is the
   // narrowest honest grant (by name, in every namespace). With no names, no Secret at all.
   if (customer.monitoring.pullSecrets.length > 0) {
@@ -25,11 +35,7 @@ export function rescannerRules(customer: Pick<Customer, 'monitoring'>): k8s.Poli
  * Google and Azure keychains then pull with the pod's own identity, as the nodes do.
  */
 export function workloadIdentityAnnotations(customer: Pick<Customer, 'monitoring'>): Record<string, string> | undefined {
-  const id = customer.monitoring.registryIdentity;
-  if (id?.aws) return { 'eks.amazonaws.com/role-arn': id.aws.roleArn };
-  if (id?.gcp) return { 'iam.gke.io/gcp-service-account': id.gcp.serviceAccount };
-  if (id?.azure) return { 'azure.workload.identity/client-id': id.azure.clientId };
-  return undefined;
+  return workloadIdentityServiceAccountAnnotations(customer.monitoring.registryIdentity);
 }
 
 /**
