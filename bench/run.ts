@@ -26,9 +26,9 @@ function median(values: number[]): number {
 }
 
 /** Runs a whole process and returns its wall time and peak RSS (GNU time is not assumed). */
-function timeProcess(args: string[], command = process.execPath): Timed & { stdout: string } {
+function timeProcess(args: string[], command = process.execPath, env: NodeJS.ProcessEnv = {}): Timed & { stdout: string } {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   return { ms, maxRssBytes: 0, stdout: result.stdout };
@@ -48,6 +48,9 @@ function coldStart() {
   timeProcess(synthArgs); // warm the file-system cache; cold means a new process, not a cold disk
   const synthRuns: number[] = [];
   const floorRuns: number[] = [];
+  // The same CLI without the bundles of bin/build-if-stale.js, for comparison (not judged).
+  const unbundledRuns: number[] = [];
+  const unbundled = { SCB_NO_BUNDLE: '1' };
   const documents = allFiles(join(work, 'out'))
     .filter((file) => file.endsWith('.yaml') || file.endsWith('.yml'))
     .flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((document) => document.toJS()));
@@ -55,15 +58,29 @@ function coldStart() {
   writeFileSync(documentsFile, JSON.stringify(documents));
   const floorArgs = [join(BENCH_LIB, 'floor-worker.js'), documentsFile];
   timeProcess(floorArgs);
-  // Interleaved, so a change in the machine's load during the run weighs on both alike.
+  timeProcess(synthArgs, process.execPath, unbundled);
+  // Interleaved, so a change in the machine's load during the run weighs on all alike.
   for (let run = 0; run < COLD_RUNS; run++) {
     synthRuns.push(timeProcess(synthArgs).ms);
     floorRuns.push(timeProcess(floorArgs).ms);
+    unbundledRuns.push(timeProcess(synthArgs, process.execPath, unbundled).ms);
   }
   rmSync(work, { recursive: true, force: true });
   const synthMs = median(synthRuns);
   const floorMs = median(floorRuns);
-  return { runs: COLD_RUNS, documents: documents.length, synthMedianMs: synthMs, floorMedianMs: floorMs, ratio: synthMs / floorMs, synthRuns, floorRuns };
+  const unbundledMs = median(unbundledRuns);
+  return {
+    runs: COLD_RUNS,
+    documents: documents.length,
+    synthMedianMs: synthMs,
+    floorMedianMs: floorMs,
+    ratio: synthMs / floorMs,
+    unbundledMedianMs: unbundledMs,
+    unbundledRatio: unbundledMs / floorMs,
+    synthRuns,
+    floorRuns,
+    unbundledRuns,
+  };
 }
 
 /**
@@ -136,6 +153,7 @@ async function main() {
     ['cold synth, 1 customer (median)', `${cold.synthMedianMs.toFixed(0)} ms`, 'target ≤ 1000 ms'],
     ['floor: node + yaml, same documents', `${cold.floorMedianMs.toFixed(0)} ms`, ''],
     ['ratio to floor', `${cold.ratio.toFixed(2)}×`, 'target ≤ 2.5×'],
+    ['same, unbundled (SCB_NO_BUNDLE=1)', `${cold.unbundledMedianMs.toFixed(0)} ms, ${cold.unbundledRatio.toFixed(2)}× the floor`, 'for comparison'],
     ['npm run synth, unchanged tree (median)', `${loop.npmRunSynthMedianMs.toFixed(0)} ms`, ''],
     ['node bin/scb.js synth, same (median)', `${loop.directSynthMedianMs.toFixed(0)} ms`, ''],
     ['ratio npm run / direct', `${loop.ratio.toFixed(2)}×`, 'target ≤ 1.5×'],

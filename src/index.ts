@@ -6,7 +6,6 @@ export * from './model/schema';
 export * from './model/customer';
 export * from './model/enforcement';
 export * from './model/load';
-export * from './model/supply-chain-contract';
 export * from './synth/bundle';
 export * from './synth/atomic-writer';
 export * from './synth/synthesize';

@@ -13,7 +13,7 @@ import {
 } from '../../imports/kyverno.io';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../model/supply-chain-contract';
+import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../contract';
 import { jmespathViolationCount, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards } from './allowlist';
 import { type PolicyRole, jmespathTwinGate } from './flip-gate';

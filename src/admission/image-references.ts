@@ -1,5 +1,5 @@
 import type { Customer } from '../model/customer';
-import { imageReferencePatterns } from '../model/supply-chain-contract';
+import { imageReferencePatterns } from '../contract';
 import { type AllowlistExemption, celAllowlisted, celString } from './allowlist';
 import { globToRegExp } from './namespace-globs';
 

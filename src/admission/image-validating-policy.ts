@@ -9,7 +9,7 @@ import {
 } from '../../imports/policies.kyverno.io';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../model/supply-chain-contract';
+import { PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../contract';
 import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
 import { celVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import type { PolicyRole } from './flip-gate';

@@ -6,7 +6,7 @@ import {
 } from '../../imports/policies.kyverno.io';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { imageReferencePatterns } from '../model/supply-chain-contract';
+import { imageReferencePatterns } from '../contract';
 import { type AllowlistExemption, allowlistAnnotations } from './allowlist';
 import type { PolicyRole } from './flip-gate';
 import { celAdmittedImage } from './image-references';

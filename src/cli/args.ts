@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+import { bundleProblems } from '../bundle-checks';
 import { CLOCK_FORMAT_HINT, closest, parseClockValue } from '../contract';
 import type { Customer } from '../model/customer';
 import { CustomerValidationError, listStackFiles, loadCustomers, misnamedStackFiles, type FieldError } from '../model/load';
@@ -58,7 +59,9 @@ export function customerFiles(positionals: string[], stacksDir = 'stacks'): stri
 /**
  * Loads the customers a command works on: the named files, or the whole stacks/ folder. Named
  * files are also checked against the names in stacks/ (a duplicate there would collide in dist/);
- * the whole folder is also checked for YAML files Pulumi would ignore. Every problem is returned.
+ * the whole folder is also checked for YAML files Pulumi would ignore, and every customer against
+ * the bundle checks (src/bundle-checks.ts), so validate refuses what synth would. Every problem
+ * is returned.
  */
 export function loadCustomerFiles(positionals: string[], at: Date, stacksDir = 'stacks'): { files: string[]; customers: Customer[]; errors: FieldError[] } {
   const files = customerFiles(positionals, stacksDir);
@@ -74,7 +77,7 @@ export function loadCustomerFiles(positionals: string[], at: Date, stacksDir = '
   }
   let customers: Customer[] = [];
   try {
-    customers = loadCustomers(files, process.cwd(), { at, others });
+    customers = loadCustomers(files, process.cwd(), { at, others, checks: bundleProblems });
   } catch (error) {
     if (!(error instanceof CustomerValidationError)) throw error;
     errors.push(...error.errors);

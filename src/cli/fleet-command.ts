@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { bundleProblems } from '../bundle-checks';
 import { formatFieldError, listStackFiles, parseStackFile, stackNameOf } from '../model/load';
 import { deliverySettingsProblems } from '../delivery/settings';
 import { fleetJson, runFleet, summaryTable, type FleetOperation, type StackRunner } from '../delivery/fleet';
@@ -56,7 +57,7 @@ function stackFileProblems(file: string): string[] {
   } catch (error) {
     return [`${file}: (file): cannot be read (${(error as NodeJS.ErrnoException).code}).`];
   }
-  const loaded = parseStackFile(file, text);
+  const loaded = parseStackFile(file, text, file, { checks: bundleProblems });
   return [...loaded.errors, ...deliverySettingsProblems(file, text)].map(formatFieldError);
 }
 

@@ -1,6 +1,5 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { placeholderImageProblems } from '../monitoring/image-pins';
 import { parseArgs } from 'node:util';
 import { formatFieldError } from '../model/load';
 import { synthesize } from '../synth/synthesize';
@@ -132,13 +131,6 @@ export async function synthCommand(argv: string[]): Promise<number> {
   if (errors.length > 0) {
     for (const problem of errors) process.stderr.write(`${err.error('error:')} ${formatFieldError(problem)}\n`);
     process.stderr.write(`${errors.length} problem${errors.length === 1 ? '' : 's'} found; nothing was written to ${shownOut}.\n`);
-    return EXIT.invalidInput;
-  }
-  // A placeholder rescanner digest would deploy a CronJob that can never pull (image-pins.ts).
-  const unpinned = customers.flatMap(placeholderImageProblems);
-  if (unpinned.length > 0) {
-    for (const problem of unpinned) process.stderr.write(`${err.error('error:')} ${formatFieldError(problem)}\n`);
-    process.stderr.write(`${unpinned.length} problem${unpinned.length === 1 ? '' : 's'} found; nothing was written to ${shownOut}.\n`);
     return EXIT.invalidInput;
   }
   sweepAbandonedStaging(outDir);

@@ -1,6 +1,6 @@
 import { workflowPathOf } from '../contract';
 import type { BundleFeature } from '../manifest';
-import { signingIdentity } from '../model/supply-chain-contract';
+import { signingIdentity } from '../contract';
 import { registrySecretNames } from '../workflow/registry-login';
 import { generatedHeader, workflowYaml } from '../workflow/release-workflow';
 import { DEPLOY_GATE_WORKFLOW, GATE_PERMISSION_REASONS, deployGatePermissions, deployGateWorkflow } from './gate-workflow';

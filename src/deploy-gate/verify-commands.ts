@@ -5,7 +5,7 @@ import {
   cosignVerifyFormatFlags,
   signatureFormat,
   signingIdentity,
-} from '../model/supply-chain-contract';
+} from '../contract';
 
 /**
  * The checks that stand between a registry and a running container, shared by the deploy-gate

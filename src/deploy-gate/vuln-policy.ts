@@ -1,5 +1,5 @@
 import type { Customer } from '../model/customer';
-import { PREDICATE_TYPES } from '../model/supply-chain-contract';
+import { PREDICATE_TYPES } from '../contract';
 import { regoVulnerabilityRule, vulnerabilityRule } from '../vulnerability-rule';
 
 import { goDurationNanoseconds } from '../contract';

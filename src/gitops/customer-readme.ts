@@ -9,7 +9,7 @@ import {
   imageReferencePatterns,
   signatureFormat,
   signingIdentity,
-} from '../model/supply-chain-contract';
+} from '../contract';
 import { GATE_CHECKS, cosignCheckArguments, gateParameters } from '../deploy-gate/verify-commands';
 import { VULN_POLICY_FILE } from '../deploy-gate/verify-script';
 import { type VulnerabilityRule, riskExpiresAt, severityPhrase, vulnerabilityRule } from '../vulnerability-rule';

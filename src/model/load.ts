@@ -123,6 +123,12 @@ export function parseStackFile(file: string, text: string, displayName = file, o
 export interface LoadOptions {
   /** The clock: `onboardedAt` more than a year after it is refused as a typo. @default now */
   readonly at?: Date;
+  /**
+   * Checks of a schema-valid customer that need a feature's knowledge (src/bundle-checks.ts);
+   * injected, so the model imports no feature. Their problems get the line of the field.
+   * @default - none
+   */
+  readonly checks?: (customer: Customer) => readonly FieldError[];
 }
 
 /**
@@ -178,9 +184,16 @@ export function customerFromDescription(
     }
     return { errors: [...errors, ...schemaErrors] };
   }
+  const customer = toCustomer(result.data, displayName, stack);
+  // Reported with the checks above, so one run lists every problem of a schema-valid file.
+  for (const problem of options.checks?.(customer) ?? []) errors.push(problem.line === undefined ? { ...problem, ...at(fieldPath(problem.field)) } : problem);
   if (errors.length > 0) return { errors };
-  const data = result.data;
-  return { customer: toCustomer(data, displayName, stack), errors: [] };
+  return { customer, errors: [] };
+}
+
+/** `monitoring.pullSecrets[1]` → ['monitoring', 'pullSecrets', 1], to locate a field by its name. */
+function fieldPath(field: string): (string | number)[] {
+  return field.split(/\.|(?=\[)/).map((segment) => (/^\[\d+\]$/.test(segment) ? Number(segment.slice(1, -1)) : segment));
 }
 
 /** The customer name a stack file declares, read without validating anything else. */

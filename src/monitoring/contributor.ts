@@ -8,7 +8,8 @@ import { SCB_METRICS } from './metrics';
 import { MONITORING_NAMESPACE } from './labels';
 import { MonitoringNamespace } from './namespace';
 import { MonitoringNetworkPolicies } from './network-policy';
-import { Rescanner, rescannerImage } from './rescanner';
+import { rescannerImage } from './image-pins';
+import { Rescanner } from './rescanner';
 import { RescannerRbac } from './rescanner-rbac';
 import { TrivyServer } from './trivy-server';
 

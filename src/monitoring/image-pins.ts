@@ -1,12 +1,17 @@
 import type { Customer } from '../model/customer';
 import type { FieldError } from '../model/config-errors';
-import { MONITORING_IMAGES } from './images';
-import { rescannerImage } from './rescanner';
+import { MONITORING_IMAGES, imageReference } from './images';
+
+/** The rescanner image: the customer's digest-pinned override, or this release's own. */
+export function rescannerImage(customer: Pick<Customer, 'monitoring'>): { reference: string; placeholder: boolean } {
+  if (customer.monitoring.rescannerImage) return { reference: customer.monitoring.rescannerImage, placeholder: false };
+  return { reference: imageReference(MONITORING_IMAGES.rescanner), placeholder: MONITORING_IMAGES.rescanner.placeholder };
+}
 
 /**
  * Refuses a bundle whose rescanner would run this release's placeholder digest: the CronJob could
  * never pull it, so no image would be scanned and every vulnerability alert would stay silent
- * (only the dead man's switch would notice, hours later). `scb synth` and `pulumi up` call this;
+ * (only the dead man's switch would notice, hours later). `scb validate`, `scb synth`, `scb fleet` and `pulumi up` run it (src/bundle-checks.ts);
  * `monitoring.allowPlaceholderImages: true` opts out for a dry run.
  */
 export function placeholderImageProblems(customer: Pick<Customer, 'monitoring' | 'sourceFile'>): FieldError[] {

@@ -1,6 +1,6 @@
 import type { Customer } from '../model/customer';
 import type { RescannerConfig } from '../rescanner/config';
-import { signatureFormat, signingIdentity } from '../model/supply-chain-contract';
+import { signatureFormat, signingIdentity } from '../contract';
 import { namespaceRegex } from './promql';
 
 export interface RescannerConfigOptions {

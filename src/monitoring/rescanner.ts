@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
-import { MONITORING_IMAGES, imageReference, workloadMetadata } from './images';
+import { rescannerImage } from './image-pins';
+import { workloadMetadata } from './images';
 import { RESCANNER_NAME, TRIVY_TOKEN_SECRET, appLabels, selectorLabels } from './labels';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './pod-security';
 import { rescannerConfig, type RescannerCustomer } from './rescanner-config';
@@ -26,12 +27,6 @@ export interface RescannerProps {
   readonly serviceAccount: k8s.KubeServiceAccount;
   /** The Trivy server the rescanner scans through. */
   readonly trivyServer: { readonly url: string };
-}
-
-/** The rescanner image: the customer's digest-pinned override, or this release's own. */
-export function rescannerImage(customer: Pick<Customer, 'monitoring'>): { reference: string; placeholder: boolean } {
-  if (customer.monitoring.rescannerImage) return { reference: customer.monitoring.rescannerImage, placeholder: false };
-  return { reference: imageReference(MONITORING_IMAGES.rescanner), placeholder: MONITORING_IMAGES.rescanner.placeholder };
 }
 
 /**

@@ -6,7 +6,7 @@ import { CLOCK_FORMAT_HINT, parseClockValue } from '../contract';
 import type { Customer } from '../model/customer';
 import { CUSTOMER_CONFIG_KEY, PULUMI_PROJECT, customerFromDescription, formatFieldError, type FieldError } from '../model/load';
 import { deliversCluster, deliversRepository, parseDeliverySettings, type DeliverySettings } from '../delivery/settings';
-import { placeholderImageProblems } from '../monitoring/image-pins';
+import { bundleProblems } from '../bundle-checks';
 
 /** How the program signs in to GitHub: a token, or a GitHub App installation. */
 export type GitHubCredentials =
@@ -59,13 +59,11 @@ export function readStackInputs(stack: string = pulumi.getStack(), projectDir: s
     fail([{ file: stackFile, field: `config."${CUSTOMER_CONFIG_KEY}"`, message: `is missing; the customer description lives under this config key. Fix: add "${CUSTOMER_CONFIG_KEY}:" under "config:".` }]);
   }
   const source = text !== undefined ? sourceOf(text) : undefined;
-  const loaded = customerFromDescription(description, stackFile, stack, source);
+  // The bundle checks too (a placeholder rescanner digest would deploy a CronJob that can never pull).
+  const loaded = customerFromDescription(description, stackFile, stack, source, { checks: bundleProblems });
   const delivery = parseDeliverySettings(config.getObject<unknown>('delivery'), stackFile, text);
   const errors = [...loaded.errors, ...delivery.errors];
   if (errors.length > 0 || !loaded.customer || !delivery.settings) fail(errors);
-  // A placeholder rescanner digest would deploy a CronJob that can never pull: refuse it here too.
-  const unpinned = placeholderImageProblems(loaded.customer);
-  if (unpinned.length > 0) fail(unpinned);
 
   const clock = parseClock(config.get('at'));
   // Secrets: only ever read as secrets, so Pulumi encrypts them in state and masks them in logs,

@@ -9,7 +9,7 @@ import type { CosignOptions } from '../verification/cosign-legacy';
 import { RegistryClient } from '../verification/registry-client';
 import type { TrustOptions } from '../verification/trust';
 import { verifyImage, type VerifiedArtifact } from '../verification/verify-image';
-import type { SignatureFormat } from '../model/supply-chain-contract';
+import type { SignatureFormat } from '../contract';
 import { isoSeconds } from './build-time';
 import type { RegistryCredentials } from './credentials';
 import type { ImageVerification, ImageVerifier } from './image-verifier';

@@ -4,7 +4,7 @@ import type { SigningIdentity } from '../contract/identity';
 /**
  * What a Fulcio-shaped certificate says about the GitHub Actions run that signed, and the check
  * of those facts against the customer's signing identity (the identity contract of
- * src/model/supply-chain-contract.ts, which the policies and the deploy gate read too).
+ * src/contract/identity.ts, which the policies and the deploy gate read too).
  *
  * OIDs from Fulcio's docs/oid-info.md: 1.3.6.1.4.1.57264.1.1–.6 hold raw string bytes (legacy),
  * .8 and later a DER UTF8String. The newer OID wins where both exist.

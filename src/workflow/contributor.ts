@@ -1,5 +1,5 @@
 import type { BundleFeature } from '../manifest';
-import { signatureFormat, signingIdentity } from '../model/supply-chain-contract';
+import { signatureFormat, signingIdentity } from '../contract';
 import { DEPENDABOT_CONFIG_PATH, dependabotYaml } from './dependabot';
 import { generatedHeader, releaseWorkflow, workflowYaml } from './release-workflow';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Customer } from '../model/customer';
 import { CustomerValidationError, parseStackFile } from '../model/load';
-import { signingIdentity } from '../model/supply-chain-contract';
+import { signingIdentity } from '../contract';
 import { generatedHeader, releaseWorkflow, workflowYaml } from './release-workflow';
 
 /** This repository's own customer description (stack-file form), relative to the repository root. */

@@ -6,7 +6,7 @@ import {
   cosignFormatFlags,
   signatureFormat,
   signingIdentity,
-} from '../model/supply-chain-contract';
+} from '../contract';
 import { WORKFLOW_YAML_OPTIONS } from '../contract';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
 import { denylistCheckStep } from './tool-denylist';

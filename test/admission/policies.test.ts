@@ -6,7 +6,7 @@ import { kyvernoHelmValues } from '../../src/admission/kyverno-values';
 import { loadCustomers } from '../../src/model/load';
 import { POLICY_ANNOTATIONS, allPolicyNames, policyNames } from '../../src/admission/policy-metadata';
 import { ALLOWLIST_OVERDUE_ANNOTATION } from '../../src/admission/allowlist';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signingIdentity } from '../../src/contract';
 import { type Doc, customerFrom, exampleCustomer, renderAdmission } from '../support/admission-helper';
 import { TEMPLATE_CLOCK, exampleStackFiles, synthToTree } from '../support/synth-helper';
 

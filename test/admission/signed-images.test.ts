@@ -15,7 +15,7 @@ import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { withTestTrustRoots, type TestTrustRoots } from '../../src/admission/test-overlay';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signingIdentity } from '../../src/contract';
 import { customerFrom, renderAdmission } from '../support/admission-helper';
 import { KYVERNO_CRDS_DIR } from '../support/crd-schema';
 import { type KyvernoResult, kyvernoApply, pod, toolBinary } from '../support/kyverno-cli';

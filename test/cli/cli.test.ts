@@ -67,6 +67,57 @@ describe('scb: help, version, exit codes', () => {
   });
 });
 
+describe('scb: bundled hot commands', () => {
+  it('given the bundled and the unbundled CLI (SCB_NO_BUNDLE=1), when synthesizing the same files, then they write the same bytes and print the same summary', () => {
+    assert.ok(existsSync(join(REPO_ROOT, 'lib', 'src', 'cli', 'synth-command.bundle.js')), 'the build bundles synth');
+    const runs = [{}, { SCB_NO_BUNDLE: '1' }].map((env) => {
+      const work = makeTempDir();
+      const result = scb(['synth', '--at', '2026-10-01', '--out', join(work, 'dist')], { env });
+      assert.equal(result.status, 0, result.stderr);
+      return { tree: readTree(join(work, 'dist')), stdout: result.stdout.replaceAll(work, 'WORK') };
+    });
+    assert.ok(Object.keys(runs[0].tree).length > 0);
+    assert.deepEqual(runs[0], runs[1]);
+  });
+
+  it('given a usage error raised inside a bundle, when run, then it is the CLI\'s own UsageError: exit 2 with a hint, no stack trace', () => {
+    for (const command of ['synth', 'validate']) {
+      const result = scb([command, '--otu', 'x']);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`^scb ${command}: unknown option --otu\\.`));
+      assert.match(result.stderr, new RegExp(`Run "scb ${command} --help" for usage\\.\\n$`));
+    }
+  });
+});
+
+describe('scb validate: refuses what synth refuses', () => {
+  it('given a customer with the placeholder rescanner digest, when validated, then it exits 1 with the same problems synth reports, and writes nothing', () => {
+    const work = makeTempDir();
+    mkdirSync(join(work, 'stacks'));
+    writeStackFiles({ unpinned: validCustomer({ name: 'unpinned' }), dry: validCustomer({ name: 'dry', monitoring: { allowPlaceholderImages: true } }) }, join(work, 'stacks'));
+    const validate = scb(['validate', '--at', '2026-10-01'], { cwd: work });
+    assert.equal(validate.status, 1, validate.stdout);
+    assert.equal(validate.stdout, '');
+    assert.match(validate.stderr, /^error: stacks\/Pulumi\.unpinned\.yaml:3:5: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
+    assert.match(validate.stderr, /\n1 problem found; nothing was written\.\n$/);
+    const synth = scb(['synth', '--at', '2026-10-01'], { cwd: work });
+    assert.equal(synth.status, 1);
+    const problems = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('error: '));
+    assert.deepEqual(problems(synth.stderr), problems(validate.stderr));
+    assert.deepEqual(readdirSync(work).sort(), ['stacks']);
+  });
+
+  it('given the same customer pinned, when validated, then it exits 0 and synth agrees', () => {
+    const work = makeTempDir();
+    mkdirSync(join(work, 'stacks'));
+    writeStackFiles({ pinned: validCustomer({ name: 'pinned', monitoring: { rescannerImage: `registry.example.com/mirror/rescanner@sha256:${'a'.repeat(64)}` } }) }, join(work, 'stacks'));
+    const validate = scb(['validate', '--at', '2026-10-01'], { cwd: work });
+    assert.equal(validate.status, 0, validate.stderr);
+    assert.match(validate.stdout, /^ok  stacks\/Pulumi\.pinned\.yaml \(pinned\)\n/);
+    assert.equal(scb(['synth', '--at', '2026-10-01'], { cwd: work }).status, 0);
+  });
+});
+
 describe('scb synth: interrupted', () => {
   it('given a synth killed by Ctrl-C, when the next synth runs, then dist/ is as before and no staging folder is left', async () => {
     const work = makeTempDir();

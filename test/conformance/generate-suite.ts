@@ -29,7 +29,7 @@ import { CLUSTER_POLICY_RULES, policyNames } from '../../src/admission/policy-me
 import { withTestTrustRoots, type TestTrustRoots } from '../../src/admission/test-overlay';
 import type { Customer } from '../../src/model/customer';
 import { customerFromDescription } from '../../src/model/load';
-import { signatureFormat } from '../../src/model/supply-chain-contract';
+import { signatureFormat } from '../../src/contract';
 import { renderBundle } from '../../src/synth/bundle';
 import { BUNDLE_CONTRIBUTORS } from '../../src/synth/contributors';
 

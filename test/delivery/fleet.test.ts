@@ -101,6 +101,9 @@ describe('fleet orchestration (fake stack runner)', () => {
 });
 
 describe('scb fleet command', () => {
+  /** A customer that may run the placeholder rescanner digest, as the Pulumi program allows only for a dry run. */
+  const dryRun = (name: string) => validCustomer({ name, monitoring: { allowPlaceholderImages: true } });
+
   function stacksDir(customers: Record<string, unknown>) {
     const dir = makeTempDir('scb-fleet-stacks-');
     writeStackFiles(customers, dir);
@@ -108,7 +111,7 @@ describe('scb fleet command', () => {
   }
 
   it('exits 1 when any customer fails, 0 when all succeed, printing the summary', async () => {
-    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }) });
+    const dir = stacksDir({ a: dryRun('a'), b: dryRun('b') });
     for (const [failing, code] of [[['b'], 1], [[], 0]] as const) {
       const [out, err] = [sink(), sink()];
       const { runner } = fakeRunner({ failing: [...failing] });
@@ -121,7 +124,7 @@ describe('scb fleet command', () => {
   });
 
   it('runs only the customers named with --only, and refuses unknown names', async () => {
-    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }), c: validCustomer({ name: 'c' }) });
+    const dir = stacksDir({ a: dryRun('a'), b: dryRun('b'), c: dryRun('c') });
     const { runner, state } = fakeRunner();
     const deps = { requireCli: async () => {}, createRunner: () => runner, stdout: sink().stream, stderr: sink().stream, projectDir: REPO_ROOT };
     assert.equal(await fleetCommand(['preview', '--stacks', dir, '--only', 'c,a'], deps), 0);
@@ -132,7 +135,7 @@ describe('scb fleet command', () => {
   });
 
   it('skips a customer whose stack file is invalid, runs the others, and exits 1', async () => {
-    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }) });
+    const dir = stacksDir({ a: dryRun('a'), b: dryRun('b') });
     writeFileSync(join(dir, 'Pulumi.b.yaml'), `${readFileSync(join(dir, 'Pulumi.b.yaml'), 'utf8')}  supply-chain:delivery:\n    github:\n      mode: sideways\n`);
     const [out, err] = [sink(), sink()];
     const { runner, state } = fakeRunner();
@@ -143,8 +146,19 @@ describe('scb fleet command', () => {
     assert.match(out.text(), /\nb +skipped .* invalid stack file \(1 problem; see above\)/);
   });
 
+  it('skips a customer the bundle checks refuse (the placeholder rescanner digest), as the Pulumi program would refuse it', async () => {
+    const dir = stacksDir({ a: dryRun('a'), b: validCustomer({ name: 'b' }) });
+    const [out, err] = [sink(), sink()];
+    const { runner, state } = fakeRunner();
+    const exit = await fleetCommand(['up', '--stacks', dir], { requireCli: async () => {}, createRunner: () => runner, stdout: out.stream, stderr: err.stream, projectDir: REPO_ROOT });
+    assert.equal(exit, 1);
+    assert.deepEqual(state.ran.map((run) => run.stack), ['a']);
+    assert.match(err.text(), /error: .*Pulumi\.b\.yaml:\d+:\d+: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
+    assert.match(out.text(), /\nb +skipped .* invalid stack file \(1 problem; see above\)/);
+  });
+
   it('writes the rows as JSON with --json: statuses, counts, and every changed resource with its group', async () => {
-    const dir = stacksDir({ a: validCustomer({ name: 'a' }), b: validCustomer({ name: 'b' }) });
+    const dir = stacksDir({ a: dryRun('a'), b: dryRun('b') });
     const json = join(makeTempDir('scb-fleet-json-'), 'rows.json');
     const { runner } = fakeRunner({ failing: ['b'] });
     const exit = await fleetCommand(['up', '--stacks', dir, '--json', json], { requireCli: async () => {}, createRunner: () => runner, stdout: sink().stream, stderr: sink().stream, projectDir: REPO_ROOT });

@@ -9,7 +9,7 @@ import { cosignVerifyCommands } from '../../src/gitops/customer-readme';
 import { fluxSync } from '../../src/gitops/flux-sync';
 import { DEFAULT_GITOPS_SETTINGS, normaliseRepoURL } from '../../src/gitops/settings';
 import { loadCustomers } from '../../src/model/load';
-import { signatureFormat, signingIdentity } from '../../src/model/supply-chain-contract';
+import { signatureFormat, signingIdentity } from '../../src/contract';
 import { synthesize } from '../../src/synth/synthesize';
 import { releaseWorkflowContributor } from '../../src/workflow/contributor';
 import { validCustomer, writeStackFiles } from '../support/customer-files';

@@ -350,7 +350,7 @@ describe('pulumi program: bad stack config', () => {
   it('refuses the placeholder rescanner digest unless the customer pins it or opts out for a dry run', async () => {
     const description = JSON.parse(stackConfig('acme')['supply-chain:customer']);
     const { allowPlaceholderImages: _optOut, ...monitoring } = description.monitoring;
-    assert.throws(await readConfig({ 'supply-chain:customer': { ...description, monitoring } }), /stacks\/Pulumi\.acme\.yaml: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
+    assert.throws(await readConfig({ 'supply-chain:customer': { ...description, monitoring } }), /stacks\/Pulumi\.acme\.yaml:\d+:\d+: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
     const pinned = { ...monitoring, rescannerImage: `registry.example.com/mirror/rescanner@sha256:${'b'.repeat(64)}` };
     assert.doesNotThrow(await readConfig({ 'supply-chain:customer': { ...description, monitoring: pinned } }));
   });

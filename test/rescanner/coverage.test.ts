@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signingIdentity } from '../../src/contract';
 import type { PodLike } from '../../src/rescanner/inventory';
 import { KubernetesClient } from '../../src/rescanner/kubernetes-client';
 import { silentLogger } from '../../src/rescanner/logger';

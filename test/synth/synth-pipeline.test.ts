@@ -53,7 +53,7 @@ describe('synth pipeline', () => {
     const [unpinned] = writeStackFiles({ unpinned: validCustomer({ name: 'unpinned' }) });
     const refused = scb(['synth', '--out', outDir, '--at', '2026-10-01', unpinned]);
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /Pulumi\.unpinned\.yaml: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
+    assert.match(refused.stderr, /Pulumi\.unpinned\.yaml:3:5: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
     assert.match(refused.stderr, /Fix: set monitoring\.rescannerImage to the rescanner image your release workflow pushed, pinned by digest/);
     assert.match(refused.stderr, /nothing was written/);
     assert.equal(existsSync(outDir), false);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signingIdentity } from '../../src/contract';
 import { RegistryError, admissionPolicy, judgeImage, verifyImage, type ImageVerification } from '../../src/verification';
 import { conformanceCustomer } from '../conformance/generate-suite';
 import { closedLoopbackPort } from '../support/closed-port';

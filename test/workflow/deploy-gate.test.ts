@@ -7,7 +7,7 @@ import { deployGateWorkflow } from '../../src/deploy-gate/gate-workflow';
 import { verifyScript, VULN_POLICY_FILE } from '../../src/deploy-gate/verify-script';
 import { vulnPolicyRego, goDurationNanoseconds } from '../../src/deploy-gate/vuln-policy';
 import type { Customer } from '../../src/model/customer';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signingIdentity } from '../../src/contract';
 import { validCustomer } from '../support/customer-files';
 import { REPO_ROOT, SHARED_DIR, exampleStackFiles, makeTempDir, synthToTree } from '../support/synth-helper';
 import { findTool, runTool } from '../support/workflow-tools';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import type { Customer } from '../../src/model/customer';
-import { signingIdentity } from '../../src/model/supply-chain-contract';
+import { signingIdentity } from '../../src/contract';
 import { deployGateWorkflow } from '../../src/deploy-gate/gate-workflow';
 import { releaseWorkflow, workflowYaml } from '../../src/workflow/release-workflow';
 import { validCustomer, writeStackFiles } from '../support/customer-files';
