@@ -1,6 +1,6 @@
 import type { Customer } from '../model/customer';
-import type { SignatureFormat } from '../contract';
 import {
+  type SignatureFormat,
   COSIGN_ATTESTATION_TYPES,
   cosignVerifyFormatFlags,
   signatureFormat,
