@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1.7
 #
 # The rescanner image: `scb rescan` (this package, compiled) plus a pinned Trivy client that scans
-# through the in-cluster Trivy server. The release workflow of this repository builds, signs and
+# through the in-cluster Trivy server, and a pinned syft for `scb drift-agent` (the opt-in SBOM
+# drift DaemonSet runs the same image). The release workflow of this repository builds, signs and
 # pins it; src/monitoring/images.ts holds the digest the generated CronJob runs.
 #
 # Not built by this repository's tests (no Docker engine on the machines that run them). Every
@@ -9,6 +10,7 @@
 #   NODE_IMAGE digest:  crane digest docker.io/library/node:24.18.0-bookworm-slim
 #   TRIVY_SHA256:       the trivy_<version>_Linux-64bit.tar.gz line of the release's
 #                       trivy_<version>_checksums.txt (verify that file's cosign signature first)
+#   SYFT_SHA256:        the syft_<version>_linux_amd64.tar.gz line of syft_<version>_checksums.txt
 
 # Node 24, the active LTS line (Node 20 reached end of life on 2026-04-30), pinned by digest. The
 # digest is the one several independent public projects pin for this exact tag (read through a
@@ -21,6 +23,13 @@ ARG TRIVY_VERSION=0.69.3
 # SHA-256 of trivy_0.69.3_Linux-64bit.tar.gz as published in trivy_0.69.3_checksums.txt (the same
 # value recorded, cosign-verified, by several public projects; read through a code index).
 ARG TRIVY_SHA256=1816b632dfe529869c740c0913e36bd1629cb7688bd5634f4a858c1d57c88b75
+
+# syft, the version the release workflow builds the attested SBOM with (TOOL_VERSIONS.syft), so the
+# drift agent's inventory and the SBOM come from the same tool.
+ARG SYFT_VERSION=1.42.3
+# SHA-256 of syft_1.42.3_linux_amd64.tar.gz as published in syft_1.42.3_checksums.txt (the same
+# value pinned by several independent public projects; read through a code index on 2026-12-05).
+ARG SYFT_SHA256=0d6be741479eddd2c8644a288990c04f3df0d609bbc1599a005532a9dff63509
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
@@ -47,6 +56,16 @@ RUN echo "${TRIVY_SHA256}  /tmp/trivy.tar.gz" | sha256sum -c - \
  && tar -xzf /tmp/trivy.tar.gz -C /usr/local/bin trivy \
  && /usr/local/bin/trivy --version | grep -q "Version: ${TRIVY_VERSION}$"
 
+FROM ${NODE_IMAGE} AS syft
+ARG SYFT_VERSION
+ARG SYFT_SHA256
+ADD --checksum=sha256:${SYFT_SHA256} \
+    https://github.com/anchore/syft/releases/download/v${SYFT_VERSION}/syft_${SYFT_VERSION}_linux_amd64.tar.gz \
+    /tmp/syft.tar.gz
+RUN echo "${SYFT_SHA256}  /tmp/syft.tar.gz" | sha256sum -c - \
+ && tar -xzf /tmp/syft.tar.gz -C /usr/local/bin syft \
+ && /usr/local/bin/syft version | grep -q "Version: *${SYFT_VERSION}$"
+
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
@@ -56,7 +75,9 @@ COPY --from=build /src/lib/src ./lib/src
 COPY --from=build /src/lib/imports ./lib/imports
 COPY bin ./bin
 COPY --from=trivy /usr/local/bin/trivy /usr/local/bin/trivy
-# The CronJob runs as 65532 with a read-only root filesystem and an emptyDir on /tmp.
+COPY --from=syft /usr/local/bin/syft /usr/local/bin/syft
+# The CronJob runs as 65532 with a read-only root filesystem and an emptyDir on /tmp. The drift
+# agent's DaemonSet overrides the user (0, with SYS_PTRACE and DAC_READ_SEARCH only).
 ENV HOME=/tmp TRIVY_CACHE_DIR=/tmp/trivy
 USER 65532:65532
 ENTRYPOINT ["node", "bin/scb.js"]

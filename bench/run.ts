@@ -141,13 +141,25 @@ async function main() {
   const preview = await optional('pulumi-preview');
   process.stderr.write('bench: rescanner inventory…\n');
   const inventory = await optional('rescanner-inventory');
+  process.stderr.write('bench: SBOM drift agent, one container inventory (syft)…\n');
+  const drift = (await optional('drift-inventory')) as Record<string, any>;
   process.stderr.write('bench: admission latency (live cluster, when its tools are built)…\n');
   const latency = (await optional('admission-latency')) as Record<string, any>;
   const targets = checkTargets(cold, loop, fleetResults, inventory as Record<string, number | boolean | string>);
+  if (typeof drift?.inventorySecondsMedian === 'number') {
+    const { DRIFT_TARGETS } = await import(join(BENCH_LIB, 'drift-inventory.js'));
+    targets.push({
+      name: `drift agent: one container inventory (${drift.packages} packages) ≤ ${DRIFT_TARGETS.cpuSeconds} CPU s`,
+      measured: `${drift.cpuSecondsMedian.toFixed(1)} CPU s, ${drift.inventorySecondsMedian.toFixed(1)} s wall at nice 19, load ${drift.loadAverage1m.toFixed(1)} (median of ${drift.runs})`,
+      met: drift.cpuSecondsMedian <= DRIFT_TARGETS.cpuSeconds,
+    });
+    targets.push({ name: `drift agent: syft peak RSS ≤ ${DRIFT_TARGETS.peakRssMB} MB (memory limit 1Gi)`, measured: `${drift.peakRssMB.toFixed(0)} MB`, met: drift.peakRssMB <= DRIFT_TARGETS.peakRssMB });
+    targets.push({ name: `drift agent: unchanged container (fingerprint) ≤ ${DRIFT_TARGETS.fingerprintMs} ms`, measured: `${drift.fingerprintMsMedian.toFixed(1)} ms`, met: drift.fingerprintMsMedian <= DRIFT_TARGETS.fingerprintMs });
+  }
   if (typeof latency?.warmP99Ratio === 'number') {
     targets.push({ name: 'admission: warm p99 ≤ 3× the no-policy p99', measured: `${latency.warmP99Ratio.toFixed(2)}× (${latency.warm.p99.toFixed(0)} / ${latency.baseline.p99.toFixed(0)} ms)`, met: latency.warmP99Ratio <= 3 });
   }
-  const results = { node: process.version, at: new Date().toISOString(), coldStart: cold, npmLoop: loop, fleet: fleetResults, pulumiPreview: preview, rescannerInventory: inventory, admissionLatency: latency, targets };
+  const results = { node: process.version, at: new Date().toISOString(), coldStart: cold, npmLoop: loop, fleet: fleetResults, pulumiPreview: preview, rescannerInventory: inventory, driftInventory: drift, admissionLatency: latency, targets };
   writeFileSync(join(ROOT, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const rows = [
     ['cold synth, 1 customer (median)', `${cold.synthMedianMs.toFixed(0)} ms`, 'target ≤ 1000 ms'],
@@ -161,7 +173,7 @@ async function main() {
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   process.stdout.write(`${rows.map((row) => `${row[0].padEnd(width)}  ${row[1].padEnd(40)}${row[2]}`).join('\n')}\n`);
-  for (const [label, section] of [['pulumi preview', preview], ['rescanner inventory', inventory], ['admission latency', latency]] as const) {
+  for (const [label, section] of [['pulumi preview', preview], ['rescanner inventory', inventory], ['drift agent inventory', drift], ['admission latency', latency]] as const) {
     process.stdout.write(`${label}: ${JSON.stringify(section)}\n`);
   }
   for (const target of targets) process.stdout.write(`${target.met ? 'met ' : 'MISSED'}  ${target.name}: ${target.measured}\n`);

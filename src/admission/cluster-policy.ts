@@ -15,7 +15,7 @@ import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../contract';
 import { jmespathViolationCount, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
-import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards } from './allowlist';
+import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards, jmespathAllowlistExpiredConditions } from './allowlist';
 import { type PolicyRole, jmespathTwinGate } from './flip-gate';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
 import { jmespathTimeJudgedPrecondition } from './request-paths';
@@ -264,9 +264,14 @@ export function vulnerabilityScanConditions(customer: Customer) {
 /**
  * Rule 4, no side door, on the legacy engine, one twin: a validate rule (nothing to verify in a
  * registry) whose pattern admits, in every container list, only the customer's references or an
- * allowlisted digest (`|` is the pattern's OR). On UPDATE, Kyverno's default
+ * allowlisted digest or repository (`|` is the pattern's OR). On UPDATE, Kyverno's default
  * `allowExistingViolations` admits a request that does not add a new violation, so only an
  * update that brings in an image is judged, as on the CEL engine.
+ *
+ * With an allowlist, a second rule `allowlist-expiry` refuses an image whose entry has expired on
+ * Kyverno's clock (allowlist.ts), on the requests time-dependent rules judge (request-paths.ts:
+ * not a controller's pod; an UPDATE whose old pod already had the image is admitted by
+ * `allowExistingViolations`).
  */
 export class LegacyAllowedImagesPolicy extends Construct {
   readonly policy: ClusterPolicy;
@@ -302,6 +307,20 @@ export class LegacyAllowedImagesPolicy extends Construct {
               },
             },
           },
+          ...(exemptions.length === 0
+            ? []
+            : [
+                {
+                  name: CLUSTER_POLICY_RULES.allowlistExpiry,
+                  match: productionPods(customer),
+                  ...rulePreconditions(enforcement, role, [jmespathTimeJudgedPrecondition()]),
+                  validate: {
+                    failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
+                    message: 'allowlist: an entry that exempted this image has expired (lastReviewed + reviewIntervalDays + admission.allowlistGraceDays)',
+                    deny: { conditions: { any: jmespathAllowlistExpiredConditions(exemptions) } },
+                  },
+                },
+              ]),
         ],
       },
     });

@@ -37,7 +37,9 @@ export const admissionContributor: BundleFeature = ({ customer, enforcement, at 
   );
   for (const exemption of exemptions.filter((candidate) => candidate.reviewOverdue)) {
     parts.summary(
-      `allowlist: REVIEW OVERDUE since ${exemption.reviewDue}: ${exemption.entry.image} (owner ${exemption.entry.owner}); still exempt until removed from the customer file`,
+      exemption.expired
+        ? `allowlist: EXPIRED on ${exemption.expiresAt.slice(0, 10)}: ${exemption.reference} (owner ${exemption.entry.owner}); the cluster no longer exempts it for new workloads — review it and update lastReviewed`
+        : `allowlist: REVIEW OVERDUE since ${exemption.reviewDue}: ${exemption.reference} (owner ${exemption.entry.owner}); the cluster stops exempting it on ${exemption.expiresAt.slice(0, 10)}`,
     );
   }
 };

@@ -15,6 +15,7 @@ import { celVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } fro
 import type { PolicyRole } from './flip-gate';
 import { celAdmittedImage, celImageMatches } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
+import { allowlistExpiryValidations, allowlistExpiryVariables } from './validating-policy';
 import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
 
 export { POLICY_ANNOTATIONS } from './policy-metadata';
@@ -218,11 +219,13 @@ export class EphemeralContainersPolicy extends Construct {
       metadata: policyMetadata(customer, enforcement, policyNames(customer.name).ephemeralContainers, role, allowlistAnnotations(exemptions)),
       spec: {
         ...ivpCommonSpec(customer, enforcement, role, exemptions),
+        variables: [...ivpVariables(), ...allowlistExpiryVariables(exemptions)],
         matchConstraints: {
           resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'] }],
         },
         validations: [
           ...ivpVerifyValidations(customer),
+          ...allowlistExpiryValidations(exemptions),
           {
             expression: `${added}.all(image, ${celAdmittedImage('image', customer, exemptions)})`,
             messageExpression: `'rule 4 (no side door): ephemeral container images outside ${imageReferencePatterns(customer).join(', ').replace(/'/g, '')} and the allowlist are refused: ' + ${added}.filter(image, !(${celAdmittedImage('image', customer, exemptions)})).join(', ')`,

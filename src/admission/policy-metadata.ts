@@ -14,6 +14,8 @@ export const CLUSTER_POLICY_RULES = {
   /** Rule 3's time-dependent conditions (CRITICAL age, opt-in scan age), judged on changes only. */
   vulnerabilityScanAge: 'verify-vulnerability-scan-age',
   allowedImages: 'allowed-images',
+  /** Allowlist entries past their expiry stop exempting (a change by someone only); rendered when there is an allowlist. */
+  allowlistExpiry: 'allowlist-expiry',
 } as const;
 
 /** Pod controllers the engines autogenerate rules for (IVP/VP resource names; ClusterPolicy kinds). */

@@ -7,11 +7,11 @@ import {
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
 import { imageReferencePatterns } from '../contract';
-import { type AllowlistExemption, allowlistAnnotations } from './allowlist';
+import { type AllowlistExemption, allowlistAnnotations, celAllowlistExpired } from './allowlist';
 import type { PolicyRole } from './flip-gate';
 import { celAdmittedImage } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
-import { CEL_PREVIOUS_IMAGES, celMatchConditions, celPodImages } from './request-paths';
+import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
 
 export interface AllowedImagesPolicyProps {
   /** The customer whose image globs and namespaces the policy encodes. */
@@ -62,12 +62,14 @@ export class AllowedImagesPolicy extends Construct {
         variables: [
           { name: 'previousImages', expression: CEL_PREVIOUS_IMAGES },
           { name: 'refused', expression: `(${celPodImages('object')}).filter(image, !(image in variables.previousImages) && !(${admitted}))` },
+          ...allowlistExpiryVariables(exemptions),
         ],
         validations: [
           {
             expression: 'size(variables.refused) == 0',
             messageExpression: `'rule 4 (no side door): images outside ${references.replace(/'/g, '')} and the allowlist are refused: ' + variables.refused.join(', ')`,
           },
+          ...allowlistExpiryValidations(exemptions),
         ],
       },
     });
@@ -75,3 +77,28 @@ export class AllowedImagesPolicy extends Construct {
 }
 
 export { celAdmittedImage };
+
+/**
+ * The allowlist's expiry, on Kyverno's clock (allowlist.ts): the images a change by someone
+ * brings in that only an expired entry had exempted. Not judged for a controller's reschedule.
+ */
+export function allowlistExpiryVariables(exemptions: readonly AllowlistExemption[]): { name: string; expression: string }[] {
+  if (exemptions.length === 0) return [];
+  return [
+    {
+      name: 'allowlistExpired',
+      expression: `(${CEL_TIME_JUDGED}) ? (${celPodImages('object')}).filter(image, !(image in variables.previousImages) && (${celAllowlistExpired('image', exemptions)})) : []`,
+    },
+  ];
+}
+
+/** The validation that refuses what `allowlistExpiryVariables` found. */
+export function allowlistExpiryValidations(exemptions: readonly AllowlistExemption[]): { expression: string; messageExpression: string }[] {
+  if (exemptions.length === 0) return [];
+  return [
+    {
+      expression: 'size(variables.allowlistExpired) == 0',
+      messageExpression: "'allowlist: the entry for these images has expired (review it and update lastReviewed in the customer file): ' + variables.allowlistExpired.join(', ')",
+    },
+  ];
+}

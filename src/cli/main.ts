@@ -50,6 +50,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     summary: 'in-cluster: scan every running image digest once and push metrics (run by the CronJob)',
     run: async (argv) => (await import('../rescanner/cli')).rescanCommand(argv),
   },
+  'drift-agent': {
+    summary: 'in-cluster: compare this node\'s production containers with their attested SBOMs (run by the DaemonSet)',
+    run: async (argv) => (await import('../drift-agent/cli')).driftAgentCommand(argv),
+  },
   fleet: {
     summary: 'pulumi up|preview every customer stack, N at a time, with a summary (needs the Pulumi CLI)',
     run: async (argv) => (await import('./fleet-command')).fleetCommand(argv),

@@ -38,3 +38,14 @@ export function displayPath(path: string, cwd = process.cwd()): string {
   const inside = relative(cwd, path);
   return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
 }
+
+/**
+ * How the user would type an scb command, given how they ran this one: `npx scb …` under npx,
+ * `npm run synth` for a whole-fleet synth under `npm run`, else `scb …` (installed on PATH). A
+ * "next:" hint is then copied and pasted as it is.
+ */
+export function commandAsTyped(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  if (env.npm_command === 'run-script' && args.length === 1 && (args[0] === 'synth' || args[0] === 'validate')) return `npm run ${args[0]}`;
+  const prefix = env.npm_command === 'exec' || env.npm_command === 'run-script' ? 'npx scb' : 'scb';
+  return [prefix, ...args].join(' ');
+}

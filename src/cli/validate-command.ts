@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { deliverySettingsProblems } from '../delivery/settings';
 import { loadCustomerFiles, resolveClock, withUsageErrors } from './args';
 import { EXIT } from './main';
-import { styleFor } from './ui';
+import { commandAsTyped, styleFor } from './ui';
 
 export const VALIDATE_HELP = `Usage: scb validate [files...] [--at DATE]
 
@@ -48,6 +48,6 @@ export async function validateCommand(argv: string[]): Promise<number> {
   }
   const style = styleFor(process.stdout);
   for (const customer of customers) process.stdout.write(`${style.ok('ok')}  ${customer.sourceFile} (${customer.name})\n`);
-  process.stdout.write(`next: scb synth${positionals.length > 0 ? ` ${positionals.join(' ')}` : ''} writes the bundle${customers.length === 1 ? '' : 's'}\n`);
+  process.stdout.write(`next: ${commandAsTyped(['synth', ...positionals])} writes the bundle${customers.length === 1 ? '' : 's'}\n`);
   return EXIT.ok;
 }

@@ -82,11 +82,17 @@ export const KYVERNO_NAMESPACE = 'kyverno';
 export const MONITORING_NAMESPACE = 'supply-chain-monitoring';
 
 /**
+ * The namespace of the SBOM drift agent (opt-in): the only one of the bundle that cannot enforce
+ * Pod Security "restricted" (the agent needs hostPID), so it holds nothing else.
+ */
+export const DRIFT_AGENT_NAMESPACE = 'supply-chain-drift-agent';
+
+/**
  * Namespaces that must never be production namespaces: rule 4 would refuse the pods of the
- * control plane, of Kyverno and of this bundle's own rescanner and Trivy server, none of which
+ * control plane, of Kyverno and of this bundle's own rescanner, Trivy server and drift agent, none of which
  * are the customer's signed images.
  */
-export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE];
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', KYVERNO_NAMESPACE, MONITORING_NAMESPACE, DRIFT_AGENT_NAMESPACE];
 
 /** Namespaces the GitOps controllers conventionally run in; never production namespaces either. */
 export const GITOPS_NAMESPACES = { flux: 'flux-system', argocd: 'argocd' } as const;

@@ -27,5 +27,5 @@ export const deployGateContributor: BundleFeature = ({ customer }, parts) => {
       `with.image: <image>@sha256:<digest>, permissions: {${permissions.join(', ')}}${secretNames.length > 0 ? `, secrets: {${secretNames.map((name) => `${name}: \${{ secrets.${name} }}`).join(', ')}}` : ''}; then make the deploy job need it.`,
     ], GATE_PERMISSION_REASONS),
   });
-  parts.summary(`deploy gate: deploy-gate/verify.sh, ${DEPLOY_GATE_WORKFLOW}`);
+  parts.summary(`deploy gate: deploy-gate/verify.sh (hosts), ${repositoryPath} (GitHub Actions)`);
 };

@@ -1,9 +1,11 @@
-import { DEPLOY_GATE_WORKFLOW, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, SOURCE_REPOSITORY_IDENTIFIER_OID, shellQuote } from '../contract';
+import { DEPLOY_GATE_WORKFLOW, DRIFT_AGENT_NAMESPACE, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, SOURCE_REPOSITORY_IDENTIFIER_OID, shellQuote } from '../contract';
 import { KYVERNO_CHART } from '../admission/kyverno-values';
+import { allowlistExemptions } from '../admission/allowlist';
 import { MONITORING_IMAGES } from '../monitoring/images';
 import { TRIVY_TOKEN_SECRET } from '../monitoring/labels';
+import { DRIFT_AGENT_CAPABILITIES, driftIgnorePaths } from '../monitoring/drift-agent-settings';
 import type { Customer } from '../model/customer';
-import { isReviewOverdue, reviewDueDate, type EnforcementState } from '../model/enforcement';
+import type { EnforcementState } from '../model/enforcement';
 import {
   PREDICATE_TYPES,
   imageReferencePatterns,
@@ -67,6 +69,26 @@ export function installSteps(customer: Customer): string[] {
   ];
 }
 
+/**
+ * What SBOM drift means for this customer and what to do on its alert; empty without the agent
+ * (`monitoring.driftAgent`).
+ */
+export function driftSection(customer: Customer): string[] {
+  const agent = customer.monitoring.driftAgent;
+  if (!agent) return [];
+  return [
+    '## SBOM drift',
+    '',
+    `A DaemonSet (\`scb-drift-agent\`, namespace \`${DRIFT_AGENT_NAMESPACE}\`) compares, every ${agent.intervalSeconds} seconds, the packages installed in each running container of ${customer.admission.namespaces.map((glob) => `\`${glob}\``).join(', ')} with the CycloneDX SBOM attested for its digest by the release workflow above. **Drift** is a package added, removed or at another version than at build: someone ran \`apt install\`, \`pip install\` or \`npm install\` in a running container. A digest without a verified SBOM attestation of that identity is reported as *unverifiable*, never as "no drift".`,
+    '',
+    `- Alert \`SupplyChainPackageDrift\` (**${agent.alertSeverity}**): a package was added or changed. Read the agent's log line \`"event":"package_drift"\` with the same namespace, workload and container: it names each package and both versions. Find who changed the container (exec audit events, the workload's own updater), then replace the pod from its signed digest (\`kubectl rollout restart\`); a legitimate change ships as a new release.`,
+    '- `SupplyChainPackageDriftRemoved` (warning): attested packages are gone; `SupplyChainPackageDriftUnverifiable` (warning): release the image through the workflow above; `SupplyChainDriftAgentNotReporting` (warning): the agent on a node is silent.',
+    `- Not compared (expected to change): ${driftIgnorePaths(customer).map((path) => `\`${path}\``).join(', ')} and each container's volume mounts. Add paths with \`monitoring.driftAgent.ignorePaths\`.`,
+    `- Privileges: its namespace enforces Pod Security \`privileged\` (audit \`baseline\`) because the agent needs \`hostPID\` (to reach each container's root through \`/proc/<pid>/root\`), user 0 with ${DRIFT_AGENT_CAPABILITIES.map((cap) => `\`${cap}\``).join(' and ')} (to open the roots of processes of other users and read their package files); read-only root file system, no hostPath, no other capability, CPU limit ${agent.cpuLimit}, memory ${agent.memoryLimit}, nice 19.`,
+    '',
+  ];
+}
+
 /** First line of every customer README. */
 export const CUSTOMER_README_HEADING = '# Supply chain bundle for ';
 
@@ -119,13 +141,23 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     customer.allowlist.length === 0
       ? ['None: every matching image must pass.']
       : [
-          '| Image | Owner | Reason | Last reviewed | Review due |',
-          '| --- | --- | --- | --- | --- |',
-          ...customer.allowlist.map((entry) => {
-            const due = reviewDueDate(entry.lastReviewed, entry.reviewIntervalDays);
-            const dueText = isReviewOverdue(entry, at) ? `**${due} (overdue)**` : due;
-            return `| \`${entry.image}\` | ${escapeCell(entry.owner)} | ${escapeCell(entry.reason)} | ${entry.lastReviewed} | ${dueText} |`;
+          '| Image | Owner | Reason | Last reviewed | Review due | Stops exempting |',
+          '| --- | --- | --- | --- | --- | --- |',
+          ...allowlistExemptions(customer, at).map((exemption) => {
+            const { entry } = exemption;
+            const dueText = exemption.reviewOverdue ? `**${exemption.reviewDue} (overdue)**` : exemption.reviewDue;
+            const expiry = exemption.expiresAt.slice(0, 10);
+            const name = exemption.kind === 'digest' ? `\`${exemption.reference}\`` : `\`${exemption.reference}\` (repository: any tag or digest)`;
+            return `| ${name} | ${escapeCell(entry.owner)} | ${escapeCell(entry.reason)} | ${entry.lastReviewed} | ${dueText} | ${exemption.expired ? `**${expiry} (expired)**` : expiry} |`;
           }),
+          '',
+          `An entry stops exempting ${customer.admission.allowlistGraceDays} days (\`admission.allowlistGraceDays\`) after its review is due: from then on the cluster refuses its image in a new workload, a bare pod or an image change (a pod a controller recreates for a running workload is still admitted). The review alert fires from the due date. Review the entry and update \`lastReviewed\`, or remove it.`,
+          ...(customer.allowlist.some((entry) => entry.repository !== undefined)
+            ? [
+                '',
+                'A repository entry admits every tag and digest pushed to that repository, by the reference as the pod spec writes it: weaker than a digest entry, since whoever can push there can run anything in the production namespaces. Use it only for a sidecar your mesh or agent injects by tag, and restrict who can push to that repository.',
+              ]
+            : []),
         ];
   return [
     `${CUSTOMER_README_HEADING}${customer.name}`,
@@ -157,6 +189,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     ...allowlist,
     '',
     ...installSteps(customer),
+    ...driftSection(customer),
     '## Verify an image by hand',
     '',
     'Replace `DIGEST` with the image digest (`crane digest IMAGE:TAG`); always verify the digest, not a tag.',

@@ -211,7 +211,7 @@ function acceptedRisks(inputs: ReportInputs, artifacts: readonly ReportArtifact[
   const risks: AcceptedRiskReport[] = [];
   const allowlisted = inputs.verdict?.allowlisted;
   if (allowlisted) {
-    risks.push({ kind: 'allowlist', image: allowlisted.entry.image, cve: null, owner: allowlisted.entry.owner, reason: allowlisted.entry.reason, lastReviewed: allowlisted.entry.lastReviewed, until: allowlisted.reviewDue, lapsed: allowlisted.reviewOverdue });
+    risks.push({ kind: 'allowlist', image: allowlisted.reference, cve: null, owner: allowlisted.entry.owner, reason: allowlisted.entry.reason, lastReviewed: allowlisted.entry.lastReviewed, until: allowlisted.reviewDue, lapsed: allowlisted.reviewOverdue });
   }
   const covered = new Set(artifacts.flatMap((artifact) => (artifact.counts ? (artifact.scan?.findings ?? []).filter((finding) => finding.acceptedUntil).map((finding) => finding.id) : [])));
   for (const risk of inputs.scanRule.vulnerabilities.acceptedRisks) {

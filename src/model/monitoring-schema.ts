@@ -28,6 +28,61 @@ const httpUrl = z.string({ error: 'expected an http(s) URL such as "http://prome
   }
 });
 
+/**
+ * Paths inside a container that are expected to change at run time (caches, scratch space, the
+ * package managers' caches): packages found only there are not compared with the SBOM. A
+ * customer's `driftAgent.ignorePaths` and each container's volume mount paths are added to these.
+ */
+export const DEFAULT_DRIFT_IGNORE_PATHS: readonly string[] = ['/tmp', '/var/tmp', '/var/cache', '/var/log', '/run', '/root/.cache', '/root/.npm'];
+
+const absolutePath = z
+  .string({ error: 'expected an absolute path inside the container, e.g. "/var/lib/app/plugins"' })
+  .regex(/^\/[^\0*?[\]]*$/, { error: 'is not an absolute path without wildcards; write it like "/var/lib/app/plugins" (everything under it is ignored)' });
+
+const quantity = (example: string) =>
+  z.string({ error: `expected a Kubernetes quantity such as "${example}"` }).regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi)?$/, { error: `is not a Kubernetes quantity; write it like "${example}"` });
+
+/**
+ * The SBOM drift agent (opt-in): a DaemonSet that compares the packages installed in each running
+ * production container with its verified SBOM attestation and alerts on the difference.
+ */
+export const driftAgentSchema = z.strictObject(
+  {
+    /**
+     * Paths inside containers expected to change, added to the defaults (/tmp, /var/tmp,
+     * /var/cache, /var/log, /run, /root/.cache, /root/.npm) and to each container's own volume
+     * mount paths (from its pod spec).
+     * @default []
+     */
+    ignorePaths: z.array(absolutePath, { error: 'expected a list of absolute paths such as ["/var/lib/app/plugins"]' }).default([]),
+    /**
+     * Severity of the alert for a package added or changed in a production namespace: `warning`
+     * (a ticket) or `critical` (pages the on-call). A removed package, an unverifiable image and
+     * an agent that stopped reporting are always warnings.
+     * @default "warning"
+     */
+    alertSeverity: z.enum(['warning', 'critical'], { error: 'expected "warning" or "critical"' }).default('warning'),
+    /**
+     * Seconds between two passes over a node's containers. Unchanged containers cost a few stat
+     * calls; syft runs only for new containers and changed package databases.
+     * @default 300
+     */
+    intervalSeconds: z.int({ error: 'expected a whole number of seconds, e.g. 300' }).min(60, { error: 'must be at least 60' }).max(86_400, { error: 'must be at most 86400 (a day)' }).default(300),
+    /**
+     * The agent container's CPU limit; it also runs at nice 19, so it yields to workloads.
+     * @default "500m"
+     */
+    cpuLimit: quantity('500m').default('500m'),
+    /**
+     * The agent container's memory limit: syft's peak for the largest image on a node, plus the
+     * agent (see docs/benchmarks.md).
+     * @default "1Gi"
+     */
+    memoryLimit: quantity('1Gi').default('1Gi'),
+  },
+  { error: 'expected a mapping with ignorePaths, alertSeverity, intervalSeconds, cpuLimit or memoryLimit' },
+);
+
 export const monitoringSchema = z.strictObject({
   /**
    * Name of the cluster, put on every metric as the `cluster` label so one Prometheus can watch
@@ -182,9 +237,15 @@ export const monitoringSchema = z.strictObject({
     .string({ error: 'expected the NodeLocal DNSCache address, e.g. "169.254.20.10"' })
     .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, { error: 'is not an IPv4 address; write the node-local DNS address, e.g. "169.254.20.10"' })
     .optional(),
+  /**
+   * Deploys the SBOM drift agent (a privileged DaemonSet in its own namespace; see
+   * docs/monitoring.md "SBOM drift"). `driftAgent: {}` opts in with the defaults.
+   * @default - no agent
+   */
+  driftAgent: driftAgentSchema.optional(),
   trivyDbMaxAgeHours: z
     .int({ error: 'expected a whole number of hours, e.g. 48' })
     .min(7, { error: 'must be at least 7: the DB is published every 6 hours' })
     .max(720, { error: 'must be at most 720 (30 days)' })
     .default(48),
-}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, alertRouting, allowPlaceholderImages, registryIdentity or nodeLocalDns' });
+}, { error: 'expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, alertRouting, allowPlaceholderImages, registryIdentity, nodeLocalDns or driftAgent' });

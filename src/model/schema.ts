@@ -219,7 +219,7 @@ export const admissionSchema = z.strictObject({
         ctx.issues.push({
           code: 'custom',
           input: ctx.value,
-          message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner and Trivy server). Fix: list only the customer's production namespaces, e.g. "production-*"`,
+          message: `matches the system namespace${system.length > 1 ? 's' : ''} ${system.join(', ')}; rule 4 would refuse every pod there that is not the customer's signed image (the control plane, Kyverno, the bundle's own rescanner, Trivy server and drift agent). Fix: list only the customer's production namespaces, e.g. "production-*"`,
         });
       }
       const gitops = NAMESPACE_GLOB.test(ctx.value) ? GITOPS_CONTROLLERS.filter(({ name }) => globMatches(ctx.value, name)) : [];
@@ -235,7 +235,12 @@ export const admissionSchema = z.strictObject({
     })
     .min(1, { error: 'must list at least one namespace glob' })
     .default(['production-*']),
-}, { error: 'expected a mapping with engine, imageReferences or namespaces' });
+  /**
+   * Days an allowlist entry keeps exempting after its review was due (lastReviewed +
+   * reviewIntervalDays); then the cluster stops exempting it by itself. @default 14
+   */
+  allowlistGraceDays: z.int({ error: 'expected a whole number of days' }).min(0, { error: 'must not be negative' }).max(365, { error: 'must be at most 365 days' }).default(14),
+}, { error: 'expected a mapping with engine, imageReferences, namespaces or allowlistGraceDays' });
 
 export const enforcementSchema = z.strictObject({
   /** Day the customer was onboarded; the soft period starts here. */
@@ -275,7 +280,7 @@ export const stalenessSchema = z.strictObject({
 const ownerSchema = z.string({ error: 'expected the owning team or person' }).trim().min(1, { error: 'must not be empty; name the owning team or person' });
 
 export const allowlistEntrySchema = z.strictObject({
-  /** The pinned image, by digest. */
+  /** The pinned image, by digest. Exactly one of `image` and `repository`. */
   image: z.string({ error: 'expected an image reference pinned by digest' }).check((ctx) => {
     const value = ctx.value;
     if (DIGEST_PINNED_IMAGE.test(value)) return;
@@ -289,7 +294,15 @@ export const allowlistEntrySchema = z.strictObject({
           ? `has no registry host; write it in full, e.g. "docker.io/${value}" for a Docker Hub image`
           : 'is not pinned by digest; write it as registry/repository@sha256:<64 hex digits> (a tag alone can be moved)';
     ctx.issues.push({ code: 'custom', input: value, message });
-  }),
+  }).optional(),
+  /**
+   * A whole repository, any tag or digest: for a sidecar that the customer's mesh or agent injects
+   * by tag, which no digest entry can cover. Weaker than a digest (whatever is pushed there is
+   * exempt): see docs/admission.md. Exactly one of `image` and `repository`.
+   */
+  repository: z.string({ error: 'expected a repository such as "docker.io/istio/proxyv2"' }).regex(IMAGE_REPOSITORY, {
+    error: 'is not a repository; write registry/path without a tag or digest, e.g. "docker.io/istio/proxyv2"',
+  }).optional(),
   /** Why the image is exempt. */
   reason: z.string({ error: 'expected a short reason for the exemption' }).trim().min(1, { error: 'must not be empty; say why the image is exempt' }),
   /** Who answers for the exemption (team or e-mail). */
@@ -298,7 +311,24 @@ export const allowlistEntrySchema = z.strictObject({
   lastReviewed: calendarDate,
   /** Days between reviews. */
   reviewIntervalDays: positiveDays('reviewIntervalDays').default(DEFAULT_REVIEW_INTERVAL_DAYS),
-}, { error: 'expected a mapping with image, reason, owner and lastReviewed' });
+}, { error: 'expected a mapping with image (or repository), reason, owner and lastReviewed' }).check((ctx) => {
+  if (ctx.value.image !== undefined && ctx.value.repository !== undefined) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['repository'],
+      input: ctx.value.repository,
+      message: 'must not be given with image; an entry names either a digest-pinned image or a repository (a sidecar injected by tag): remove one, or split the entry in two',
+    });
+  } else if (ctx.value.image === undefined && ctx.value.repository === undefined) {
+    ctx.issues.push({
+      code: 'invalid_type',
+      expected: 'string',
+      path: ['image'],
+      input: undefined,
+      message: 'expected an image pinned by digest, or a repository instead (for a sidecar a mesh or agent injects by tag)',
+    });
+  }
+});
 
 /** `os/arch` or `os/arch/variant`, as buildx and OCI image indexes write platforms. */
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;

@@ -188,7 +188,7 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
       labels: labels('warning'),
       annotations: {
         summary: 'Allowlist entry for {{ $labels.image }} is overdue for review',
-        description: `{{ $labels.owner }} was due to review the allowlist entry for {{ $labels.image }} on {{ $value | humanizeTimestamp }}. Review it and update lastReviewed in ${customer.sourceFile}, or remove the entry.`,
+        description: `{{ $labels.owner }} was due to review the allowlist entry for {{ $labels.image }} on {{ $value | humanizeTimestamp }}. ${customer.admission.allowlistGraceDays} days after that date (admission.allowlistGraceDays) the cluster stops exempting it: a new workload, bare pod or image change with that image is refused (pods that controllers recreate keep running). Review it and update lastReviewed in ${customer.sourceFile}, or remove the entry.`,
       },
     },
     {

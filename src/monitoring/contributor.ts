@@ -3,8 +3,10 @@ import { SupplyChainAlerts } from './alert-rules';
 import { SupplyChainAlertRouting } from './alert-routing';
 import { SupplyChainDashboards } from './dashboards';
 import { ReadOnlyRootFilesystemPolicy } from './drift-policy';
+import { DriftAgentNamespace, DriftAgentRuntime } from './drift-agent';
+import { DriftAgentAlerts } from './drift-agent-alerts';
 import { MONITORING_IMAGES } from './images';
-import { SCB_METRICS } from './metrics';
+import { DRIFT_METRICS, SCB_METRICS } from './metrics';
 import { MONITORING_NAMESPACE } from './labels';
 import { MonitoringNamespace } from './namespace';
 import { MonitoringNetworkPolicies } from './network-policy';
@@ -36,6 +38,13 @@ export const monitoringContributor: BundleFeature = ({ customer, enforcement }, 
   const dashboards = new SupplyChainDashboards(namespaced('monitoring-dashboards.yaml'), 'dashboards', { customer, enforcement });
   for (const fact of dashboards.dashboards) parts.facts.dashboard(fact);
   parts.facts.emittedMetrics(Object.values(SCB_METRICS));
+  if (customer.monitoring.driftAgent) {
+    // Opt-in: a hostPID DaemonSet in a namespace of its own (the only one not "restricted").
+    new DriftAgentNamespace(parts.chart('drift-agent-namespace.yaml', { phase: 'foundation' }), 'drift-agent-namespace');
+    new DriftAgentRuntime(parts.chart('drift-agent.yaml', { phase: 'workloads' }), 'drift-agent', { customer });
+    new DriftAgentAlerts(namespaced('drift-agent-alerts.yaml'), 'drift-alerts', { customer });
+    parts.facts.emittedMetrics(Object.values(DRIFT_METRICS));
+  }
   if (customer.monitoring.requireReadOnlyRootFilesystem) {
     const { policy } = new ReadOnlyRootFilesystemPolicy(parts.chart('drift-policies.yaml', { phase: 'admission' }), 'readonly-root', { customer, enforcement });
     parts.facts.policy({ name: policy.name, kind: policy.kind, apiVersion: policy.apiVersion, purpose: 'drift' });
@@ -46,6 +55,7 @@ export const monitoringContributor: BundleFeature = ({ customer, enforcement }, 
   ];
   parts.summary(
     `monitoring: rescan "${customer.scan.rescanSchedule}" → ${customer.monitoring.pushgatewayUrl}` +
+      (customer.monitoring.driftAgent ? '; SBOM drift agent on every node' : '') +
       (placeholders.length > 0 ? `; WARNING placeholder image digests (${placeholders.join(', ')}): pin them before deploying` : ''),
   );
 };

@@ -23,8 +23,9 @@ export function placeholderImageProblems(customer: Pick<Customer, 'monitoring' |
       field: 'monitoring.rescannerImage',
       message:
         `is not set, and this release's rescanner image is a placeholder digest (sha256:000…0) that no registry serves. ` +
-        `Fix: set monitoring.rescannerImage to the rescanner image your release workflow pushed, pinned by digest ` +
-        `(e.g. "${repository}@sha256:<64 hex digits>", or a mirror of it); for a dry run only, set monitoring.allowPlaceholderImages: true.`,
+        `Fix: build the rescanner image from this project's Dockerfile, push it to a registry the cluster pulls from, and set ` +
+        `monitoring.rescannerImage to it pinned by digest (e.g. "${repository}@sha256:<64 hex digits>"; docs/monitoring.md); ` +
+        `for a dry run only, set monitoring.allowPlaceholderImages: true.`,
     },
   ];
 }

@@ -64,6 +64,34 @@ export const SCB_METRICS = {
   rescanPodsListed: 'scb_rescan_pods_listed',
 } as const;
 
+/** The Pushgateway job the SBOM drift agent pushes under: one group per node (`cluster`, `customer`, `node`), replaced each pass. */
+export const DRIFT_AGENT_JOB = 'supply_chain_drift_agent';
+
+/**
+ * Metrics the SBOM drift agent (`scb drift-agent`, a DaemonSet) pushes; every series carries
+ * `cluster`, `customer`, `node`, and per container `namespace, workload, pod, container, image, digest`.
+ */
+export const DRIFT_METRICS = {
+  /** Packages that differ from the verified SBOM attestation, by `change` (added, removed, changed); 0 when compared and equal. */
+  packages: 'scb_drift_packages',
+  /** 1 when the container's digest has no verified CycloneDX SBOM attestation of the customer's identity: `reason` (missing, unverified, not_cyclonedx, registry, verifier_unavailable). Never compared, never "no drift". */
+  unverifiable: 'scb_drift_unverifiable',
+  /** 1 when the container could not be inventoried: `reason` (no_process, root_unreadable, inventory). */
+  inventoryFailed: 'scb_drift_inventory_failed',
+  /** When the container's packages were last inventoried. */
+  lastInventory: 'scb_drift_last_inventory_timestamp_seconds',
+  /** Wall time and peak memory of the container's last syft inventory. */
+  inventoryDuration: 'scb_drift_inventory_duration_seconds',
+  inventoryPeakMemory: 'scb_drift_inventory_peak_memory_bytes',
+  /** Unix time of the agent's last completed pass on the node (the dead man's switch). */
+  lastPass: 'scb_drift_agent_last_pass_timestamp_seconds',
+  /** Production containers on the node, compared or not. */
+  containers: 'scb_drift_agent_containers',
+  /** syft runs in the last pass (containers new or changed). */
+  inventories: 'scb_drift_agent_inventories',
+  passDuration: 'scb_drift_agent_pass_duration_seconds',
+} as const;
+
 /**
  * Kyverno 1.19 controller metrics; Prometheus adds `_total` to the counters. Labels as
  * kyverno/kyverno v1.19.0 writes them (pkg/metrics/policy_engine.go, ivpol.go, vpol.go,
@@ -98,6 +126,7 @@ export const FALCO_METRICS = {
 /** Every metric name a rule or a dashboard panel of this bundle may read. */
 export const KNOWN_METRICS: ReadonlySet<string> = new Set<string>([
   ...Object.values(SCB_METRICS),
+  ...Object.values(DRIFT_METRICS),
   ...Object.values(KYVERNO_METRICS),
   ...Object.values(FALCO_METRICS),
 ]);

@@ -55,8 +55,10 @@ export function rescannerConfig(customer: RescannerCustomer, options: RescannerC
       reason: risk.reason,
       ...(risk.image !== undefined ? { image: risk.image } : {}),
     })),
+    // A repository entry (injected sidecar) allowlists every digest running from that repository,
+    // as admission does (docs/admission.md).
     allowlist: customer.allowlist.map((entry) => ({
-      image: entry.image,
+      ...(entry.image !== undefined ? { image: entry.image } : { repository: entry.repository }),
       owner: entry.owner,
       reason: entry.reason,
       lastReviewed: entry.lastReviewed,

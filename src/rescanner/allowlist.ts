@@ -26,10 +26,15 @@ export function digestOf(reference: string): string | undefined {
 export function allowlistedDigests(entries: readonly RescannerAllowlistEntry[]): ReadonlySet<string> {
   const set = new Set<string>();
   for (const e of entries) {
-    const d = digestOf(e.image);
+    const d = e.image === undefined ? undefined : digestOf(e.image);
     if (d) set.add(d);
   }
   return set;
+}
+
+/** Repositories of the repository entries (injected sidecars): any digest seen under one is allowlisted. */
+export function allowlistedRepositories(entries: readonly RescannerAllowlistEntry[]): ReadonlySet<string> {
+  return new Set(entries.flatMap((e) => (e.repository !== undefined ? [e.repository] : [])));
 }
 
 /** Review status of every entry at `now`. */
@@ -38,7 +43,8 @@ export function reviewAllowlist(entries: readonly RescannerAllowlistEntry[], now
     const interval = e.reviewIntervalDays ?? DEFAULT_REVIEW_INTERVAL_DAYS;
     const due = reviewDueDate(e.lastReviewed, interval);
     return {
-      image: e.image,
+      // A repository entry's review is tracked under the repository's name.
+      image: e.image ?? e.repository ?? '',
       owner: e.owner,
       dueSeconds: Date.parse(`${due}T00:00:00Z`) / 1000,
       overdue: isReviewOverdue({ lastReviewed: e.lastReviewed, reviewIntervalDays: interval }, now),

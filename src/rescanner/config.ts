@@ -8,10 +8,15 @@
 import { readFile } from 'node:fs/promises';
 import { isCalendarDate } from '../contract';
 
-/** One allowlisted (intentionally pinned) image, as in the customer model. */
+/** One allowlisted (intentionally pinned) image, or an injected sidecar's repository, as in the customer model. */
 export interface RescannerAllowlistEntry {
-  /** The pinned image, `registry/repository@sha256:<64 hex>`; matched against running digests. */
-  readonly image: string;
+  /** The pinned image, `registry/repository@sha256:<64 hex>`; matched against running digests. Exactly one of `image` and `repository`. */
+  readonly image?: string;
+  /**
+   * A repository entry (a sidecar injected by tag), normalized as the inventory's repositories:
+   * every digest running from it counts as allowlisted (docs/admission.md).
+   */
+  readonly repository?: string;
   /** Who answers for the exemption (team or e-mail); becomes the `owner` label. */
   readonly owner: string;
   /** Why the image is exempt (not exported as a label: free text would explode cardinality). */
@@ -211,15 +216,18 @@ function parseAllowlistEntry(value: unknown, index: number): RescannerAllowlistE
   const where = `allowlist[${index}].`;
   if (!isRecord(value)) throw new RescannerConfigError(`allowlist[${index}]: expected an object`);
   const image = optionalString(value, 'image', where);
-  if (!image || !DIGEST_PINNED.test(image)) {
-    throw new RescannerConfigError(`${where}image: expected an image pinned by digest (registry/repository@sha256:<64 hex>)`);
+  const repository = optionalString(value, 'repository', where);
+  if (repository !== undefined && image === undefined) {
+    if (/[@\s]/.test(repository)) throw new RescannerConfigError(`${where}repository: expected a repository without a tag or digest`);
+  } else if (!image || !DIGEST_PINNED.test(image) || repository !== undefined) {
+    throw new RescannerConfigError(`${where}image: expected an image pinned by digest (registry/repository@sha256:<64 hex>), or a repository instead`);
   }
   const owner = requiredString(value, 'owner', where);
   const lastReviewed = requiredDate(value, 'lastReviewed', where);
   const reason = optionalString(value, 'reason', where);
   const reviewIntervalDays = optionalNumber(value, 'reviewIntervalDays', where, 1, 3650, true);
   return {
-    image,
+    ...(image !== undefined ? { image } : { repository }),
     owner,
     lastReviewed,
     ...(reason !== undefined ? { reason } : {}),

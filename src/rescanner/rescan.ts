@@ -23,7 +23,7 @@
  * - 4 `push-failed`: the Pushgateway did not take the metrics, or its previous group could not
  *   be read back.
  */
-import { allowlistedDigests, reviewAllowlist } from './allowlist';
+import { allowlistedDigests, allowlistedRepositories, reviewAllowlist } from './allowlist';
 import { resolveBuildTime, type BuildTimeSource } from './build-time';
 import type { RescannerAcceptedRisk, RescannerAllowlistEntry } from './config';
 import { credentialsFor, registryOf, type RegistryCredentials } from './credentials';
@@ -579,10 +579,11 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   const maxAgeSeconds = (options.maxImageAgeDays ?? 30) * DAY_SECONDS;
   const allowlist = options.allowlist ?? [];
   const allowed = allowlistedDigests(allowlist);
+  const allowedRepositories = allowlistedRepositories(allowlist);
   const images: ImageResult[] = inventory.images.map((img) => {
     const outcome: ScanOutcome = outcomes.get(img.digest) ?? { ok: false, error: 'not scanned', attempts: 0 };
     const result = imageResult(img, outcome, previous.digests.get(img.digest), {
-      nowSeconds, maxAgeSeconds, allowlisted: allowed.has(img.digest), credentialSource: creds.get(img.digest)?.source ?? 'none',
+      nowSeconds, maxAgeSeconds, allowlisted: allowed.has(img.digest) || img.repositories.some((repository) => allowedRepositories.has(repository)), credentialSource: creds.get(img.digest)?.source ?? 'none',
       scannerHealthy, verified: verified.get(img.digest),
     });
     if (outcome.ok) {

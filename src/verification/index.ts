@@ -2,6 +2,7 @@
  * Verification of an image's signatures and attestations in a registry, and the admission
  * verdict over them. See README.md in this folder.
  */
+export * from './attested-sbom';
 export * from './certificate-identity';
 export * from './cosign-legacy';
 export * from './docker-credentials';

@@ -1,4 +1,4 @@
-import { type AllowlistExemption, allowlistExemptions } from '../admission/allowlist';
+import { type AllowlistExemption, allowlistExemptions, exemptionFor, isExpired } from '../admission/allowlist';
 import type { Customer } from '../model/customer';
 import { type EnforcementState, enforcementState } from '../model/enforcement';
 import { globMatches } from '../model/globs';
@@ -163,12 +163,17 @@ function referenceMatches(policy: AdmissionPolicy, references: readonly string[]
  */
 export function judgeImage(verification: ImageVerification, policy: AdmissionPolicy, at: Date): Verdict {
   const references = [verification.reference.original, verification.digestReference];
-  const allowlisted = policy.exemptions.find((exemption) => exemption.digest === verification.digest);
+  const allowlisted = exemptionFor(policy.exemptions, verification.reference.original, verification.digest);
+  // An expired entry stops exempting on a change (allowlist.ts): the policies still select the
+  // image out of rules 1-3, and rule 4 refuses it.
+  const expired = allowlisted !== undefined && isExpired(allowlisted, at);
   const own = referenceMatches(policy, references);
   const rules: RuleVerdict[] = [];
   const scans: ScanJudgement[] = [];
   if (allowlisted || !own) {
-    const reason = allowlisted ? `allowlisted by digest (owner ${allowlisted.entry.owner}: ${allowlisted.entry.reason})` : 'not one of the customer\'s image references: not verified';
+    const reason = allowlisted
+      ? `allowlisted by ${allowlisted.kind} (owner ${allowlisted.entry.owner}: ${allowlisted.entry.reason})${expired ? `; the entry expired on ${allowlisted.expiresAt.slice(0, 10)}` : ''}`
+      : 'not one of the customer\'s image references: not verified';
     for (const id of ['signature', 'sbom', 'scan'] as const) rules.push(rule(id, 'skip', reason));
   } else {
     rules.push(artifactRule('signature', verification.signatures, policy, () => undefined, `sign the digest in ${policy.workflowPath} on \`${policy.branch}\``));
@@ -193,8 +198,10 @@ export function judgeImage(verification: ImageVerification, policy: AdmissionPol
     }
   }
   rules.push(
-    allowlisted || own
-      ? rule('allowed', 'pass', allowlisted ? 'allowlisted digest' : `matches ${policy.imageReferences.find((glob) => references.some((reference) => globMatches(glob, reference)))}`)
+    expired
+      ? rule('allowed', 'fail', `the allowlist entry for ${allowlisted.reference} expired on ${allowlisted.expiresAt.slice(0, 10)} (review was due ${allowlisted.reviewDue})`, `review the allowlist entry for ${allowlisted.reference} and update lastReviewed, or remove it`)
+      : allowlisted || own
+      ? rule('allowed', 'pass', allowlisted ? `allowlisted ${allowlisted.kind === 'digest' ? 'digest' : `repository ${allowlisted.reference}`}` : `matches ${policy.imageReferences.find((glob) => references.some((reference) => globMatches(glob, reference)))}`)
       : rule('allowed', 'fail', `outside ${policy.imageReferences.join(', ')} and not allowlisted`, `image outside \`${policy.image}\`: push it there, or allowlist its digest`),
   );
   const failed = rules.some((verdict) => verdict.result === 'fail');

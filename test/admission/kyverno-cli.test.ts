@@ -20,7 +20,9 @@ import { type KyvernoResult, kyvernoApply, kyvernoBinary, pod, resultFor } from 
 import { makeTempDir } from '../support/synth-helper';
 
 const REDIS = 'docker.io/library/redis@sha256:0b4d4d7b5a3b1e8f7c6a9d2e1f0a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c';
-const allowlist = [{ image: REDIS, reason: 'vendor cache', owner: 'platform', lastReviewed: '2026-09-01' }];
+/** YYYY-MM-DD `days` before today: allowlist expiry is judged by Kyverno's real clock. */
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+const allowlist = [{ image: REDIS, reason: 'vendor cache', owner: 'platform', lastReviewed: daysAgo(10) }];
 // Port 1 on loopback is closed: the CLI gets "connection refused" at once instead of reaching a registry.
 const LOCAL_IMAGE = '127.0.0.1:1/example-org/shop';
 const CUSTOMER_DIGEST = `${LOCAL_IMAGE}@sha256:${'a'.repeat(64)}`;
@@ -125,6 +127,81 @@ for (const engine of ['ImageValidatingPolicy', 'ClusterPolicy'] as const) {
       for (const verdict of results.filter((result) => result.policy === verify && result.resources.some((resource) => resource.name === 'allowlisted'))) {
         assert.ok(['pass', 'skip'].includes(verdict.result), `${verdict.rule}: ${verdict.result}`);
       }
+    });
+  });
+}
+
+const EXPIRED = `docker.io/library/memcached@sha256:${'c'.repeat(64)}`;
+const IN_GRACE = `docker.io/library/nginx@sha256:${'d'.repeat(64)}`;
+const SIDECAR = 'docker.io/istio/proxyv2';
+const OLD_AGENT = 'docker.io/hashicorp/vault';
+const CONTROLLER = 'system:serviceaccount:kube-system:replicaset-controller';
+
+/** Allowlist entries on both sides of their expiry (default interval 90 days, grace 14), by digest and by repository. */
+function expiryCustomer(engine: 'ImageValidatingPolicy' | 'ClusterPolicy') {
+  const entry = { reason: 'conformance of the allowlist expiry', owner: 'platform' };
+  return customerFrom({
+    name: engine === 'ClusterPolicy' ? 'legacy' : 'shop',
+    image: LOCAL_IMAGE,
+    registry: { type: 'generic', username: 'ci', passwordSecret: 'REGISTRY_PASSWORD' },
+    admission: { engine, namespaces: ['prod'] },
+    allowlist: [
+      { ...entry, image: EXPIRED, lastReviewed: daysAgo(120) }, // due 30 days ago, expired 16 days ago
+      { ...entry, image: IN_GRACE, lastReviewed: daysAgo(95) }, // due 5 days ago: overdue, still exempt for 9 days
+      { ...entry, repository: SIDECAR, lastReviewed: daysAgo(10) },
+      { ...entry, repository: OLD_AGENT, lastReviewed: daysAgo(200) },
+    ],
+  });
+}
+
+/** A pod a ReplicaSet's controller created (the ClusterPolicy engine tells it by its controlling owner). */
+function controllerPod(name: string, images: readonly string[]) {
+  const base = pod(name, 'prod', images);
+  return { ...base, metadata: { ...base.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: '0b9d5a4e-2f7c-4c1e-9a3b-6e2d1f0c8b7a', controller: true }] } };
+}
+
+for (const engine of ['ImageValidatingPolicy', 'ClusterPolicy'] as const) {
+  describe(`allowlist expiry and repository entries on Kyverno's clock, ${engine} engine`, () => {
+    const name = engine === 'ClusterPolicy' ? 'legacy' : 'shop';
+    const allowed = `scb-${name}-allowed-images`;
+    const policies = renderAdmission(expiryCustomer(engine), new Date()).policies;
+    const resources = [
+      pod('expired', 'prod', [EXPIRED]),
+      pod('in-grace', 'prod', [IN_GRACE]),
+      pod('sidecar', 'prod', [CUSTOMER_DIGEST, `${SIDECAR}:1.24.2`]),
+      pod('sidecar-digest', 'prod', [`${SIDECAR}@sha256:${'e'.repeat(64)}`]),
+      pod('lookalike', 'prod', [`${SIDECAR}-debug:1.24.2`]),
+      pod('expired-repository', 'prod', [`${OLD_AGENT}:1.15`]),
+    ];
+    const byDeployer = kyvernoApply(policies, resources);
+    const byController = kyvernoApply(policies, [controllerPod('expired', [EXPIRED]), controllerPod('expired-repository', [`${OLD_AGENT}:1.15`])], CONTROLLER);
+    /** The worst result of rule 4's policy (both of its rules on the ClusterPolicy engine) for a pod. */
+    const verdict = (results: readonly KyvernoResult[], resource: string) => {
+      const mine = results.filter((result) => result.policy === allowed && result.resources.some((entry) => entry.name === resource)).map((result) => result.result);
+      return mine.includes('error') ? 'error' : mine.includes('fail') ? 'fail' : mine.includes('pass') ? 'pass' : 'skip';
+    };
+
+    it('refuses an image whose entry expired, naming the entry and what to do', () => {
+      assert.equal(verdict(byDeployer, 'expired'), 'fail');
+      const messages = byDeployer.filter((result) => result.policy === allowed && result.result === 'fail' && result.resources.some((entry) => entry.name === 'expired')).map((result) => result.message ?? '');
+      assert.ok(messages.some((message) => /expired/.test(message) && /lastReviewed/.test(message)), messages.join(' | '));
+      assert.equal(verdict(byDeployer, 'expired-repository'), 'fail');
+    });
+
+    it('keeps exempting an overdue entry within its grace period (the warning comes first)', () => {
+      assert.equal(verdict(byDeployer, 'in-grace'), 'pass');
+    });
+
+    it('admits a sidecar by tag or digest from an allowlisted repository, and nothing from a look-alike repository', () => {
+      // The customer image beside the sidecar is verified elsewhere (rules 1-3); rule 4 admits both.
+      assert.equal(verdict(byDeployer, 'sidecar'), 'pass');
+      assert.equal(verdict(byDeployer, 'sidecar-digest'), 'pass');
+      assert.equal(verdict(byDeployer, 'lookalike'), 'fail');
+    });
+
+    it("never refuses a controller's reschedule because an entry expired", () => {
+      assert.equal(verdict(byController, 'expired'), 'pass');
+      assert.equal(verdict(byController, 'expired-repository'), 'pass');
     });
   });
 }

@@ -301,9 +301,14 @@ describe('admission policies: the allowlist', () => {
     const ivp = renderAdmission(initech, TEMPLATE_CLOCK).byName('scb-initech-verify-images');
     assert.equal(ivp.spec.matchImageReferences.length, 1);
     const { expression } = ivp.spec.matchImageReferences[0];
-    assert.match(expression, /^\(ref\.matches\('\^ghcr\\\\\.io\/initech\/tps-reports:\.\*\$'\) \|\| .*\) && !\[/);
-    assert.match(expression, /'@sha256:0b4d4d7b5a3b1e8f7c6a9d2e1f0a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c'/);
-    assert.match(expression, /'@sha256:4f1e6c0a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f'\]\.exists\(d, ref\.endsWith\(d\)\)/);
+    // The whole allowlist is negated at once: `!(a || b || c)`, never `!a || b || c` (which would
+    // select every image the first entry does not cover; found by the conformance suite).
+    assert.match(expression, /^\(ref\.matches\('\^ghcr\\\\\.io\/initech\/tps-reports:\.\*\$'\) \|\| .*\) && !\(ref\.endsWith\(/);
+    assert.ok(expression.endsWith(`ref.startsWith('docker.io/istio/proxyv2@')))`), expression);
+    assert.match(expression, /ref\.endsWith\('@sha256:0b4d4d7b5a3b1e8f7c6a9d2e1f0a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c'\)/);
+    assert.match(expression, /ref\.endsWith\('@sha256:4f1e6c0a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f'\)/);
+    // The sidecar entry covers its repository by tag or digest, and nothing that only starts like it.
+    assert.match(expression, /ref\.startsWith\('docker\.io\/istio\/proxyv2:'\) \|\| ref\.startsWith\('docker\.io\/istio\/proxyv2@'\)/);
     // Without an allowlist the plain globs stay.
     assert.deepEqual(renderAdmission(ivpCustomer(), DAY_OF).byName('scb-shop-verify-images').spec.matchImageReferences, [
       { glob: 'ghcr.io/example-org/shop:*' },
@@ -332,22 +337,56 @@ describe('admission policies: the allowlist', () => {
         lastReviewed: '2026-09-01',
         reviewDue: '2026-11-30',
         reviewOverdue: false,
+        expiresAt: '2026-12-14T00:00:00Z',
+      });
+      assert.deepEqual(JSON.parse(annotations['allowlist.supply-chain-bundle.io/repo-docker.io-istio-proxyv2']), {
+        repository: 'docker.io/istio/proxyv2',
+        owner: 'mesh-team@initech.example',
+        reason: 'Sidecar injected by istiod; the mesh team upgrades it with the control plane.',
+        lastReviewed: '2026-09-20',
+        reviewDue: '2026-12-19',
+        reviewOverdue: false,
+        expiresAt: '2027-01-02T00:00:00Z',
       });
       assert.equal(JSON.parse(annotations['allowlist.supply-chain-bundle.io/sha256-4f1e6c0a9b8d']).reviewOverdue, true);
       assert.equal(annotations[ALLOWLIST_OVERDUE_ANNOTATION], nodeExporter);
     }
     assert.ok(
       rendered.bundle.summary.includes(
-        `allowlist: REVIEW OVERDUE since 2026-07-19: ${nodeExporter} (owner sre@initech.example); still exempt until removed from the customer file`,
+        `allowlist: EXPIRED on 2026-08-02: ${nodeExporter} (owner sre@initech.example); the cluster no longer exempts it for new workloads — review it and update lastReviewed`,
       ),
       rendered.bundle.summary.join('\n'),
     );
   });
 
-  it('keeps an overdue entry exempt: the exclusion does not depend on the review date', () => {
-    const late = renderAdmission(initech, '2027-06-01T00:00:00Z').byName('scb-initech-verify-images');
-    assert.match(late.spec.matchImageReferences[0].expression, /4f1e6c0a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f/);
-    assert.match(late.metadata.annotations[ALLOWLIST_OVERDUE_ANNOTATION], /redis.*node-exporter/);
+  it('renders the same exclusion whatever the synth clock: the cluster judges the expiry by its own clock', () => {
+    const strip = (doc: Record<string, any>) => ({ ...doc, metadata: { ...doc.metadata, annotations: undefined } });
+    for (const name of ['scb-initech-verify-images', 'scb-initech-allowed-images']) {
+      const early = renderAdmission(initech, '2026-08-20T00:00:00Z').byName(name);
+      const late = renderAdmission(initech, '2027-06-01T00:00:00Z').byName(name);
+      assert.deepEqual(strip(late), strip(early), name);
+      assert.match(late.metadata.annotations[ALLOWLIST_OVERDUE_ANNOTATION], /redis.*node-exporter/);
+    }
+    const allowed = renderAdmission(initech, TEMPLATE_CLOCK).byName('scb-initech-allowed-images');
+    const expiry = allowed.spec.variables.find((variable: { name: string }) => variable.name === 'allowlistExpired');
+    assert.match(expiry.expression, /time\.now\(\) >= timestamp\('2026-08-02T00:00:00Z'\)/, 'node-exporter: due 2026-07-19, + 14 days of grace');
+    assert.match(expiry.expression, /^\(request\.operation == 'UPDATE' \|\| !\(request\.\?userInfo/, 'judged on changes only (request-paths.ts)');
+  });
+
+  it('refuses expired entries on the ClusterPolicy engine by a deny on time_now_utc(), with the time-dependent precondition', () => {
+    const allowlist = [{ image: redis, reason: 'vendor', owner: 'team', lastReviewed: '2026-09-01' }, { repository: 'docker.io/istio/proxyv2', reason: 'mesh', owner: 'mesh', lastReviewed: '2026-09-01', reviewIntervalDays: 30 }];
+    const policy = renderAdmission(legacyCustomer({ allowlist, admission: { engine: 'ClusterPolicy', allowlistGraceDays: 7 } }), DAY_OF).byName('scb-legacy-allowed-images');
+    const rule = policy.spec.rules.find((candidate: { name: string }) => candidate.name === 'allowlist-expiry');
+    assert.ok(rule, 'no allowlist-expiry rule');
+    const keys = rule.preconditions.all.map((condition: { key: string }) => condition.key).join('\n');
+    assert.match(keys, /ownerReferences\[\?controller\]/);
+    const [digest, repository] = rule.validate.deny.conditions.any;
+    assert.match(digest.key, /time_after\(time_now_utc\(\), '2026-12-07T00:00:00Z'\)/);
+    assert.match(digest.key, /pattern_match\('\*@sha256:0b4d/);
+    assert.match(repository.key, /time_after\(time_now_utc\(\), '2026-10-08T00:00:00Z'\)/);
+    assert.match(repository.key, /pattern_match\('docker\.io\/istio\/proxyv2:\*', @\) \|\| pattern_match\('docker\.io\/istio\/proxyv2@\*', @\)/);
+    // Without an allowlist, no rule.
+    assert.deepEqual(renderAdmission(legacyCustomer(), DAY_OF).byName('scb-legacy-allowed-images').spec.rules.map((candidate: { name: string }) => candidate.name), ['allowed-images']);
   });
 
   it('has no allowlist annotations for a customer without an allowlist', () => {

@@ -111,9 +111,12 @@ describe('scb validate: refuses what synth refuses', () => {
     const work = makeTempDir();
     mkdirSync(join(work, 'stacks'));
     writeStackFiles({ pinned: validCustomer({ name: 'pinned', monitoring: { rescannerImage: `registry.example.com/mirror/rescanner@sha256:${'a'.repeat(64)}` } }) }, join(work, 'stacks'));
-    const validate = scb(['validate', '--at', '2026-10-01'], { cwd: work });
+    const validate = scb(['validate', '--at', '2026-10-01'], { cwd: work, env: { npm_command: '' } });
     assert.equal(validate.status, 0, validate.stderr);
     assert.match(validate.stdout, /^ok  stacks\/Pulumi\.pinned\.yaml \(pinned\)\n/);
+    // Run as `node bin/scb.js` (no npm around it), the next step reads as an installed scb.
+    assert.match(validate.stdout, /\nnext: scb synth writes the bundle\n$/);
+    assert.match(scb(['validate', '--at', '2026-10-01'], { cwd: work, env: { npm_command: 'exec' } }).stdout, /\nnext: npx scb synth writes the bundle\n$/);
     assert.equal(scb(['synth', '--at', '2026-10-01'], { cwd: work }).status, 0);
   });
 });

@@ -35,8 +35,12 @@ import { BUNDLE_CONTRIBUTORS } from '../../src/synth/contributors';
 
 type Engine = 'ClusterPolicy' | 'ImageValidatingPolicy';
 type Mode = 'audit' | 'enforce';
-/** `scanTime`: rule 3's time-dependent part (CRITICAL age, opt-in scan age), judged on changes only. */
-type Rule = 'signature' | 'sbom' | 'scan' | 'scanTime' | 'allowed';
+/**
+ * `scanTime`: rule 3's time-dependent part (CRITICAL age, opt-in scan age), judged on changes only.
+ * `allowlistTime`: an allowlist entry past its expiry, judged on changes only (ClusterPolicy rule
+ * `allowlist-expiry`; on the CEL engine part of rule 4's ValidatingPolicy).
+ */
+type Rule = 'signature' | 'sbom' | 'scan' | 'scanTime' | 'allowed' | 'allowlistTime';
 type Verdict = 'admit' | 'refuse';
 type RowResult = 'pass' | 'fail' | 'skip';
 
@@ -80,7 +84,7 @@ export const SUITES: readonly SuiteDefinition[] = [
     renderedMode: 'audit',
     enforcing: true,
     user: 'deployer',
-    cases: ['good', 'unsigned', 'stale-scan', 'outside', 'deployment-stale-scan', 'allowlisted'],
+    cases: ['good', 'unsigned', 'stale-scan', 'outside', 'deployment-stale-scan', 'allowlisted', 'allowlist-expired'],
     description: 'rendered in the soft period (15 days ago), flip 10 days ago: enforces with no re-synth',
   },
   {
@@ -90,7 +94,7 @@ export const SUITES: readonly SuiteDefinition[] = [
     renderedMode: 'enforce',
     enforcing: true,
     user: 'controller',
-    cases: ['good', 'unsigned', 'stale-scan', 'old-critical', 'outside', 'wrong-branch', 'missing-sbom'],
+    cases: ['good', 'unsigned', 'stale-scan', 'old-critical', 'outside', 'wrong-branch', 'missing-sbom', 'allowlist-expired', 'sidecar'],
     description: "the ReplicaSet controller's requests (a reschedule): time-dependent rules do not judge",
   },
 ];
@@ -211,13 +215,32 @@ export const CASES: readonly CaseDefinition[] = [
   },
   { name: 'allowlisted', description: 'unsigned image of another repository, allowlisted by digest', image: fixed('allowed_REF'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: false },
   { name: 'outside', description: 'unsigned image outside the customer references (rule 4)', image: fixed('outside_REF'), namespace: PRODUCTION_NAMESPACE, breaks: ['allowed'], selected: false },
+  {
+    name: 'allowlist-expired',
+    description: 'unsigned image of other/expired, allowlisted by digest, entry reviewed 200 days ago (interval 90 + grace 14: expired)',
+    image: fixed('expired_REF'),
+    namespace: PRODUCTION_NAMESPACE,
+    breaks: ['allowlistTime'],
+    selected: false,
+  },
+  {
+    name: 'deployment-allowlist-expired',
+    description: 'the expired-entry image in a new Deployment (autogen rules)',
+    image: fixed('expired_REF'),
+    namespace: PRODUCTION_NAMESPACE,
+    kind: 'Deployment',
+    breaks: ['allowlistTime'],
+    selected: false,
+  },
+  { name: 'sidecar', description: 'unsigned other/sidecar by TAG, allowlisted by repository (an injected sidecar), reviewed 10 days ago', image: fixed('sidecar_REF'), namespace: PRODUCTION_NAMESPACE, breaks: [], selected: false },
+  { name: 'sidecar-lookalike', description: 'unsigned other/sidecar-debug by tag: same prefix, another repository (rule 4)', image: fixed('lookalike_REF'), namespace: PRODUCTION_NAMESPACE, breaks: ['allowed'], selected: false },
   { name: 'staging-unsigned', description: 'unsigned customer image outside the production namespaces', image: prefixed('unsigned'), namespace: OTHER_NAMESPACE, breaks: [], selected: true },
   { name: 'staging-outside', description: 'image outside the customer references, outside production', image: fixed('outside_REF'), namespace: OTHER_NAMESPACE, breaks: [], selected: false },
 ];
 
 /** The rules a case breaks as judged by a suite's user: a controller's requests are not judged by time. */
 function effectiveBreaks(c: CaseDefinition, suite: SuiteDefinition): Rule[] {
-  return c.breaks.filter((rule) => rule !== 'scanTime' || suite.user !== 'controller');
+  return c.breaks.filter((rule) => (rule !== 'scanTime' && rule !== 'allowlistTime') || suite.user !== 'controller');
 }
 
 /** What admission must do with a case in a suite: refuse (enforcing), report (soft), or admit. */
@@ -280,11 +303,31 @@ export interface ConformanceDates {
   readonly lastReviewed?: string;
 }
 
+/** The allowlist-expiry cases' entries (generate-suite's suites; left out elsewhere). */
+export interface ConformanceAllowlistCases {
+  /** Digest reference of the unsigned image whose entry has expired. */
+  readonly expiredImage: string;
+  /** Its last review: long enough ago that lastReviewed + 90 + 14 days has passed. */
+  readonly expiredReviewed: string;
+  /** The repository of the injected sidecar, allowlisted by repository. */
+  readonly sidecarRepository: string;
+  readonly sidecarReviewed: string;
+}
+
 /**
  * The conformance customer's description (the value of `supply-chain:customer`); `mode` writes
  * the `enforcement.mode` override (for `scb inspect`'s stack file, helpers/inspect.sh).
  */
-export function conformanceDescription(registry: string, engine: Engine, allowlisted: string, mode?: Mode, dates: ConformanceDates = {}, acceptedRisks: ReadonlyArray<Record<string, string>> = []): Record<string, unknown> {
+export function conformanceDescription(
+  registry: string,
+  engine: Engine,
+  allowlisted: string,
+  mode?: Mode,
+  dates: ConformanceDates = {},
+  acceptedRisks: ReadonlyArray<Record<string, string>> = [],
+  allowlistCases?: ConformanceAllowlistCases,
+): Record<string, unknown> {
+  const owner = 'platform@acme.example';
   return {
     name: 'acme',
     github: { owner: 'acme', repository: 'services', repositoryId: CONFORMANCE_REPOSITORY_ID, workflow: 'release.yml', branch: 'main' },
@@ -294,7 +337,15 @@ export function conformanceDescription(registry: string, engine: Engine, allowli
     enforcement: { onboardedAt: dates.onboardedAt ?? '2026-01-01', softDays: dates.softDays ?? 30, ...(mode ? { mode } : {}) },
     scan: { maxAge: '168h' },
     allowlist: [
-      { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner: 'platform@acme.example', lastReviewed: dates.lastReviewed ?? '2026-01-01' },
+      // Ten years between reviews: this entry's cases are about the exemption, whatever today is;
+      // expiry has its own entries below.
+      { image: allowlisted, reason: 'conformance: a third-party image kept by digest', owner, lastReviewed: dates.lastReviewed ?? '2026-01-01', reviewIntervalDays: 3650 },
+      ...(allowlistCases
+        ? [
+            { image: allowlistCases.expiredImage, reason: 'conformance: an entry past its review date and grace period', owner, lastReviewed: allowlistCases.expiredReviewed },
+            { repository: allowlistCases.sidecarRepository, reason: 'conformance: a sidecar a mesh injects by tag', owner, lastReviewed: allowlistCases.sidecarReviewed },
+          ]
+        : []),
     ],
     vulnerabilities: { acceptedRisks },
   };
@@ -365,6 +416,13 @@ function testRows(engine: Engine, suite: SuiteDefinition, c: CaseDefinition, cus
           resources: [resourceName],
           result: !production || closed ? 'skip' : breaks.includes('allowed') ? 'fail' : 'pass',
         },
+        {
+          policy: twinName(names.allowedImages, role),
+          rule: ruleName(CLUSTER_POLICY_RULES.allowlistExpiry),
+          kind,
+          resources: [resourceName],
+          result: !production || closed || suite.user === 'controller' ? 'skip' : breaks.includes('allowlistTime') ? 'fail' : 'pass',
+        },
       ];
     });
   }
@@ -374,12 +432,12 @@ function testRows(engine: Engine, suite: SuiteDefinition, c: CaseDefinition, cus
   return twins.flatMap((role) => {
     if ((role === 'enforce') !== suite.enforcing) return [];
     const offline = role === 'enforce' ? c.offline?.[`${engine}/enforce`] : undefined;
-    let verify: RowResult = c.selected && breaks.some((rule) => rule !== 'allowed') ? 'fail' : 'pass';
+    let verify: RowResult = c.selected && breaks.some((rule) => rule !== 'allowed' && rule !== 'allowlistTime') ? 'fail' : 'pass';
     if (gap) verify = gap.actual === 'admit' ? 'pass' : 'fail';
     if (offline) verify = offline.cli === 'admit' ? 'pass' : 'fail';
     return [
       { policy: twinName(names.verifyImages, role), isImageValidatingPolicy: true, kind, resources: [resourceName], result: verify },
-      { policy: twinName(names.allowedImages, role), isValidatingPolicy: true, kind, resources: [resourceName], result: breaks.includes('allowed') ? 'fail' : 'pass' },
+      { policy: twinName(names.allowedImages, role), isValidatingPolicy: true, kind, resources: [resourceName], result: breaks.includes('allowed') || breaks.includes('allowlistTime') ? 'fail' : 'pass' },
     ];
   });
 }
@@ -403,7 +461,17 @@ function image(inputs: Inputs, key: string): string {
 function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): string {
   const registry = image(inputs, 'REGISTRY');
   const onboardedAt = daysBefore(inputs.today, suite.onboardedDaysAgo);
-  const customer = conformanceCustomer(registry, engine, image(inputs, 'allowed_REF'), { onboardedAt, lastReviewed: onboardedAt }, conformanceAcceptedRisks(inputs.images, engine));
+  const allowlistCases: ConformanceAllowlistCases = {
+    expiredImage: image(inputs, 'expired_REF'),
+    expiredReviewed: daysBefore(inputs.today, 200),
+    sidecarRepository: `${registry}/other/sidecar`,
+    sidecarReviewed: daysBefore(inputs.today, 10),
+  };
+  const description = (mode?: Mode) =>
+    conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), mode, { onboardedAt, lastReviewed: onboardedAt }, conformanceAcceptedRisks(inputs.images, engine), allowlistCases);
+  const loaded = customerFromDescription(description(), 'conformance (generated)', 'acme');
+  if (!loaded.customer) throw new Error(`conformance customer invalid: ${JSON.stringify(loaded.errors)}`);
+  const customer = loaded.customer;
   const renderedAt = new Date(Date.parse(`${daysBefore(inputs.today, suite.renderedDaysAgo)}T12:00:00Z`));
   const bundle = renderBundle(customer, renderedAt, BUNDLE_CONTRIBUTORS);
   if (bundle.enforcement.mode !== suite.renderedMode) throw new Error(`clock ${renderedAt.toISOString()} gives ${bundle.enforcement.mode}, not ${suite.renderedMode}`);
@@ -422,7 +490,7 @@ function writeSuite(inputs: Inputs, engine: Engine, suite: SuiteDefinition): str
   mkdirSync(join(dir, 'stacks'), { recursive: true });
   writeFileSync(
     join(dir, 'stacks', 'Pulumi.acme.yaml'),
-    stringify({ config: { 'supply-chain:customer': conformanceDescription(registry, engine, image(inputs, 'allowed_REF'), suite.enforcing ? 'enforce' : 'audit', { onboardedAt, lastReviewed: onboardedAt }, conformanceAcceptedRisks(inputs.images, engine)) } }, { lineWidth: 0 }),
+    stringify({ config: { 'supply-chain:customer': description(suite.enforcing ? 'enforce' : 'audit') } }, { lineWidth: 0 }),
   );
 
   const cases = CASES.filter((c) => !c.notOn?.[engine] && (suite.cases === undefined || suite.cases.includes(c.name)));

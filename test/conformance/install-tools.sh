@@ -2,7 +2,7 @@
 # Installs the real tools the conformance harness runs, at exact versions, into a cache:
 #   ${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}/bin
 # Idempotent: a tool already present at the pinned version is not rebuilt.
-# Sources: the Go module proxy (cosign, crane, actionlint, kyverno via tools/kyverno, and our
+# Sources: the Go module proxy (cosign, crane, actionlint, syft, kyverno via tools/kyverno, and our
 # own test servers from test/conformance/testinfra),
 # PyPI (zizmor, in a venv), Debian (promtool, pushgateway, shellcheck, openssl, skopeo).
 #
@@ -16,6 +16,11 @@ ZIZMOR_VERSION=1.32.0
 PYYAML_VERSION=6.0.3
 # check-jsonschema carries SchemaStore's Dependabot schema (--builtin-schema vendor.dependabot).
 CHECK_JSONSCHEMA_VERSION=0.39.0
+# The SBOM drift agent inventories running containers with the syft the release workflow builds
+# the attested SBOM with (src/workflow/pins.ts TOOL_VERSIONS.syft; a unit test keeps them equal),
+# so a difference is drift, never a difference between two tools. Its go.mod has no replace
+# directive, so `go install` builds it; cold, about 11 minutes on 2 busy cores (636 s measured).
+SYFT_VERSION=v1.42.3
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
@@ -137,6 +142,7 @@ if want testinfra; then
   (cd "$HERE/testinfra" && go build -o "$BIN/" ./cmd/...)
   log "scb-tuf-repo, scb-tsa: built from test/conformance/testinfra"
 fi
+if want syft; then go_tool syft github.com/anchore/syft/cmd/syft "$SYFT_VERSION"; fi
 if want actionlint; then go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"; fi
 if want zizmor; then zizmor_venv; fi
 if want kyverno; then kyverno_cli; fi

@@ -13,6 +13,7 @@
 #          vulnerability-places (the release job's rule step, the rescanner's evaluator, the job split)
 #          oci-archive (the release workflow's ECR/GAR/ACR path: the generated skopeo push step)
 #          inspect (scb inspect against the Kyverno suites of the same run; list it after them)
+#          drift (the SBOM drift agent against real chrooted process roots; needs root)
 #          (default: all)
 # Env:   SCB_TOOLS_DIR (tool cache, default ~/.cache/scb-tools), SCB_KEEP_WORK=1 (= --keep)
 #
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
 done
 [ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts
   clusterpolicy-enforce clusterpolicy-audit clusterpolicy-live-flip clusterpolicy-controller
-  ivp-enforce ivp-audit ivp-live-flip ivp-controller deploy-gate vulnerability-places oci-archive inspect)
+  ivp-enforce ivp-audit ivp-live-flip ivp-controller deploy-gate vulnerability-places oci-archive inspect drift)
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 export REPO_ROOT
 
@@ -88,8 +89,11 @@ mkdir -p "$HOME"
 . "$HERE/helpers/deploy-gate.sh"
 # shellcheck source=SCRIPTDIR/helpers/inspect.sh
 . "$HERE/helpers/inspect.sh"
+# shellcheck source=SCRIPTDIR/helpers/drift.sh
+. "$HERE/helpers/drift.sh"
 
 cleanup() {
+  _scb_drift_stop
   scb_tuf_stop
   scb_tsa_stop
   scb_registry_stop
@@ -108,12 +112,17 @@ scb_tsa_start "$SCB_WORK/tsa"
 echo "timestamp authority: $SCB_TSA_URL (pid $SCB_TSA_PID)"
 
 scb_ca_standard "$SCB_WORK/ca" acme services release.yml main
-scb_scenarios_build "$SCB_WORK"
+# The drift step signs its own images: a run of only that step skips the scenario images.
+SCENARIOS=1
+[ "${SUITES[*]}" = drift ] && SCENARIOS=0
+if [ "$SCENARIOS" = 1 ]; then
+  scb_scenarios_build "$SCB_WORK"
 
-scb_tuf_build "$SCB_WORK/tuf" "$SCB_WORK/ca/ca.pem" "$SCB_WORK/tsa/tsa-chain.pem"
-scb_tuf_serve "$SCB_WORK/tuf"
-echo "TUF mirror: $SCB_TUF_URL (pid $SCB_TUF_PID)"
-echo "signed and attested $(grep -c '_REF=' "$SCB_WORK/images.env") test images"
+  scb_tuf_build "$SCB_WORK/tuf" "$SCB_WORK/ca/ca.pem" "$SCB_WORK/tsa/tsa-chain.pem"
+  scb_tuf_serve "$SCB_WORK/tuf"
+  echo "TUF mirror: $SCB_TUF_URL (pid $SCB_TUF_PID)"
+  echo "signed and attested $(grep -c '_REF=' "$SCB_WORK/images.env") test images"
+fi
 
 passed=0
 failed=0
@@ -123,7 +132,7 @@ GENERATED="$SCB_WORK/generated"
 
 # The suites, written from the generator's own output (test/conformance/generate-suite.ts).
 [ -f "$REPO_ROOT/lib/test/conformance/generate-suite.js" ] || { echo "build the package first (npm run build)" >&2; exit 2; }
-node "$REPO_ROOT/lib/test/conformance/generate-suite.js" --out "$GENERATED" --images "$SCB_WORK/images.env" \
+[ "$SCENARIOS" = 0 ] || node "$REPO_ROOT/lib/test/conformance/generate-suite.js" --out "$GENERATED" --images "$SCB_WORK/images.env" \
   --ca "$SCB_WORK/ca/ca.pem" --tuf-url "$SCB_TUF_URL" --tuf-root-b64 "$SCB_WORK/tuf/root.json.b64" >/dev/null
 
 # run_suite NAME: kyverno test on the generated suite, judged strictly, plus a negative control.
@@ -175,6 +184,7 @@ for suite in "${SUITES[@]}"; do
       node "$REPO_ROOT/lib/test/conformance/oci-archive-push.js" --registry "$SCB_REGISTRY" --crane "$CRANE" >>"$ROWS"
       ;;
     inspect) scb_inspect_rows "$GENERATED" "$ROWS" ;;
+    drift) scb_drift_rows "$ROWS" ;;
     *) run_suite "$suite" ;;
   esac
 done

@@ -7,7 +7,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { BUNDLE_FEATURES } from '../../src/features';
 import { APPLY_PHASES, KUSTOMIZATION_PATH, renderManifest, type ClusterArtifact } from '../../src/manifest';
 import { loadCustomers } from '../../src/model/load';
-import { SCB_METRICS } from '../../src/monitoring/metrics';
+import { DRIFT_METRICS, SCB_METRICS } from '../../src/monitoring/metrics';
 import { serialiseManifest } from '../../src/synth/bundle';
 import { REPO_ROOT, TEMPLATES_DIR, TEMPLATE_CLOCK, exampleStackFiles, readTree } from '../support/synth-helper';
 
@@ -48,7 +48,9 @@ for (const customer of customers) {
         .filter((object) => object.kind === 'ConfigMap' && object.metadata.labels?.grafana_dashboard === '1')
         .flatMap((object) => Object.values(object.data as Record<string, string>).map((json) => JSON.parse(json) as { uid: string; title: string }));
       assert.deepEqual(manifest.facts.dashboards, dashboards.map(({ uid, title }) => ({ uid, title })).sort((a, b) => (a.uid < b.uid ? -1 : 1)));
-      assert.deepEqual(manifest.facts.emittedMetrics, Object.values(SCB_METRICS).sort());
+      // The SBOM drift agent's metrics only where the customer opted in (acme does).
+      const drift = customer.monitoring.driftAgent ? Object.values(DRIFT_METRICS) : [];
+      assert.deepEqual(manifest.facts.emittedMetrics, [...Object.values(SCB_METRICS), ...drift].sort());
       assert.equal(manifest.facts.engine, customer.admission.engine);
       assert.equal(manifest.facts.identity.workflowPath, `.github/workflows/${customer.github.workflow}`);
     });

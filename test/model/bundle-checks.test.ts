@@ -16,8 +16,9 @@ function errorsFor(description: unknown): string[] {
 
 const PLACEHOLDER =
   `monitoring.rescannerImage: is not set, and this release's rescanner image is a placeholder digest (sha256:000…0) that no registry serves. ` +
-  `Fix: set monitoring.rescannerImage to the rescanner image your release workflow pushed, pinned by digest ` +
-  `(e.g. "ghcr.io/supply-chain-bundle/supply-chain-bundle/rescanner@sha256:<64 hex digits>", or a mirror of it); for a dry run only, set monitoring.allowPlaceholderImages: true.`;
+  `Fix: build the rescanner image from this project's Dockerfile, push it to a registry the cluster pulls from, and set ` +
+  `monitoring.rescannerImage to it pinned by digest (e.g. "ghcr.io/supply-chain-bundle/supply-chain-bundle/rescanner@sha256:<64 hex digits>"; docs/monitoring.md); ` +
+  `for a dry run only, set monitoring.allowPlaceholderImages: true.`;
 
 describe('bundle checks (run by scb validate, scb synth and the Pulumi program)', () => {
   it('given the placeholder rescanner check, when listed, then it is one of the bundle checks', () => {

@@ -49,13 +49,13 @@ describe('customer validation messages: monitoring', () => {
 
   it('refuses a monitoring section that is not a mapping', () => {
     assert.deepEqual(errorsFor('on'), [
-      `${FILE}:10:5: monitoring: found "on"; expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, alertRouting, allowPlaceholderImages, registryIdentity or nodeLocalDns.`,
+      `${FILE}:10:5: monitoring: found "on"; expected a mapping with cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, trivyDbMaxAgeHours, alertRouting, allowPlaceholderImages, registryIdentity, nodeLocalDns or driftAgent.`,
     ]);
   });
 
   it('names a misspelled monitoring field and suggests the right one', () => {
     assert.deepEqual(errorsFor({ pushgateway: 'http://x:9091' }), [
-      `${FILE}:11:7: monitoring.pushgateway: unknown field; expected one of cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, alertRouting, allowPlaceholderImages, registryIdentity, nodeLocalDns, trivyDbMaxAgeHours. Fix: did you mean "pushgatewayUrl"? Rename the field.`,
+      `${FILE}:11:7: monitoring.pushgateway: unknown field; expected one of cluster, pushgatewayUrl, prometheusReleaseLabel, rescannerImage, pullSecrets, concurrency, requireReadOnlyRootFilesystem, falco, pageSeverities, alertRouting, allowPlaceholderImages, registryIdentity, nodeLocalDns, driftAgent, trivyDbMaxAgeHours. Fix: did you mean "pushgatewayUrl"? Rename the field.`,
     ]);
   });
 

@@ -384,7 +384,7 @@ const CASES: AlertCase[] = [
         annotations: {
           summary: 'Allowlist entry for docker.io/library/redis@sha256:cc is overdue for review',
           description:
-            'sre was due to review the allowlist entry for docker.io/library/redis@sha256:cc on 1970-01-01 00:05:00 +0000 UTC. Review it and update lastReviewed in stacks/Pulumi.example.yaml, or remove the entry.',
+            'sre was due to review the allowlist entry for docker.io/library/redis@sha256:cc on 1970-01-01 00:05:00 +0000 UTC. 14 days after that date (admission.allowlistGraceDays) the cluster stops exempting it: a new workload, bare pod or image change with that image is refused (pods that controllers recreate keep running). Review it and update lastReviewed in stacks/Pulumi.example.yaml, or remove the entry.',
         },
       },
     ],

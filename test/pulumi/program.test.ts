@@ -362,9 +362,10 @@ describe('pulumi program: bad stack config', () => {
   it('reports invalid delivery settings with the stack file, line, field and fix', async () => {
     assert.throws(await readConfig({ 'supply-chain:delivery': { github: { mode: 'pr' } } }), (error: Error) => {
       // The line is that of the committed stack file, which the program reads beside the config.
+      const line = readFileSync(join(REPO_ROOT, 'stacks', 'Pulumi.acme.yaml'), 'utf8').split('\n').findIndex((text) => /^\s+mode: /.test(text)) + 1;
       assert.equal(
         error.message,
-        'invalid stack configuration:\n  stacks/Pulumi.acme.yaml:22:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).',
+        `invalid stack configuration:\n  stacks/Pulumi.acme.yaml:${line}:7: supply-chain:delivery.github.mode: found "pr"; expected "direct" or "pull-request" (use pull-request when the release branch is protected).`,
       );
       return true;
     });

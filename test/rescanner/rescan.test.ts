@@ -23,6 +23,8 @@ const ALLOWLIST = [
   { image: `docker.io/library/postgres@${D.postgres}`, owner: 'team-data', reason: 'vendor pin', lastReviewed: '2026-06-01', reviewIntervalDays: 90 },
   // Not running at all: its review bookkeeping is still exported.
   { image: `ghcr.io/acme/legacy@sha256:${'9'.repeat(64)}`, owner: 'platform@acme.example', lastReviewed: '2026-11-01' },
+  // The mesh injects its sidecar by tag: allowlisted by repository, every digest from it.
+  { repository: 'docker.io/istio/proxyv2', owner: 'mesh-team', lastReviewed: '2026-10-01', reviewIntervalDays: 30 },
 ];
 
 function rawSeverityCounts(fixture: string): Record<string, number> {
@@ -155,6 +157,9 @@ describe('rescanner end to end with a real Pushgateway', () => {
     // Allowlist membership by digest, and review bookkeeping for every entry.
     assert.equal(one(s, 'scb_image_allowlisted', { digest: D.postgres }), 1);
     assert.equal(one(s, 'scb_image_allowlisted', { digest: D.web }), 0);
+    assert.equal(one(s, 'scb_image_allowlisted', { digest: D.proxy }), 1, 'the sidecar repository entry covers the running proxy digest');
+    assert.equal(one(s, 'scb_allowlist_review_due_timestamp_seconds', { owner: 'mesh-team', image: 'docker.io/istio/proxyv2' }), Date.parse('2026-10-31T00:00:00Z') / 1000);
+    assert.equal(one(s, 'scb_allowlist_review_overdue', { owner: 'mesh-team' }), 1);
     assert.equal(one(s, 'scb_allowlist_review_due_timestamp_seconds', { owner: 'team-data' }), Date.parse('2026-08-30T00:00:00Z') / 1000);
     assert.equal(one(s, 'scb_allowlist_review_overdue', { owner: 'team-data' }), 1);
     assert.equal(one(s, 'scb_allowlist_review_due_timestamp_seconds', { owner: 'platform@acme.example' }), Date.parse('2027-01-30T00:00:00Z') / 1000);

@@ -54,7 +54,7 @@ describe('synth pipeline', () => {
     const refused = scb(['synth', '--out', outDir, '--at', '2026-10-01', unpinned]);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /Pulumi\.unpinned\.yaml:3:5: monitoring\.rescannerImage: is not set, and this release's rescanner image is a placeholder digest/);
-    assert.match(refused.stderr, /Fix: set monitoring\.rescannerImage to the rescanner image your release workflow pushed, pinned by digest/);
+    assert.match(refused.stderr, /Fix: build the rescanner image from this project's Dockerfile, push it to a registry the cluster pulls from, and set monitoring\.rescannerImage to it pinned by digest/);
     assert.match(refused.stderr, /nothing was written/);
     assert.equal(existsSync(outDir), false);
 

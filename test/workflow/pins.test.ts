@@ -68,6 +68,13 @@ describe('versions written outside TypeScript', () => {
     assert.equal(`v${/^ARG TRIVY_VERSION=(\S+)$/m.exec(dockerfile)?.[1]}`, TOOL_VERSIONS.trivy);
   });
 
+  it('inventories running containers (drift agent image, tests) with the syft the workflow builds the attested SBOM with', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    assert.equal(`v${/^ARG SYFT_VERSION=(\S+)$/m.exec(dockerfile)?.[1]}`, TOOL_VERSIONS.syft);
+    const installer = readFileSync(join(REPO_ROOT, 'test', 'conformance', 'install-tools.sh'), 'utf8');
+    assert.equal(/^SYFT_VERSION=(\S+)$/m.exec(installer)?.[1], TOOL_VERSIONS.syft);
+  });
+
   it('builds the rescanner image on a Node LTS line the package supports, pinned by digest', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const base = /^ARG NODE_IMAGE=docker\.io\/library\/node:(\d+)\.(\d+)\.(\d+)-[a-z]+-slim@sha256:([0-9a-f]{64})$/m.exec(dockerfile);

@@ -155,7 +155,14 @@ CLUSTER_POLICY_RULES = {
     # Rule 3's time-dependent part (the vulnerability rule, opt-in scan age): also inspect's "scan".
     "verify-vulnerability-scan-age": "scan",
     "allowed-images": "allowed",
+    # An expired allowlist entry: also inspect's "allowed" (rule 4 refuses the image).
+    "allowlist-expiry": "allowed",
 }
+# Kyverno rules that inspect reports as one rule: the worst of them is compared.
+MERGED_RULES = (
+    ("verify-vulnerability-scan", "verify-vulnerability-scan-age"),
+    ("allowed-images", "allowlist-expiry"),
+)
 INSPECT_ACTUAL = {"admitted": "admit", "admitted-with-warnings": "report", "refused": "refuse"}
 
 
@@ -233,12 +240,13 @@ def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
             # A skipped row is a twin that does not act now (flip-gate.ts), or a time-dependent rule
             # a controller's request does not trigger: not a verdict to compare.
             acting = {name: [k for k in results if k != "skip"] for name, results in theirs.items()}
-            # inspect's "scan" is rule 3 whole; the ClusterPolicy splits it in two rules.
-            scan_rules = ("verify-vulnerability-scan", "verify-vulnerability-scan-age")
-            scan = [k for rule in scan_rules for k in acting.get(rule, [])]
-            for rule in scan_rules:
-                if rule in acting:
-                    acting[rule] = (["fail"] if "fail" in scan else ["pass"]) if scan else []
+            # inspect's "scan" is rule 3 whole and "allowed" rule 4 whole; the ClusterPolicy
+            # splits each in two rules (the time-dependent part apart).
+            for group in MERGED_RULES:
+                merged = [k for rule in group for k in acting.get(rule, [])]
+                for rule in group:
+                    if rule in acting:
+                        acting[rule] = (["fail"] if "fail" in merged else ["pass"]) if merged else []
             for name, mine_result in pairs:
                 kyverno_results = acting.get(name, [])
                 if not kyverno_results or c["knownGap"] or c["offline"]:

@@ -26,7 +26,10 @@
 # The same cases prefixed t_ (t_good, t_branch, ...) when SCB_TSA_URL is set: certificate-backed,
 # new bundle format with an RFC 3161 timestamp, for the ImageValidatingPolicy keyless suite.
 # Unsigned images of other repositories (other/allowed is the customer's allowlisted digest,
-# other/thing is outside the customer's references): allowed, outside.
+# other/thing is outside the customer's references): allowed, outside; other/expired, allowlisted
+# by a digest entry that has expired: expired; other/sidecar:v1 BY TAG, allowlisted by
+# repository (an injected sidecar): sidecar; other/sidecar-debug:v1 by tag, a look-alike
+# repository nobody allowlisted: lookalike.
 set -euo pipefail
 
 _SCB_HELPERS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -112,4 +115,9 @@ scb_scenarios_build() {
   # Outside the customer's repository, unsigned: one allowlisted by digest, one not (rule 4).
   _emit allowed "$(scb_image_build other/allowed v1 "scb conformance allowlisted $RANDOM$RANDOM")"
   _emit outside "$(scb_image_build other/thing v1 "scb conformance outside $RANDOM$RANDOM")"
+  _emit expired "$(scb_image_build other/expired v1 "scb conformance expired entry $RANDOM$RANDOM")"
+  # By tag, as a mesh injects its sidecar: the _REF of these two is the tag reference.
+  scb_image_build other/sidecar v1 "scb conformance sidecar $RANDOM$RANDOM" >/dev/null
+  scb_image_build other/sidecar-debug v1 "scb conformance look-alike $RANDOM$RANDOM" >/dev/null
+  printf 'sidecar_REF=%s\nlookalike_REF=%s\n' "$SCB_REGISTRY/other/sidecar:v1" "$SCB_REGISTRY/other/sidecar-debug:v1" >>"$work/images.env"
 }
