@@ -1,15 +1,16 @@
 # syntax=docker/dockerfile:1.7
 #
 # The rescanner image: `scb rescan` (this package, compiled) plus a pinned Trivy client that scans
-# through the in-cluster Trivy server, and a pinned syft for `scb drift-agent` (the opt-in SBOM
-# drift DaemonSet runs the same image). The release workflow of this repository builds, signs and
-# pins it; src/monitoring/images.ts holds the digest the generated CronJob runs.
+# through the in-cluster Trivy server, a pinned cosign that verifies legacy signatures, and a
+# pinned syft for `scb drift-agent` (the opt-in SBOM drift DaemonSet runs the same image). The
+# release workflow of this repository builds, signs and pins it; src/monitoring/images.ts holds the digest the generated CronJob runs.
 #
 # Not built by this repository's tests (no Docker engine on the machines that run them). Every
 # external input is pinned; confirm the pins before the first release:
 #   NODE_IMAGE digest:  crane digest docker.io/library/node:24.18.0-bookworm-slim
 #   TRIVY_SHA256:       the trivy_<version>_Linux-64bit.tar.gz line of the release's
 #                       trivy_<version>_checksums.txt (verify that file's cosign signature first)
+#   COSIGN_SHA256:      the cosign-linux-amd64 line of the release's cosign_checksums.txt
 #   SYFT_SHA256:        the syft_<version>_linux_amd64.tar.gz line of syft_<version>_checksums.txt
 
 # Node 24, the active LTS line (Node 20 reached end of life on 2026-04-30), pinned by digest. The
@@ -23,6 +24,15 @@ ARG TRIVY_VERSION=0.69.3
 # SHA-256 of trivy_0.69.3_Linux-64bit.tar.gz as published in trivy_0.69.3_checksums.txt (the same
 # value recorded, cosign-verified, by several public projects; read through a code index).
 ARG TRIVY_SHA256=1816b632dfe529869c740c0913e36bd1629cb7688bd5634f4a858c1d57c88b75
+
+# cosign, for customers on the ClusterPolicy engine: the rescanner verifies legacy .sig/.att with
+# the cosign CLI (src/verification/cosign-legacy.ts; bundles are verified in process), so without
+# it their coverage would be unknown. The verifier floor of the pin table (TOOL_VERSIONS.cosign in
+# src/workflow/pins.ts: v3.0.6 fixed GHSA-w6c6-c85g-mmv6); ~135 MB.
+ARG COSIGN_VERSION=v3.0.6
+# SHA-256 of cosign-linux-amd64 v3.0.6 (135,178,161 bytes), as published in cosign_checksums.txt
+# (the same value pinned by several independent public projects; read through a code index).
+ARG COSIGN_SHA256=c956e5dfcac53d52bcf058360d579472f0c1d2d9b69f55209e256fe7783f4c74
 
 # syft, the version the release workflow builds the attested SBOM with (TOOL_VERSIONS.syft), so the
 # drift agent's inventory and the SBOM come from the same tool.
@@ -56,6 +66,16 @@ RUN echo "${TRIVY_SHA256}  /tmp/trivy.tar.gz" | sha256sum -c - \
  && tar -xzf /tmp/trivy.tar.gz -C /usr/local/bin trivy \
  && /usr/local/bin/trivy --version | grep -q "Version: ${TRIVY_VERSION}$"
 
+FROM ${NODE_IMAGE} AS cosign
+ARG COSIGN_VERSION
+ARG COSIGN_SHA256
+ADD --checksum=sha256:${COSIGN_SHA256} \
+    https://github.com/sigstore/cosign/releases/download/${COSIGN_VERSION}/cosign-linux-amd64 \
+    /usr/local/bin/cosign
+RUN echo "${COSIGN_SHA256}  /usr/local/bin/cosign" | sha256sum -c - \
+ && chmod 0755 /usr/local/bin/cosign \
+ && /usr/local/bin/cosign version 2>&1 | grep -q "GitVersion: *${COSIGN_VERSION}$"
+
 FROM ${NODE_IMAGE} AS syft
 ARG SYFT_VERSION
 ARG SYFT_SHA256
@@ -75,8 +95,10 @@ COPY --from=build /src/lib/src ./lib/src
 COPY --from=build /src/lib/imports ./lib/imports
 COPY bin ./bin
 COPY --from=trivy /usr/local/bin/trivy /usr/local/bin/trivy
+COPY --from=cosign /usr/local/bin/cosign /usr/local/bin/cosign
 COPY --from=syft /usr/local/bin/syft /usr/local/bin/syft
-# The CronJob runs as 65532 with a read-only root filesystem and an emptyDir on /tmp. The drift
+# The CronJob runs as 65532 with a read-only root filesystem and an emptyDir on /tmp (HOME: cosign
+# keeps its TUF cache under $HOME/.sigstore, sigstore-js under $HOME/.sigstore/js). The drift
 # agent's DaemonSet overrides the user (0, with SYS_PTRACE and DAC_READ_SEARCH only).
 ENV HOME=/tmp TRIVY_CACHE_DIR=/tmp/trivy
 USER 65532:65532

@@ -23,6 +23,15 @@ import { jmespathTimeJudgedPrecondition } from './request-paths';
 /** The public Sigstore transparency log the legacy verifier checks (the test overlay replaces it). */
 export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
 
+/**
+ * A ClusterPolicy rule's name and the names Kyverno gives the rules it autogenerates from it
+ * (`autogen-<rule>` for the pod controllers, `autogen-cronjob-<rule>` for CronJobs); they appear
+ * in PolicyReports and in `kyverno_policy_results_total{rule_name}`.
+ */
+export function autogenRuleNames(rule: string): string[] {
+  return [rule, `autogen-${rule}`, `autogen-cronjob-${rule}`];
+}
+
 /** Annotation that tells Kyverno which controllers to autogenerate ClusterPolicy rules for. */
 export const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
 

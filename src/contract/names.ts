@@ -56,7 +56,14 @@ export function customerObjectName(customerName: string, suffix: string): string
  */
 export function policyNames(customerName: string) {
   return {
-    /** Rules 1 to 3: signature (and main branch), SBOM attestation, vulnerability-scan attestation. */
+    /**
+     * Rule 1 alone (signature by the release workflow on its branch), on the CEL engines: a policy
+     * of its own so that Kyverno's per-policy result counter tells a signature refusal from a
+     * missing SBOM or an old CVE. The ClusterPolicy engine keeps rule 1 as the rule
+     * `verify-signature` of `verifyImages` (its counter carries the rule name).
+     */
+    verifySignature: customerObjectName(customerName, 'verify-signature'),
+    /** Rules 2 and 3 (SBOM attestation, vulnerability-scan attestation); on the ClusterPolicy engine rules 1 to 3. */
     verifyImages: customerObjectName(customerName, 'verify-images'),
     /** Rule 4: no side door, only the customer's own or allowlisted images. */
     allowedImages: customerObjectName(customerName, 'allowed-images'),

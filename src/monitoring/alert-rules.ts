@@ -5,7 +5,7 @@ import type { MonitoredCustomer } from './rescanner-config';
 import type { EnforcementState } from '../model/enforcement';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
 import { enforceGate, flipInstant } from '../admission/flip-gate';
-import { increaseByPolicy, kyvernoResultSources, resultSelector, type ExecutionCause } from './kyverno-results';
+import { increaseByPolicy, kyvernoResultSources, resultSelector, windowIncrease, withCheck, type ExecutionCause, type KyvernoResultSource } from './kyverno-results';
 import { ALERT_NAMESPACE_LABEL } from './alert-routing';
 import { FALCO_METRICS, KYVERNO_METRICS, SCB_METRICS } from './metrics';
 import { namespaceRegex, promDuration, quote } from './promql';
@@ -70,7 +70,7 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
   const interval = maxCronIntervalSeconds(customer.scan.rescanSchedule);
   const maxAge = customer.staleness.maxImageAgeDays;
 
-  const { verify, allowed } = kyvernoResultSources(customer, enforcement);
+  const { signature, verify, allowed } = kyvernoResultSources(customer, enforcement);
   const gate = enforceGate(enforcement);
   const flipEpoch = Date.parse(flipInstant(enforcement)) / 1000;
   const warnEpoch = flipEpoch - customer.enforcement.warnDaysBeforeFlip * 86400;
@@ -79,17 +79,19 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
    * `error` (a check that cannot complete, e.g. a private image without credentials, refuses
    * once enforcing). `mode` picks the twins (kyverno-results.ts); undefined when none is rendered.
    */
-  const failures = (cause: ExecutionCause, window: string, mode?: 'enforce' | 'audit') => {
-    const sum = increaseByPolicy([verify, allowed], { resultRegex: REFUSING, cause, mode }, window);
+  const failures = (sources: readonly KyvernoResultSource[], cause: ExecutionCause, window: string, mode?: 'enforce' | 'audit') => {
+    const sum = increaseByPolicy(sources, { resultRegex: REFUSING, cause, mode }, window);
     return sum === undefined ? undefined : `(\n${sum.replace(/^/gm, '  ')}\n) > 0`;
   };
   /** The report twins' refusing results over both causes, per policy, namespace and kind (Kyverno's series name no workload). */
-  const wouldRefuse = [verify, allowed]
-    .map((source) => resultSelector(source, { resultRegex: REFUSING, mode: 'audit' }))
-    .filter((selector): selector is string => selector !== undefined)
-    .map((selector) => `sum by (policy_name, resource_namespace, resource_kind) (increase(${selector}[${BACKGROUND_WINDOW}]))`)
+  const wouldRefuse = [signature, verify, allowed]
+    .flatMap((source) => {
+      const selector = resultSelector(source, { resultRegex: REFUSING, mode: 'audit' });
+      return selector === undefined ? [] : [withCheck(source, `sum by (policy_name, resource_namespace, resource_kind) (\n${windowIncrease(selector, BACKGROUND_WINDOW).replace(/^/gm, '  ')}\n)`)];
+    })
     .join('\nor\n');
-  const policyHints = `${verify.policy} (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; ${allowed.policy} (rule 4): the image is neither the customer's own nor allowlisted.`;
+  const signatureHint = `${signature.title} (rule 1): the image is not signed by the customer's release workflow on its branch (fail), or its signature could not be fetched (error: registry credentials or outage)`;
+  const policyHints = `${signatureHint}; ${verify.title} (rules 2-3): the SBOM or vulnerability-scan attestation is missing, not by the customer's workflow, or fails the vulnerability rule; ${allowed.title} (rule 4): the image is neither the customer's own nor allowlisted.`;
   // Accepted risks (CVE, owner, expiry) are exported by the rescanner; an acceptance holds until
   // its expiry, evaluated by Prometheus at alert time, so it lapses without a re-deploy.
   const accepted = `(${SCB_METRICS.acceptedRiskExpiry}{${scb}} > time())`;
@@ -234,39 +236,64 @@ export function alertRuleGroups(customer: MonitoredCustomer, enforcement: Enforc
       },
     },
   ];
-  const refused = failures('admission_request', ADMISSION_WINDOW, 'enforce');
+  const unsigned = failures([signature], 'admission_request', ADMISSION_WINDOW, 'enforce');
+  if (unsigned !== undefined) {
+    rules.push({
+      alert: 'SupplyChainSignatureVerificationFailed',
+      // Rule 1 alone (its own series on every engine), fail and error, the first refusal since Kyverno started included.
+      expr: unsigned,
+      labels: labels('critical'),
+      annotations: {
+        summary: 'Kyverno refused pods whose images are not signed by the release workflow ({{ $labels.policy_name }})',
+        description: `{{ $value | humanize }} admission checks of rule 1 (signature) failed or could not complete in the last ${ADMISSION_WINDOW} under ${signature.title}; those pods were not admitted. ${signatureHint}. Someone tried to run an image the customer's release workflow did not sign: find the workload in the PolicyReports or Kyverno's events, and check the registry credentials if the result is error.`,
+      },
+    });
+  }
+  const refused = failures([verify, allowed], 'admission_request', ADMISSION_WINDOW, 'enforce');
   if (refused !== undefined) {
     rules.push({
       alert: 'SupplyChainImageVerificationFailed',
       expr: refused,
       labels: labels('critical'),
       annotations: {
-        summary: 'Kyverno refused images under policy {{ $labels.policy_name }}',
+        summary: 'Kyverno refused images under policy {{ $labels.policy_name }} ({{ $labels.check }})',
         description: `{{ $value | humanize }} admission checks failed or could not complete in the last ${ADMISSION_WINDOW} under {{ $labels.policy_name }}; those pods were not admitted. ${policyHints}`,
       },
     });
   }
   if (gate.kind !== 'always') {
-    const audited = required(failures('admission_request', '1h', 'audit'), 'audit');
+    const audited = required(failures([signature, verify, allowed], 'admission_request', '1h', 'audit'), 'audit');
     rules.push({
       alert: 'SupplyChainAuditModeVerificationFailures',
       // Only while soft: after the flip the enforce twins refuse, and their own alert fires.
       expr: gate.kind === 'from' ? `${audited}\nand on () (vector(time()) < ${flipEpoch})` : audited,
       labels: labels('warning'),
       annotations: {
-        summary: `Images that would be refused after the flip on ${enforcement.flipDate} (policy {{ $labels.policy_name }})`,
+        summary: `Images that would be refused after the flip on ${enforcement.flipDate} (policy {{ $labels.policy_name }}, {{ $labels.check }})`,
         description: `{{ $value | humanize }} admission checks failed or could not complete in the last hour under {{ $labels.policy_name }} (never blocking). ${gate.kind === 'from' ? `The cluster enforces by itself from ${flipInstant(enforcement)}` : 'Enforcement is overridden to audit'}: fix these images before then, or they will be refused. ${policyHints}`,
       },
     });
   }
   if (gate.kind === 'from') {
+    const warnWindow = `and on () (vector(time()) >= ${warnEpoch})\nand on () (vector(time()) < ${flipEpoch})`;
     rules.push({
       alert: 'SupplyChainFlipApproaching',
-      expr: `(\n${wouldRefuse.replace(/^/gm, '  ')}\n) > 0\nand on () (vector(time()) >= ${warnEpoch})\nand on () (vector(time()) < ${flipEpoch})`,
+      // Per workload, from the PolicyReports the rescanner reads (scb flip-check's judgement).
+      expr: `max by (cluster, customer, namespace, kind, workload, policy, result) (${SCB_METRICS.admissionWouldRefuse}{${scb}, namespace=~${production}} > 0)\n${warnWindow}`,
+      labels: labels('warning'),
+      annotations: {
+        summary: `The flip on ${enforcement.flipDate} would refuse {{ $labels.kind }} {{ $labels.namespace }}/{{ $labels.workload }} ({{ $labels.policy }}: {{ $labels.result }})`,
+        description: `From ${flipInstant(enforcement)} the cluster enforces by itself. Kyverno's PolicyReports hold {{ $value }} {{ $labels.result }} result(s) of {{ $labels.policy }} for {{ $labels.kind }} {{ $labels.workload }} in {{ $labels.namespace }}: it would be refused (fail: a check failed; error: a check could not complete, e.g. no registry credentials). \`scb flip-check --customer ${customer.name}\` prints the messages. Fix the workload, or set enforcement.mode: audit in ${customer.sourceFile}. ${policyHints}`,
+      },
+    });
+    rules.push({
+      alert: 'SupplyChainFlipApproaching',
+      // Fallback while the rescanner cannot read the reports: Kyverno's counters (no workload names).
+      expr: `(\n${wouldRefuse.replace(/^/gm, '  ')}\n) > 0\nunless on () (${SCB_METRICS.admissionReportsRead}{${scb}} == 1)\n${warnWindow}`,
       labels: labels('warning'),
       annotations: {
         summary: `The flip on ${enforcement.flipDate} would refuse {{ $labels.resource_kind }} workloads in {{ $labels.resource_namespace }} ({{ $labels.policy_name }})`,
-        description: `From ${flipInstant(enforcement)} the cluster enforces by itself. In the last ${BACKGROUND_WINDOW}, {{ $value | humanize }} checks of {{ $labels.resource_kind }} objects in {{ $labels.resource_namespace }} failed or could not complete under {{ $labels.policy_name }}; they would be refused. Run \`scb flip-check --customer ${customer.name}\` for the workload names, and fix them or set enforcement.mode: audit in ${customer.sourceFile}. ${policyHints}`,
+        description: `From ${flipInstant(enforcement)} the cluster enforces by itself. In the last ${BACKGROUND_WINDOW}, {{ $value | humanize }} checks of {{ $labels.resource_kind }} objects in {{ $labels.resource_namespace }} failed or could not complete under {{ $labels.policy_name }}; they would be refused. The rescanner could not read the PolicyReports (scb_admission_reports_read is not 1: check its ClusterRole and log), so no workload is named: run \`scb flip-check --customer ${customer.name}\` for the names, and fix them or set enforcement.mode: audit in ${customer.sourceFile}. ${policyHints}`,
       },
     });
   }

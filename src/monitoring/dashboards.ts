@@ -91,7 +91,7 @@ count by (cluster) (${running})`;
 export function admissionDashboard(customer: MonitoredCustomer, enforcement: EnforcementState): dashboard.Dashboard {
   const namespaces = `resource_namespace=~"${namespaceRegex(customer.admission.namespaces)}"`;
   // Kyverno's series carry no customer or cluster label; the customer's policies are found by their exact names.
-  const { verify, allowed } = kyvernoResultSources(customer, enforcement);
+  const { signature, verify, allowed } = kyvernoResultSources(customer, enforcement);
   /** Results per `result` of the given policies, summed over them; `vector(0)` when no policy can match the filter. */
   const results = (sources: readonly KyvernoResultSource[], filter: ResultFilter, window: string, by = 'result') => {
     const union = increaseByPolicyAndResult(sources, filter, window);
@@ -117,11 +117,13 @@ export function admissionDashboard(customer: MonitoredCustomer, enforcement: Enf
       new timeseries.PanelBuilder()
         .datasource(DATASOURCE)
         .title('Image policies: pass, fail and error')
-        .description(`Results per evaluation of ${verify.policy} (rules 1-3) and ${allowed.policy} (rule 4), both twins; an error (e.g. no registry credentials) refuses like a failure once enforcing.`)
+        .description(
+          `Results per evaluation of ${signature.title} (rule 1, signature: label check="signature"), ${verify.title} (rules 2-3) and ${allowed.title} (rule 4), both twins; an error (e.g. no registry credentials) refuses like a failure once enforcing.`,
+        )
         .unit('short')
         .span(18)
         .height(6)
-        .withTarget(query(results([verify, allowed], { resultRegex: 'pass|fail|error' }, '$__rate_interval', 'policy_name, result'), '{{policy_name}} {{result}}')),
+        .withTarget(query(results([signature, verify, allowed], { resultRegex: 'pass|fail|error' }, '$__rate_interval', 'policy_name, check, result'), '{{policy_name}} {{check}} {{result}}')),
     )
     .withRow(new dashboard.RowBuilder('Admission'))
     .withPanel(
@@ -139,12 +141,30 @@ export function admissionDashboard(customer: MonitoredCustomer, enforcement: Enf
         .datasource(DATASOURCE)
         .title(`Flip readiness: images that would be refused from ${enforcement.flipDate}`)
         .description(
-          `Failures and errors of the never-blocking report twins ${twinName(verify.policy, 'report')} and ${twinName(allowed.policy, 'report')} (active until the flip) over the last 24 hours, admission and background scans. Zero before the flip date means the flip blocks nothing that ran yesterday; the cluster enforces by itself from that date.`,
+          `Failures and errors of the never-blocking report twins ${[...new Set([signature, verify, allowed].map((source) => twinName(source.policy, 'report')))].join(', ')} (active until the flip) over the last 24 hours, admission and background scans. Zero before the flip date means the flip blocks nothing that ran yesterday; the cluster enforces by itself from that date.`,
         )
         .unit('short')
         .span(12)
         .height(8)
-        .withTarget(query(`sum(${results([verify, allowed], { resultRegex: 'fail|error', mode: 'audit' }, '24h')}) or vector(0)`, 'would be refused', 'A', { instant: true })),
+        .withTarget(query(`sum(${results([signature, verify, allowed], { resultRegex: 'fail|error', mode: 'audit' }, '24h')}) or vector(0)`, 'would be refused', 'A', { instant: true })),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .datasource(DATASOURCE)
+        .title('Workloads the policies refuse or would refuse (PolicyReports)')
+        .description(
+          "Per workload in the production namespaces, the fail and error results of the customer's policies in Kyverno's PolicyReports, as the rescanner read them on its last run (scb_admission_would_refuse; the judgement of scb flip-check). Before the flip: what the flip would refuse; after it: running workloads a reschedule would be refused for.",
+        )
+        .span(24)
+        .height(8)
+        .withTarget(
+          query(
+            `max by (cluster, namespace, kind, workload, policy, result) (${SCB_METRICS.admissionWouldRefuse}{${SCB}, namespace=~"${namespaceRegex(customer.admission.namespaces)}"})`,
+            '',
+            'A',
+            { instant: true, table: true },
+          ),
+        ),
     )
     .withRow(new dashboard.RowBuilder('Rescanner health'))
     .withPanel(

@@ -3,11 +3,11 @@ import type { Customer } from '../model/customer';
 import type { EnforcementMode, EnforcementState } from '../model/enforcement';
 import { quote } from './promql';
 
-export type { ExecutionCause, KyvernoResultSource, KyvernoResultSources } from '../admission/engines';
+export type { AdmissionCheck, ExecutionCause, KyvernoResultSource, KyvernoResultSources } from '../admission/engines';
 
 /**
- * The result series of the customer's image policies on their engine: rules 1 to 3
- * (`verify-images`) and rule 4 (`allowed-images`). What the labels mean is the engine's to say
+ * The result series of the customer's image policies on their engine: rule 1 (`signature`),
+ * rules 2 and 3 (`verify`) and rule 4 (`allowed`). What the labels mean is the engine's to say
  * (src/admission/engines/).
  */
 export function kyvernoResultSources(customer: Pick<Customer, 'name' | 'admission'>, enforcement: EnforcementState): KyvernoResultSources {
@@ -37,28 +37,46 @@ export function resultSelector(source: KyvernoResultSource, filter: ResultFilter
   return `${source.metric}{${matchers.join(', ')}}`;
 }
 
+/** `expr` with the label `check` set to the source's check (`label_replace` over an empty source label always matches). */
+export function withCheck(source: KyvernoResultSource, expr: string): string {
+  return `label_replace(${expr}, "check", ${quote(source.check)}, "", "")`;
+}
+
 /**
- * `increase` over the window per policy, the sources joined with `or` (their policy names
- * differ, so no series hides another), or undefined when no source can match the filter.
+ * Per series, what the last `window` added to a counter. Kyverno (its OpenTelemetry exporter)
+ * creates a result series at its first count, so the series is born at 1, and `increase()` sees
+ * no change in it: the first refusal of a kind since Kyverno started would never alert. A series
+ * that did not exist `window` ago therefore counts whole (its value is all new); any other series
+ * counts its `increase()`, counter resets included. The arithmetic drops the metric name, so both
+ * sides carry the same labels and `or` keeps exactly one per series.
+ */
+export function windowIncrease(selector: string, window: string): string {
+  return `(${selector} - 0 unless ${selector} offset ${window})\nor\nincrease(${selector}[${window}])`;
+}
+
+/**
+ * What the window added per policy (`windowIncrease`: new series count whole), labelled with each source's `check`, the sources joined
+ * with `or` (a policy name or a check differs between any two, so no series hides another), or
+ * undefined when no source can match the filter.
  */
 export function increaseByPolicy(sources: readonly KyvernoResultSource[], filter: ResultFilter, window: string): string | undefined {
   const terms = sources.flatMap((source) => {
     const selector = resultSelector(source, filter);
-    return selector === undefined ? [] : [`sum by (policy_name) (increase(${selector}[${window}]))`];
+    return selector === undefined ? [] : [withCheck(source, `sum by (policy_name) (\n${windowIncrease(selector, window).replace(/^/gm, '  ')}\n)`)];
   });
   return terms.length === 0 ? undefined : terms.join('\nor\n');
 }
 
 /**
- * `increase` over the window per policy and result, the result label renamed to `result` on
- * every engine; undefined when no source can match.
+ * `increase` over the window per policy and result, labelled with each source's `check`, the
+ * result label renamed to `result` on every engine; undefined when no source can match.
  */
 export function increaseByPolicyAndResult(sources: readonly KyvernoResultSource[], filter: ResultFilter, window: string): string | undefined {
   const terms = sources.flatMap((source) => {
     const selector = resultSelector(source, filter);
     if (selector === undefined) return [];
     const sum = `sum by (policy_name, ${source.resultLabel}) (increase(${selector}[${window}]))`;
-    return [source.resultLabel === 'result' ? sum : `label_replace(${sum}, "result", "$1", ${quote(source.resultLabel)}, "(.*)")`];
+    return [withCheck(source, source.resultLabel === 'result' ? sum : `label_replace(${sum}, "result", "$1", ${quote(source.resultLabel)}, "(.*)")`)];
   });
   return terms.length === 0 ? undefined : terms.join('\nor\n');
 }

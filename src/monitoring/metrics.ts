@@ -46,6 +46,14 @@ export const SCB_METRICS = {
   imageAttestationsVerified: 'scb_image_attestations_verified',
   /** A finding of a running digest covered by an accepted risk (`image, digest, vulnerability_id, owner`): when the acceptance lapses. */
   acceptedRiskExpiry: 'scb_accepted_risk_expiry_timestamp_seconds',
+  /**
+   * Per workload the customer's policies refuse, or would refuse once enforcing, from Kyverno's
+   * PolicyReports (`fail` and `error`, the judgement of `scb flip-check`):
+   * `namespace, kind, workload, policy, rule, result`; the value counts the report results.
+   */
+  admissionWouldRefuse: 'scb_admission_would_refuse',
+  /** 1 when the last run read Kyverno's PolicyReports, 0 when it could not (RBAC, no report CRDs). */
+  admissionReportsRead: 'scb_admission_reports_read',
   /** The Trivy server's vulnerability DB `UpdatedAt` (seconds since the epoch), from its /version endpoint. */
   trivyDbUpdated: 'scb_trivy_db_updated_timestamp_seconds',
   /** 1 when the Trivy server answered its health check in the last run, 0 when not. */

@@ -46,6 +46,8 @@ export function rescannerConfig(customer: RescannerCustomer, options: RescannerC
     productionNamespaces: `^(?:${namespaceRegex(customer.admission.namespaces)})$`,
     signingIdentity: (({ issuer, subject, trigger, repository }) => ({ issuer, subject, trigger, repository }))(signingIdentity(customer)),
     signatureFormat: signatureFormat(customer),
+    // The pre-flip alert names the workloads the flip would refuse from the reports (scb_admission_would_refuse).
+    policyReports: true,
     ...(workloadIdentity(customer) ? { workloadIdentity: workloadIdentity(customer) } : {}),
     ...(customer.monitoring.registryIdentity?.secret && options.registryCredentialsFile ? { registryCredentialsFile: options.registryCredentialsFile } : {}),
     acceptedRisks: customer.vulnerabilities.acceptedRisks.map((risk) => ({

@@ -1,4 +1,5 @@
 import { customerObjectName } from '../contract';
+import { REPORT_APIS } from '../admission/would-refuse';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
@@ -9,9 +10,17 @@ export interface RescannerRbacProps {
   readonly customer: Pick<Customer, 'name' | 'monitoring'>;
 }
 
-/** The rules of the rescanner's ClusterRole: list pods everywhere, and read named pull secrets. */
+/**
+ * The rules of the rescanner's ClusterRole: list pods everywhere, list Kyverno's reports (read
+ * only, to name the workloads the flip would refuse: `scb_admission_would_refuse`), and read
+ * named pull secrets.
+ */
 export function rescannerRules(customer: Pick<Customer, 'monitoring'>): k8s.PolicyRule[] {
-  const rules: k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }];
+  const rules: k8s.PolicyRule[] = [
+    { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    // Both report APIs Kyverno may write (REPORT_APIS in src/admission/would-refuse.ts); list only.
+    ...REPORT_APIS.map((api) => ({ apiGroups: [api.group.split('/')[2]], resources: [...api.plurals], verbs: ['list'] })),
+  ];
   // RBAC cannot say "only the Secrets a pod names in imagePullSecrets"; resourceNames is the
   // narrowest honest grant (by name, in every namespace). With no names, no Secret at all.
   if (customer.monitoring.pullSecrets.length > 0) {

@@ -200,6 +200,7 @@ export async function rescanCommand(argv: string[], io: RescanCommandIo = {}): P
       registryCredentials,
       ...(config.workloadIdentity ? { workloadIdentityRegistries: WORKLOAD_IDENTITY_REGISTRIES[config.workloadIdentity] } : {}),
       acceptedRisks: config.acceptedRisks ?? [],
+      ...(config.policyReports ? { policyReports: true } : {}),
       ...(dryRun ? {} : { pushgateway: config.pushgateway }),
       maxImageAgeDays: config.maxImageAgeDays ?? 30,
       allowlist: config.allowlist ?? [],

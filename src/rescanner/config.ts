@@ -150,6 +150,12 @@ export interface RescannerConfig {
    */
   readonly signatureFormat?: 'sigstore-bundle' | 'legacy';
   /**
+   * Read Kyverno's PolicyReports each run and export `scb_admission_would_refuse` per workload
+   * (the pre-flip alert names them); needs `list` on the report kinds (the bundle's ClusterRole grants it).
+   * @default false
+   */
+  readonly policyReports?: boolean;
+  /**
    * A `trusted_root.json` of a private Sigstore instance.
    * @default undefined (the public instance, through TUF)
    */
@@ -177,7 +183,7 @@ const DIGEST_PINNED = /^[^@\s]+@sha256:[0-9a-f]{64}$/;
 const KNOWN_KEYS = new Set<keyof RescannerConfig>([
   'customer', 'cluster', 'trivyServer', 'pushgateway', 'maxImageAgeDays', 'allowlist', 'trivyTokenFile',
   'trivyTokenHeader', 'trivyPath', 'concurrency', 'scanTimeoutSeconds', 'scanRetries', 'pageLimit', 'maxScanErrorRatio',
-  'acceptedRisks', 'workloadIdentity', 'registryCredentialsFile', 'productionNamespaces', 'signingIdentity', 'signatureFormat', 'trustedRootFile',
+  'acceptedRisks', 'workloadIdentity', 'registryCredentialsFile', 'productionNamespaces', 'signingIdentity', 'signatureFormat', 'trustedRootFile', 'policyReports',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -297,6 +303,10 @@ export function parseRescannerConfig(value: unknown): Partial<RescannerConfig> {
     };
     if (field('trigger') !== 'push') throw new RescannerConfigError('signingIdentity.trigger: expected "push" (releases are signed on push only)');
     out.signingIdentity = { issuer: field('issuer'), subject: field('subject'), trigger: 'push', repository: field('repository') };
+  }
+  if (value.policyReports !== undefined) {
+    if (typeof value.policyReports !== 'boolean') throw new RescannerConfigError('policyReports: expected true or false');
+    out.policyReports = value.policyReports;
   }
   if (value.signatureFormat !== undefined) {
     if (value.signatureFormat !== 'sigstore-bundle' && value.signatureFormat !== 'legacy') throw new RescannerConfigError('signatureFormat: expected "sigstore-bundle" or "legacy"');

@@ -1,5 +1,5 @@
 /**
- * Minimal Kubernetes API client: list pods cluster-wide (paged) and read pull secrets.
+ * Minimal Kubernetes API client: list pods and PolicyReports cluster-wide (paged) and read pull secrets.
  *
  * Uses node:http/https directly because Node 20's global fetch cannot be given a private CA
  * (the in-cluster service-account CA) without the undici package.
@@ -15,6 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { REPORT_APIS, type PolicyReport } from '../admission/would-refuse';
 import type { PodListPage } from './inventory';
 
 /** Where the in-cluster service account is mounted. */
@@ -154,6 +155,47 @@ export class KubernetesClient {
         return { pages, relists: attempt };
       } catch (err) {
         if (err instanceof KubernetesApiError && err.status === 410 && attempt < maxRelists) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Lists Kyverno's reports cluster-wide, namespaced and cluster-scoped, page by page: from
+   * wgpolicyk8s.io, or from openreports.io when the former is not served (404), as `scb
+   * flip-check` reads them (the same REPORT_APIS). A 410 Gone mid-listing restarts that kind.
+   */
+  async listPolicyReports(limit = 250): Promise<PolicyReport[]> {
+    let notServed: KubernetesApiError | undefined;
+    for (const api of REPORT_APIS) {
+      try {
+        const reports: PolicyReport[] = [];
+        for (const plural of api.plurals) reports.push(...(await this.listAll<PolicyReport>(`${api.group}/${plural}`, limit)));
+        return reports;
+      } catch (err) {
+        if (!(err instanceof KubernetesApiError && err.status === 404)) throw err;
+        notServed = err;
+      }
+    }
+    throw notServed ?? new Error('no report API configured');
+  }
+
+  /** Every item of a cluster-wide list, following `continue`; restarts once after 410 Gone. */
+  private async listAll<T>(path: string, limit: number): Promise<T[]> {
+    for (let attempt = 0; ; attempt++) {
+      const items: T[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const query = new URLSearchParams({ limit: String(limit) });
+          if (token) query.set('continue', token);
+          const page = await this.getJson<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${query.toString()}`);
+          items.push(...(page.items ?? []));
+          token = page.metadata?.continue || undefined;
+        } while (token);
+        return items;
+      } catch (err) {
+        if (err instanceof KubernetesApiError && err.status === 410 && attempt < 1) continue;
         throw err;
       }
     }

@@ -40,6 +40,7 @@ import { scanAll, type ImageScanner, type ScanOutcome, type ScanTarget } from '.
 import { SEVERITIES, summarizeReport, type Finding, type Severity } from './trivy-report';
 import type { ScannerServer, TrivyDbInfo } from './trivy-server';
 import { SCB_METRICS } from '../monitoring/metrics';
+import { wouldBeRefused, type RefusedWorkload } from '../admission/would-refuse';
 import { riskAppliesTo, riskExpiresAt } from '../vulnerability-rule/rule';
 
 export const RESCAN_EXIT = { success: 0, 'list-failed': 1, 'scan-errors': 3, 'push-failed': 4 } as const;
@@ -68,6 +69,12 @@ export interface RescanOptions {
   readonly registryCredentials?: Readonly<Record<string, RegistryCredentials>>;
   /** Registry hosts (regex) the rescanner reaches with a cloud workload identity (IRSA, GKE, Azure). @default undefined */
   readonly workloadIdentityRegistries?: RegExp;
+  /**
+   * Read Kyverno's PolicyReports and export `scb_admission_would_refuse` per workload (the
+   * judgement of `scb flip-check`), which the pre-flip alert reads to name the workloads.
+   * @default false
+   */
+  readonly policyReports?: boolean;
   /** Days after its build that a running image counts as stale. @default 30 */
   readonly maxImageAgeDays?: number;
   /** Allowlist entries. @default [] */
@@ -207,6 +214,11 @@ const IMAGE_FAMILIES = {
   acceptedRiskExpiry: SCB_METRICS.acceptedRiskExpiry,
 } as const;
 
+const ADMISSION_FAMILIES = {
+  wouldRefuse: SCB_METRICS.admissionWouldRefuse,
+  reportsRead: SCB_METRICS.admissionReportsRead,
+} as const;
+
 const RUN_FAMILIES = {
   lastSuccess: SCB_METRICS.rescanLastSuccess,
   lastRun: SCB_METRICS.rescanLastRun,
@@ -219,7 +231,7 @@ const RUN_FAMILIES = {
 } as const;
 
 /** Every metric name the rescanner emits (dashboards and alert rules are written against these). */
-export const RESCAN_METRIC_NAMES: readonly string[] = [...Object.values(IMAGE_FAMILIES), ...Object.values(RUN_FAMILIES)];
+export const RESCAN_METRIC_NAMES: readonly string[] = [...Object.values(IMAGE_FAMILIES), ...Object.values(ADMISSION_FAMILIES), ...Object.values(RUN_FAMILIES)];
 
 interface RunHealth {
   readonly lastSuccessSeconds?: number;
@@ -246,6 +258,8 @@ export function buildMetricFamilies(
   now: Date,
   health: RunHealth,
   acceptedRisks: readonly RescannerAcceptedRisk[] = [],
+  /** Undefined: reports not read this run (not asked to); `{ reading: undefined }`: they could not be read. */
+  admission?: { readonly reading: AdmissionReading },
 ): MetricFamily[] {
   const base = { cluster: key.cluster, customer: key.customer };
   const f = {
@@ -326,6 +340,7 @@ export function buildMetricFamilies(
     gauge(IMAGE_FAMILIES.firstSeen, 'When the rescanner first saw a digest running.', f.firstSeen),
     gauge(IMAGE_FAMILIES.signatureVerified, '1 when the running digest is signed by the customer identity, 0 when not (production namespaces only).', f.signature),
     gauge(IMAGE_FAMILIES.attestationsVerified, '1 when the running digest carries the required attestations from the customer identity, 0 when not.', f.attestations),
+    ...(admission ? admissionFamilies(base, admission.reading) : []),
     ...runHealthFamilies(base, health),
   ];
 }
@@ -341,6 +356,33 @@ function runHealthFamilies(base: Record<string, string>, h: RunHealth): MetricFa
     gauge(RUN_FAMILIES.podsListed, 'Pods listed in the last run.', one(h.podsListed)),
     gauge(RUN_FAMILIES.trivyServerUp, '1 when the Trivy server answered its health check in the last run.', one(h.scannerHealthy === undefined ? undefined : h.scannerHealthy ? 1 : 0)),
     gauge(RUN_FAMILIES.trivyDbUpdated, "UpdatedAt of the Trivy server's vulnerability DB (the last reading when the server could not be asked).", one(h.trivyDbUpdatedSeconds)),
+  ];
+}
+
+/**
+ * What the run read from Kyverno's reports: the workloads the customer's policies would refuse
+ * (`fail` or `error`, wouldBeRefused: the judgement `scb flip-check` applies), or undefined when
+ * the reports could not be read.
+ */
+export type AdmissionReading = { readonly refused: readonly RefusedWorkload[] } | undefined;
+
+/**
+ * `scb_admission_would_refuse{namespace, kind, workload, policy, rule, result}`: the number of
+ * report results (distinct messages) per workload; `scb_admission_reports_read` 1 when the
+ * reports were read, 0 when not (the alert then falls back on Kyverno's own counters).
+ */
+export function admissionFamilies(base: Record<string, string>, reading: AdmissionReading): MetricFamily[] {
+  const counts = new Map<string, { labels: Record<string, string>; value: number }>();
+  for (const row of reading?.refused ?? []) {
+    const labels = { ...base, namespace: row.namespace, kind: row.kind, workload: row.name, policy: row.policy, rule: row.rule, result: row.result };
+    const id = JSON.stringify(labels);
+    const entry = counts.get(id) ?? { labels, value: 0 };
+    entry.value += 1;
+    counts.set(id, entry);
+  }
+  return [
+    gauge(ADMISSION_FAMILIES.wouldRefuse, "Results (fail or error) of the customer's admission policies in Kyverno's PolicyReports per workload: what the policies refuse, or would refuse once enforcing.", [...counts.values()]),
+    gauge(ADMISSION_FAMILIES.reportsRead, "1 when the last run read Kyverno's PolicyReports, 0 when it could not.", reading === undefined ? [{ labels: base, value: 0 }] : [{ labels: base, value: 1 }]),
   ];
 }
 
@@ -517,6 +559,21 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   }
   log('info', 'pods_listed', { pods: inventory.podsListed, pages, relists, images: inventory.images.length, containersWithoutDigest: inventory.containersWithoutDigest });
 
+  // 1b. Kyverno's reports: which workloads the customer's policies refuse, or would once enforcing.
+  // Unreadable (RBAC, no report CRDs) is not a failed run: the series says so and the alert
+  // falls back on Kyverno's counters.
+  let admission: { reading: AdmissionReading } | undefined;
+  if (options.policyReports) {
+    try {
+      const { refused } = wouldBeRefused(await options.kubernetes.listPolicyReports(), options.customer);
+      admission = { reading: { refused } };
+      log('info', 'policy_reports_read', { wouldRefuse: refused.length });
+    } catch (err) {
+      admission = { reading: undefined };
+      log('warn', 'policy_reports_unreadable', { status: err instanceof KubernetesApiError ? err.status : undefined, error: errorMessage(err) });
+    }
+  }
+
   // 2. What the previous run knew. Unreadable → do not replace the group (we would drop what it carries).
   let previous: PreviousState = EMPTY_STATE;
   if (options.pushgateway) {
@@ -615,6 +672,7 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
       ...(trivyDbUpdatedSeconds !== undefined ? { trivyDbUpdatedSeconds } : {}),
     },
     options.acceptedRisks ?? [],
+    admission,
   );
   const exposition = await renderExposition(families);
 

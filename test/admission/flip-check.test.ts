@@ -253,7 +253,7 @@ describe('scb flip-check against a local API-server stand-in', () => {
     api.clusterPolicyReports = [{ kind: 'ClusterPolicyReport', results: [{ policy: 'scb-acme-allowed-images', result: 'skip' }] }];
     const run = await scbAsync(['--customer', 'acme', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-images, scb-acme-allowed-images, scb-acme-ephemeral-containers, scb-acme-readonly-root-filesystem \(each with its -audit twin\) \(2 results checked\)/);
+    assert.match(run.stdout, /^ok: no workload would be refused by scb-acme-verify-signature, scb-acme-verify-images, scb-acme-allowed-images, scb-acme-ephemeral-containers, scb-acme-readonly-root-filesystem \(each with its -audit twin\) \(2 results checked\)/);
   });
 
   it('reads openreports.io Reports when wgpolicyk8s.io is not served', async () => {
@@ -274,7 +274,7 @@ describe('scb flip-check against a local API-server stand-in', () => {
   it('exits 3 rather than 0 when the reports hold nothing for the customer (a misspelt name must not pass the gate)', async () => {
     const run = await scbAsync(['--customer', 'acme-typo', '--kubeconfig', tokenConfig]);
     assert.equal(run.status, 3);
-    assert.match(run.stderr, /no PolicyReport result at all for scb-acme-typo-verify-images/);
+    assert.match(run.stderr, /no PolicyReport result at all for scb-acme-typo-verify-signature, scb-acme-typo-verify-images/);
   });
 
   it('authenticates with a client certificate from the kubeconfig', async () => {

@@ -23,19 +23,38 @@ const DAY_OF = '2026-10-01T00:00:00Z';
 const DAY_AFTER = '2026-10-02T12:00:00Z';
 
 describe('admission policies: engines', () => {
-  it('renders both twins of an ImageValidatingPolicy (rules 1-3), a ValidatingPolicy (rule 4) and the ephemeral-containers IVP for the default engine', () => {
+  it('renders both twins of ImageValidatingPolicies for rule 1 and rules 2-3, a ValidatingPolicy (rule 4) and the ephemeral-containers IVP for the default engine', () => {
     const { policies } = renderAdmission(ivpCustomer(), DAY_OF);
     assert.deepEqual(
       policies.map((doc) => [doc.apiVersion, doc.kind, doc.metadata.name, doc.metadata.labels[POLICY_ANNOTATIONS.role]]),
       [
         ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-verify-images-audit', 'report'],
         ['policies.kyverno.io/v1', 'ValidatingPolicy', 'scb-shop-allowed-images-audit', 'report'],
+        ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-verify-signature-audit', 'report'],
         ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-ephemeral-containers-audit', 'report'],
         ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-verify-images', 'enforce'],
         ['policies.kyverno.io/v1', 'ValidatingPolicy', 'scb-shop-allowed-images', 'enforce'],
+        ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-verify-signature', 'enforce'],
         ['policies.kyverno.io/v1', 'ImageValidatingPolicy', 'scb-shop-ephemeral-containers', 'enforce'],
       ],
     );
+  });
+
+  it('puts rule 1 alone in an ImageValidatingPolicy of its own, with a fine-grained webhook (no two IVPs in one Kyverno call)', () => {
+    const rendered = renderAdmission(ivpCustomer(), DAY_OF);
+    const signature = rendered.byName('scb-shop-verify-signature');
+    assert.deepEqual(signature.spec.validations.map((validation: Doc) => validation.message.slice(0, 20)), ['rule 1 (signature): ']);
+    assert.equal(signature.spec.attestations, undefined, 'rule 1 fetches no attestation');
+    assert.equal(signature.spec.validationConfigurations.mutateDigest, true);
+    const attestations = rendered.byName('scb-shop-verify-images');
+    assert.ok(attestations.spec.validations.every((validation: Doc) => !/verifyImageSignatures/.test(validation.expression)), 'rules 2-3 do not repeat rule 1');
+    // Kyverno 1.19.0 deadlocks when one engine call evaluates two IVPs on one pod; a policy with
+    // its own webhook timeout gets a fine-grained webhook, evaluated alone.
+    for (const doc of rendered.policies.filter((policy) => policy.kind === 'ImageValidatingPolicy')) {
+      assert.equal(doc.spec.webhookConfiguration.timeoutSeconds, 30, doc.metadata.name);
+    }
+    assert.deepEqual(signature.spec.matchConditions, attestations.spec.matchConditions, 'the same requests, the same gate');
+    assert.deepEqual(signature.spec.autogen, attestations.spec.autogen);
   });
 
   it('renders both twins of two ClusterPolicies (verifyImages rules 1-3, rule 3 split in two; validate rule 4) for the legacy engine', () => {
@@ -89,7 +108,9 @@ describe('admission policies: engines', () => {
       { name: 'sbom', intoto: { type: 'https://cyclonedx.org/bom' } },
       { name: 'vuln', intoto: { type: 'https://cosign.sigstore.dev/attestation/vuln/v1' } },
     ]);
-    const verifying = policy.spec.validations.filter((validation: Doc) => /verify(Image|Attestation)Signatures/.test(validation.expression));
+    const verifying = [...policy.spec.validations, ...renderAdmission(ivpCustomer(), DAY_OF).byName('scb-shop-verify-signature').spec.validations].filter((validation: Doc) =>
+      /verify(Image|Attestation)Signatures/.test(validation.expression),
+    );
     assert.equal(verifying.length, 3);
     for (const validation of verifying) assert.match(validation.expression, /\[attestors\["github-actions"\]\]/);
   });
@@ -240,6 +261,7 @@ describe('admission policies: the flip happens in the cluster', () => {
     assert.deepEqual(enforceEarly.policies.map((doc) => twinState(doc)).map((state) => [state.name, state.gate]), [
       ['scb-shop-verify-images', []],
       ['scb-shop-allowed-images', []],
+      ['scb-shop-verify-signature', []],
       ['scb-shop-ephemeral-containers', []],
     ]);
     const auditLate = renderAdmission(legacyCustomer({ enforcement: { onboardedAt: '2026-09-01', mode: 'audit' } }), DAY_AFTER);
@@ -412,6 +434,7 @@ describe('Kyverno install values', () => {
 
   it('names policies the same on both engines (an engine renders the ones it needs, each as two twins)', () => {
     assert.deepEqual(policyNames('acme'), {
+      verifySignature: 'scb-acme-verify-signature',
       verifyImages: 'scb-acme-verify-images',
       allowedImages: 'scb-acme-allowed-images',
       ephemeralContainers: 'scb-acme-ephemeral-containers',

@@ -10,7 +10,7 @@ export const LANDED = {
    */
   lifecycle: false,
   /** #15, monitoring alerts (CVE page, stale image, allowlist review, signature failures, dead man's switch). */
-  monitoringAlerts: false,
+  monitoringAlerts: true,
 } as const;
 
 /** The row's expected text while the work is pending. */

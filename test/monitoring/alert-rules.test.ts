@@ -41,20 +41,32 @@ const SCENARIOS = {
 type Scenario = keyof typeof SCENARIOS;
 
 const K = KYVERNO_SERIES;
-const HINTS =
-  "scb-example-verify-images (rules 1-3): the image was not released by the customer's workflow, or is not referenced by digest; scb-example-allowed-images (rule 4): the image is neither the customer's own nor allowlisted.";
-const refused = (policy: string, count: number) => ({
-  labels: { ...ALERT_LABELS, severity: 'critical', policy_name: policy },
+const SIGNATURE_HINT = {
+  ivp: "scb-example-verify-signature (rule 1): the image is not signed by the customer's release workflow on its branch (fail), or its signature could not be fetched (error: registry credentials or outage)",
+  cpol: "scb-example-verify-images rule verify-signature (rule 1): the image is not signed by the customer's release workflow on its branch (fail), or its signature could not be fetched (error: registry credentials or outage)",
+};
+const hints = (engine: 'ivp' | 'cpol') =>
+  `${SIGNATURE_HINT[engine]}; ${engine === 'ivp' ? 'scb-example-verify-images' : 'scb-example-verify-images (its other rules)'} (rules 2-3): the SBOM or vulnerability-scan attestation is missing, not by the customer's workflow, or fails the vulnerability rule; scb-example-allowed-images (rule 4): the image is neither the customer's own nor allowlisted.`;
+const HINTS = hints('ivp');
+const refused = (policy: string, check: string, count: number, engine: 'ivp' | 'cpol' = 'ivp') => ({
+  labels: { ...ALERT_LABELS, severity: 'critical', policy_name: policy, check },
   annotations: {
-    summary: `Kyverno refused images under policy ${policy}`,
-    description: `${count} admission checks failed or could not complete in the last 10m under ${policy}; those pods were not admitted. ${HINTS}`,
+    summary: `Kyverno refused images under policy ${policy} (${check})`,
+    description: `${count} admission checks failed or could not complete in the last 10m under ${policy}; those pods were not admitted. ${hints(engine)}`,
   },
 });
-const wouldRefuse = (policy: string, count: number) => ({
-  labels: { ...ALERT_LABELS, severity: 'warning', policy_name: policy },
+const unsigned = (policy: string, count: number, engine: 'ivp' | 'cpol' = 'ivp') => ({
+  labels: { ...ALERT_LABELS, severity: 'critical', policy_name: policy, check: 'signature' },
   annotations: {
-    summary: `Images that would be refused after the flip on 2026-10-01 (policy ${policy})`,
-    description: `${count} admission checks failed or could not complete in the last hour under ${policy} (never blocking). The cluster enforces by itself from 2026-10-01T00:00:00Z: fix these images before then, or they will be refused. ${HINTS}`,
+    summary: `Kyverno refused pods whose images are not signed by the release workflow (${policy})`,
+    description: `${count} admission checks of rule 1 (signature) failed or could not complete in the last 10m under ${engine === 'ivp' ? 'scb-example-verify-signature' : 'scb-example-verify-images rule verify-signature'}; those pods were not admitted. ${SIGNATURE_HINT[engine]}. Someone tried to run an image the customer's release workflow did not sign: find the workload in the PolicyReports or Kyverno's events, and check the registry credentials if the result is error.`,
+  },
+});
+const wouldRefuse = (policy: string, check: string, count: number, engine: 'ivp' | 'cpol' = 'ivp') => ({
+  labels: { ...ALERT_LABELS, severity: 'warning', policy_name: policy, check },
+  annotations: {
+    summary: `Images that would be refused after the flip on 2026-10-01 (policy ${policy}, ${check})`,
+    description: `${count} admission checks failed or could not complete in the last hour under ${policy} (never blocking). The cluster enforces by itself from 2026-10-01T00:00:00Z: fix these images before then, or they will be refused. ${hints(engine)}`,
   },
 });
 const unverifiedRunning = (severity: string, digest: string, flip: string) => ({
@@ -62,6 +74,16 @@ const unverifiedRunning = (severity: string, digest: string, flip: string) => ({
   annotations: {
     summary: `Running image ${IMAGE} is not signed by the customer's release workflow`,
     description: `The rescanner could not verify the signature of ${IMAGE}@${digest}, running in a production namespace, against the customer's identity. It was admitted before the policies, during a webhook outage (failurePolicy Ignore) or in audit mode${flip}. Replace it with a signed digest, or allowlist it with an owner and a reason.`,
+  },
+});
+
+const WOULD_REFUSE = (namespace: string, kind: string, workload: string, policy: string, result: string) =>
+  `scb_admission_would_refuse{${RESCANNER}, namespace="${namespace}", kind="${kind}", workload="${workload}", policy="${policy}", rule="-", result="${result}"}`;
+const flipNames = (namespace: string, kind: string, workload: string, policy: string, result: string, count: number) => ({
+  labels: { ...ALERT_LABELS, severity: 'warning', namespace, kind, workload, policy, result },
+  annotations: {
+    summary: `The flip on 1970-01-02 would refuse ${kind} ${namespace}/${workload} (${policy}: ${result})`,
+    description: `From 1970-01-02T00:00:00Z the cluster enforces by itself. Kyverno's PolicyReports hold ${count} ${result} result(s) of ${policy} for ${kind} ${workload} in ${namespace}: it would be refused (fail: a check failed; error: a check could not complete, e.g. no registry credentials). \`scb flip-check --customer example\` prints the messages. Fix the workload, or set enforcement.mode: audit in stacks/Pulumi.example.yaml. ${HINTS}`,
   },
 });
 
@@ -402,7 +424,15 @@ const CASES: AlertCase[] = [
     scenario: 'ivp-enforce',
     series: { [K.ivpDenyFail]: '0+1x20', [K.ivpDenyError]: '0+1x20', [K.vpolDenyFail]: '0+2x20' },
     evalTime: '15m',
-    expected: [refused('scb-example-allowed-images', 20), refused('scb-example-verify-images', 20)],
+    expected: [refused('scb-example-allowed-images', 'allowed', 20), refused('scb-example-verify-images', 'attestations', 20)],
+  },
+  {
+    alert: 'SupplyChainImageVerificationFailed',
+    name: 'a signature refusal is not counted here (it has its own alert)',
+    scenario: 'ivp-enforce',
+    series: { [K.ivpSignatureDenyFail]: '0+1x20', [K.ivpSignatureDenyError]: '0+1x20' },
+    evalTime: '15m',
+    expected: [],
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
@@ -423,9 +453,72 @@ const CASES: AlertCase[] = [
     alert: 'SupplyChainImageVerificationFailed',
     name: 'ClusterPolicy refusals after the flip: verifyImages (labelled "audit" by Kyverno) and the rule-4 validate rule',
     scenario: 'cpol-enforce',
-    series: { [K.cpolVerifyFail]: '0+1x20', [K.cpolAllowedEnforceFail]: '0+1x20' },
+    series: { [K.cpolSbomFail]: '0+1x20', [K.cpolVerifyFail]: '0+1x20', [K.cpolAllowedEnforceFail]: '0+1x20' },
     evalTime: '15m',
-    expected: [refused('scb-example-allowed-images', 10), refused('scb-example-verify-images', 10)],
+    expected: [refused('scb-example-allowed-images', 'allowed', 10, 'cpol'), refused('scb-example-verify-images', 'attestations', 10, 'cpol')],
+  },
+  {
+    alert: 'SupplyChainSignatureVerificationFailed',
+    name: 'the enforce twin of rule 1 refuses: fail and error (registry credentials) both count',
+    scenario: 'ivp-enforce',
+    series: { [K.ivpSignatureDenyFail]: '0+1x20', [K.ivpSignatureDenyError]: '0+2x20' },
+    evalTime: '15m',
+    expected: [unsigned('scb-example-verify-signature', 30)],
+  },
+  {
+    alert: 'SupplyChainSignatureVerificationFailed',
+    name: 'the first refusal since Kyverno started: a series born at 1 that never changes',
+    scenario: 'ivp-enforce',
+    series: { [K.ivpSignatureDenyFail]: '_x5 1x20' },
+    evalTime: '8m',
+    expected: [unsigned('scb-example-verify-signature', 1)],
+  },
+  {
+    alert: 'SupplyChainSignatureVerificationFailed',
+    name: 'the first error since Kyverno started, seen at its first sample',
+    scenario: 'ivp-enforce',
+    series: { [K.ivpSignatureDenyError]: '_x5 1x20' },
+    evalTime: '5m',
+    expected: [unsigned('scb-example-verify-signature', 1)],
+  },
+  {
+    alert: 'SupplyChainSignatureVerificationFailed',
+    name: 'a refusal counted more than the window ago, with nothing since, stays quiet (born at 1, old)',
+    scenario: 'ivp-enforce',
+    series: { [K.ivpSignatureDenyFail]: '_x5 1x40' },
+    evalTime: '30m',
+    expected: [],
+  },
+  {
+    alert: 'SupplyChainSignatureVerificationFailed',
+    name: 'rules 2-4, passes, the report twin, background scans and other customers stay quiet',
+    scenario: 'ivp-enforce',
+    series: {
+      [K.ivpDenyFail]: '_x5 1+1x20',
+      [K.vpolDenyFail]: '_x5 1+1x20',
+      [K.ivpSignatureDenyPass]: '_x5 1+1x20',
+      [K.ivpSignatureAuditFail]: '_x5 1+1x20',
+      [K.ivpSignatureBackgroundFail]: '_x5 1+1x20',
+      [K.otherCustomerDenyFail]: '_x5 1+1x20',
+    },
+    evalTime: '15m',
+    expected: [],
+  },
+  {
+    alert: 'SupplyChainSignatureVerificationFailed',
+    name: 'ClusterPolicy: rule verify-signature and its autogenerated rule (a Deployment), error included; verify-sbom is not counted',
+    scenario: 'cpol-enforce',
+    series: { [K.cpolSignatureAutogenFail]: '0+1x20', [K.cpolSignatureError]: '_x5 1x20', [K.cpolSbomFail]: '0+1x20' },
+    evalTime: '8m',
+    expected: [unsigned('scb-example-verify-images', 9, 'cpol')],
+  },
+  {
+    alert: 'SupplyChainSignatureVerificationFailed',
+    name: 'ClusterPolicy: other rules of the verifyImages policy and the report twin stay quiet',
+    scenario: 'cpol-enforce',
+    series: { [K.cpolSbomFail]: '_x5 1+1x20', [K.cpolVerifyAuditFail]: '_x5 1+1x20', [K.cpolVerifyPass]: '_x5 1+1x20' },
+    evalTime: '15m',
+    expected: [],
   },
   {
     alert: 'SupplyChainImageVerificationFailed',
@@ -466,9 +559,13 @@ const CASES: AlertCase[] = [
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
     name: 'failures and errors of both CEL report twins during the soft period',
-    series: { [K.ivpAuditFail]: '0+1x70', [K.ivpAuditError]: '0+1x70', [K.vpolAuditFail]: '0+1x70' },
+    series: { [K.ivpAuditFail]: '0+1x70', [K.ivpAuditError]: '0+1x70', [K.vpolAuditFail]: '0+1x70', [K.ivpSignatureAuditFail]: '_x30 1x40' },
     evalTime: '65m',
-    expected: [wouldRefuse('scb-example-allowed-images-audit', 60), wouldRefuse('scb-example-verify-images-audit', 120)],
+    expected: [
+      wouldRefuse('scb-example-allowed-images-audit', 'allowed', 60),
+      wouldRefuse('scb-example-verify-images-audit', 'attestations', 120),
+      wouldRefuse('scb-example-verify-signature-audit', 'signature', 1),
+    ],
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
@@ -481,9 +578,13 @@ const CASES: AlertCase[] = [
     alert: 'SupplyChainAuditModeVerificationFailures',
     name: 'ClusterPolicy soft period: report-twin failures of verifyImages and rule 4',
     scenario: 'cpol-audit',
-    series: { [K.cpolVerifyAuditFail]: '0+1x70', [K.cpolAllowedAuditFail]: '0+1x70', [K.cpolAllowedEnforceFail]: '0+1x70' },
+    series: { [K.cpolVerifyAuditFail]: '0+1x70', [K.cpolSbomAuditFail]: '0+2x70', [K.cpolAllowedAuditFail]: '0+1x70', [K.cpolAllowedEnforceFail]: '0+1x70' },
     evalTime: '65m',
-    expected: [wouldRefuse('scb-example-allowed-images-audit', 60), wouldRefuse('scb-example-verify-images-audit', 60)],
+    expected: [
+      wouldRefuse('scb-example-allowed-images-audit', 'allowed', 60, 'cpol'),
+      wouldRefuse('scb-example-verify-images-audit', 'attestations', 120, 'cpol'),
+      wouldRefuse('scb-example-verify-images-audit', 'signature', 60, 'cpol'),
+    ],
   },
   {
     alert: 'SupplyChainAuditModeVerificationFailures',
@@ -509,13 +610,38 @@ const CASES: AlertCase[] = [
     evalTime: '2h',
     expected: [
       {
-        labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-verify-images-audit', resource_namespace: 'production-a', resource_kind: 'Pod' },
+        labels: { ...ALERT_LABELS, severity: 'warning', policy_name: 'scb-example-verify-images-audit', check: 'attestations', resource_namespace: 'production-a', resource_kind: 'Pod' },
         annotations: {
           summary: 'The flip on 1970-01-02 would refuse Pod workloads in production-a (scb-example-verify-images-audit)',
-          description: `From 1970-01-02T00:00:00Z the cluster enforces by itself. In the last 2h, 240 checks of Pod objects in production-a failed or could not complete under scb-example-verify-images-audit; they would be refused. Run \`scb flip-check --customer example\` for the workload names, and fix them or set enforcement.mode: audit in stacks/Pulumi.example.yaml. ${HINTS}`,
+          description: `From 1970-01-02T00:00:00Z the cluster enforces by itself. In the last 2h, 240 checks of Pod objects in production-a failed or could not complete under scb-example-verify-images-audit; they would be refused. The rescanner could not read the PolicyReports (scb_admission_reports_read is not 1: check its ClusterRole and log), so no workload is named: run \`scb flip-check --customer example\` for the names, and fix them or set enforcement.mode: audit in stacks/Pulumi.example.yaml. ${HINTS}`,
         },
       },
     ],
+  },
+  {
+    alert: 'SupplyChainFlipApproaching',
+    name: 'names each workload the PolicyReports say would be refused (fail and error), from the rescanner',
+    scenario: 'epoch-flip',
+    series: {
+      [WOULD_REFUSE('production-a', 'Deployment', 'shop', 'scb-example-verify-signature-audit', 'error')]: '2x150',
+      [WOULD_REFUSE('production-b', 'CronJob', 'report', 'scb-example-allowed-images-audit', 'fail')]: '1x150',
+      [WOULD_REFUSE('staging', 'Deployment', 'shop', 'scb-example-verify-images-audit', 'fail')]: '1x150',
+      [`scb_admission_reports_read{${RESCANNER}}`]: '1x150',
+      [K.ivpBackgroundFail]: '0+1x150',
+    },
+    evalTime: '2h',
+    expected: [
+      flipNames('production-a', 'Deployment', 'shop', 'scb-example-verify-signature-audit', 'error', 2),
+      flipNames('production-b', 'CronJob', 'report', 'scb-example-allowed-images-audit', 'fail', 1),
+    ],
+  },
+  {
+    alert: 'SupplyChainFlipApproaching',
+    name: 'after the flip instant the named workloads stay quiet (the enforce twins refuse them instead)',
+    scenario: 'epoch-flip',
+    series: { [WOULD_REFUSE('production-a', 'Deployment', 'shop', 'scb-example-verify-signature-audit', 'fail')]: '1x1600', [`scb_admission_reports_read{${RESCANNER}}`]: '1x1600' },
+    evalTime: '25h',
+    expected: [],
   },
   {
     alert: 'SupplyChainFlipApproaching',
@@ -735,7 +861,7 @@ describe('monitoring alert rules', () => {
       assert.ok(CASES.some((entry) => entry.alert === alert && entry.expected.length === 0), `${alert} has no case that stays quiet`);
     }
     // The Kyverno alerts are rendered per engine: each must fire on a case of both engines.
-    for (const alert of ['SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures']) {
+    for (const alert of ['SupplyChainSignatureVerificationFailed', 'SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures']) {
       for (const engine of ['ivp', 'cpol']) {
         assert.ok(CASES.some((entry) => entry.alert === alert && (entry.scenario ?? 'ivp-audit').startsWith(engine) && entry.expected.length > 0), `${alert} never fires on ${engine}`);
       }
@@ -773,8 +899,9 @@ describe('monitoring alert rules', () => {
       const c = parsedCustomer({ ...MONITORED, ...overrides });
       return alertRuleGroups(c, enforcementState(c, AT))[0].rules.map((rule) => rule.alert).filter((name) => /Flip|Soft|Audit|VerificationFailed/.test(name));
     };
-    assert.deepEqual(names({}), ['SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures', 'SupplyChainFlipApproaching']);
+    // The flip alert twice: per workload from the reports, and Kyverno's counters while the reports cannot be read.
+    assert.deepEqual(names({}), ['SupplyChainSignatureVerificationFailed', 'SupplyChainImageVerificationFailed', 'SupplyChainAuditModeVerificationFailures', 'SupplyChainFlipApproaching', 'SupplyChainFlipApproaching']);
     assert.deepEqual(names({ enforcement: { onboardedAt: '2026-09-01', mode: 'audit' } }), ['SupplyChainAuditModeVerificationFailures', 'SupplyChainStillSoftAfterFlip']);
-    assert.deepEqual(names({ enforcement: { onboardedAt: '2026-09-01', mode: 'enforce' } }), ['SupplyChainImageVerificationFailed']);
+    assert.deepEqual(names({ enforcement: { onboardedAt: '2026-09-01', mode: 'enforce' } }), ['SupplyChainSignatureVerificationFailed', 'SupplyChainImageVerificationFailed']);
   });
 });

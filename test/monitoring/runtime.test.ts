@@ -121,6 +121,7 @@ describe('monitoring runtime', () => {
         repository: 'example-org/shop',
       },
       signatureFormat: 'sigstore-bundle',
+      policyReports: true,
     });
     // The very parser `scb rescan` runs accepts what the ConfigMap holds.
     assert.doesNotThrow(() => requireComplete(parseRescannerConfig(JSON.parse(configMap.data['rescanner.json']))));
@@ -147,11 +148,15 @@ describe('monitoring runtime', () => {
     assert.equal(cronJob.metadata.annotations, undefined);
   });
 
-  it('lets the rescanner list pods, and read Secrets only by the names the customer lists', () => {
+  it("lets the rescanner list pods and Kyverno's reports, and read Secrets only by the names the customer lists", () => {
     const [, role] = documents['rescanner-rbac.yaml'];
-    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
+    assert.deepEqual(role.rules, [
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: ['wgpolicyk8s.io'], resources: ['policyreports', 'clusterpolicyreports'], verbs: ['list'] },
+      { apiGroups: ['openreports.io'], resources: ['reports', 'clusterreports'], verbs: ['list'] },
+    ]);
     const [serviceAccount, withSecrets, binding] = kubernetesOf({ monitoring: { pullSecrets: ['ghcr-pull'] } })['rescanner-rbac.yaml'];
-    assert.deepEqual(withSecrets.rules[1], { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['ghcr-pull'] });
+    assert.deepEqual(withSecrets.rules[3], { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['ghcr-pull'] });
     assert.equal(withSecrets.metadata.namespace, undefined, 'a ClusterRole has no namespace');
     assert.equal(serviceAccount.metadata.namespace, 'supply-chain-monitoring');
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'scb-rescanner', namespace: 'supply-chain-monitoring' }]);

@@ -301,7 +301,7 @@ describe('pulumi program: enforcement clock and outputs', () => {
     // The applied objects do not change with the clock: the cluster flips by itself (flip-gate.ts).
     const objects = (run: typeof before) => only(run.resources, K.configGroup, 'bundle-admission-policies').inputs.objs;
     assert.deepEqual(objects(after), objects(before), 'the same policies before and after the flip date');
-    assert.deepEqual(objects(after).map((doc: { spec: { validationActions: string[] } }) => doc.spec.validationActions), [['Audit', 'Warn'], ['Audit', 'Warn'], ['Audit', 'Warn'], ['Deny'], ['Deny'], ['Deny']]);
+    assert.deepEqual(objects(after).map((doc: { spec: { validationActions: string[] } }) => doc.spec.validationActions), [['Audit', 'Warn'], ['Audit', 'Warn'], ['Audit', 'Warn'], ['Audit', 'Warn'], ['Deny'], ['Deny'], ['Deny'], ['Deny']]);
   });
 
   it('follows a change of the customer\'s enforcement fields in config', async () => {
@@ -327,6 +327,8 @@ describe('pulumi program: enforcement clock and outputs', () => {
         'scb-initech-ephemeral-containers-audit',
         'scb-initech-verify-images',
         'scb-initech-verify-images-audit',
+        'scb-initech-verify-signature',
+        'scb-initech-verify-signature-audit',
       ],
       workflowPath: '.github/workflows/build-and-sign.yaml',
       workflowUrl: 'https://github.com/initech/tps-reports/blob/release/.github/workflows/build-and-sign.yaml',

@@ -51,6 +51,14 @@ export interface FakeApiOptions {
   readonly listStatus?: number;
   /** Bearer token required; 401 otherwise. */
   readonly token?: string;
+  /**
+   * Kyverno reports served cluster-wide, paged by `limit`, by plural (`policyreports`,
+   * `clusterpolicyreports`, or openreports.io's `reports`, `clusterreports`). A group none of
+   * whose plurals is given answers 404 (not served).
+   */
+  readonly reports?: Readonly<Record<string, readonly unknown[]>>;
+  /** Answer every report list with this status (e.g. 403: the ClusterRole lacks it). */
+  readonly reportsStatus?: number;
 }
 
 export interface FakeApi {
@@ -99,6 +107,26 @@ export async function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
       const next = nextOffset < options.pods.length ? Buffer.from(`gen1:${nextOffset}`).toString('base64') : '';
       listOk += 1;
       send(200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '100', ...(next ? { continue: next } : {}) }, items });
+      return;
+    }
+    const report = /^\/apis\/(wgpolicyk8s\.io\/v1alpha2|openreports\.io\/v1alpha1)\/([a-z]+)$/.exec(url.pathname);
+    if (report) {
+      const groupPlurals = report[1]?.startsWith('wgpolicy') ? ['policyreports', 'clusterpolicyreports'] : ['reports', 'clusterreports'];
+      const served = groupPlurals.some((plural) => options.reports?.[plural] !== undefined);
+      if (options.reportsStatus) {
+        send(options.reportsStatus, { kind: 'Status', status: 'Failure', message: `${report[2]} is forbidden`, code: options.reportsStatus });
+        return;
+      }
+      if (!served) {
+        send(404, { kind: 'Status', status: 'Failure', message: 'the server could not find the requested resource', code: 404 });
+        return;
+      }
+      const all = options.reports?.[report[2] ?? ''] ?? [];
+      const limit = Number(url.searchParams.get('limit') ?? '500');
+      const offset = Number(url.searchParams.get('continue') ?? '0');
+      const items = all.slice(offset, offset + limit);
+      const next = offset + items.length < all.length ? String(offset + items.length) : '';
+      send(200, { kind: 'List', metadata: next ? { continue: next } : {}, items });
       return;
     }
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);

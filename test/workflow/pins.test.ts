@@ -68,6 +68,17 @@ describe('versions written outside TypeScript', () => {
     assert.equal(`v${/^ARG TRIVY_VERSION=(\S+)$/m.exec(dockerfile)?.[1]}`, TOOL_VERSIONS.trivy);
   });
 
+  it('ships the verifier-floor cosign in the rescanner image, pinned by version and checksum, on PATH (legacy coverage)', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    assert.equal(/^ARG COSIGN_VERSION=(\S+)$/m.exec(dockerfile)?.[1], TOOL_VERSIONS.cosign);
+    const sha = /^ARG COSIGN_SHA256=([0-9a-f]{64})$/m.exec(dockerfile)?.[1];
+    assert.ok(sha && sha !== '0'.repeat(64), 'a real SHA-256 of cosign-linux-amd64');
+    assert.match(dockerfile, /ADD --checksum=sha256:\$\{COSIGN_SHA256\} \\\n\s+https:\/\/github\.com\/sigstore\/cosign\/releases\/download\/\$\{COSIGN_VERSION\}\/cosign-linux-amd64/);
+    // The final stage copies it onto PATH, where the rescanner's verifier looks for `cosign` by default.
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    assert.match(final, /^COPY --from=cosign \/usr\/local\/bin\/cosign \/usr\/local\/bin\/cosign$/m);
+  });
+
   it('inventories running containers (drift agent image, tests) with the syft the workflow builds the attested SBOM with', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     assert.equal(`v${/^ARG SYFT_VERSION=(\S+)$/m.exec(dockerfile)?.[1]}`, TOOL_VERSIONS.syft);

@@ -17,6 +17,10 @@ export type ExecutionCause = 'admission_request' | 'background_scan';
 export interface KyvernoResultSource {
   /** The policy's name, exactly (a prefix regex would also match customer `acme-eu` for `acme`). */
   readonly policy: string;
+  /** The rules it counts: alerts and panels label its series `check="<this>"`. */
+  readonly check: AdmissionCheck;
+  /** How alerts and panels name it: the policy, and the rule where the policy holds more checks. */
+  readonly title: string;
   readonly metric: string;
   /** The matchers that pick this policy's results, without a result or cause matcher. */
   readonly selector: string;
@@ -33,8 +37,17 @@ export interface KyvernoResultSource {
   readonly modeCaveat?: string;
 }
 
-/** The result series of rules 1 to 3 (`verify`) and rule 4 (`allowed`). */
+/** Which rules a result source counts, as the `check` label alerts and panels give its series. */
+export type AdmissionCheck = 'signature' | 'attestations' | 'allowed';
+
+/**
+ * The result series of rule 1 (`signature`), rules 2 and 3 (`verify`) and rule 4 (`allowed`).
+ * No two sources count the same result, so they can be summed.
+ */
 export interface KyvernoResultSources {
+  /** Rule 1: signature by the customer's release workflow on its branch; its own series on every engine. */
+  readonly signature: KyvernoResultSource;
+  /** Rules 2 and 3 (and, on the CEL engines, `kubectl debug`'s rules 1 to 4 in one policy). */
   readonly verify: KyvernoResultSource;
   readonly allowed: KyvernoResultSource;
 }

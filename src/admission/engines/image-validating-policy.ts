@@ -1,7 +1,7 @@
 import { ValidatingPolicy } from '../../../imports/policies.kyverno.io';
 import { ADMISSION_ENGINE_DESCRIPTORS, KYVERNO_NAMESPACE, policyNames, twinName } from '../../contract';
 import { KYVERNO_METRICS } from '../../monitoring/metrics';
-import { EphemeralContainersPolicy, VerifyImagesPolicy } from '../image-validating-policy';
+import { EphemeralContainersPolicy, VerifyImagesPolicy, VerifySignaturePolicy } from '../image-validating-policy';
 import { KYVERNO_CHART } from '../kyverno-values';
 import { namespaceMatchExpression } from '../namespace-globs';
 import { policyMetadata } from '../policy-metadata';
@@ -13,8 +13,10 @@ import { twinResultSource } from './twin-sources';
 const descriptor = ADMISSION_ENGINE_DESCRIPTORS.ImageValidatingPolicy;
 
 /**
- * Kyverno's CEL engine: an ImageValidatingPolicy for rules 1 to 3, ValidatingPolicies for rule 4
- * and the drift control. Its verifier reads Sigstore bundles (OCI referrers).
+ * Kyverno's CEL engine: an ImageValidatingPolicy for rule 1, one for rules 2 and 3 (a signature
+ * refusal is then told apart by its policy's name), one for `kubectl debug` (rules 1 to 4),
+ * ValidatingPolicies for rule 4 and the drift control. Its verifier reads Sigstore bundles (OCI
+ * referrers).
  */
 export const imageValidatingPolicyEngine: AdmissionEngine = {
   ...descriptor,
@@ -27,7 +29,7 @@ export const imageValidatingPolicyEngine: AdmissionEngine = {
     return {
       verifyImages: new VerifyImagesPolicy(scope, id('verify-images'), props).policy,
       allowedImages: new AllowedImagesPolicy(scope, id('allowed-images'), props).policy,
-      others: [new EphemeralContainersPolicy(scope, id('ephemeral-containers'), props).policy],
+      others: [new VerifySignaturePolicy(scope, id('verify-signature'), props).policy, new EphemeralContainersPolicy(scope, id('ephemeral-containers'), props).policy],
     };
   },
 
@@ -47,13 +49,18 @@ export const imageValidatingPolicyEngine: AdmissionEngine = {
     });
   },
 
-  /** Both twins of each policy, told apart by name (twin-sources.ts); errors count like failures. */
+  /**
+   * Both twins of each policy, told apart by name (twin-sources.ts); errors count like failures.
+   * Rule 1 is its own policy; `kubectl debug` (rules 1 to 4 in one policy) counts with rules 2-3.
+   */
   resultSources(customerName, enforcement) {
     const names = policyNames(customerName);
     const cel = { resultLabel: 'result', causeLabel: 'execution_cause' };
+    const ivp = { metric: KYVERNO_METRICS.imageValidatingPolicyResults, ...cel };
     return {
-      verify: twinResultSource([names.verifyImages, names.ephemeralContainers], enforcement, { metric: KYVERNO_METRICS.imageValidatingPolicyResults, ...cel }),
-      allowed: twinResultSource([names.allowedImages], enforcement, { metric: KYVERNO_METRICS.validatingPolicyResults, ...cel }),
+      signature: twinResultSource([names.verifySignature], enforcement, { ...ivp, check: 'signature' }),
+      verify: twinResultSource([names.verifyImages, names.ephemeralContainers], enforcement, { ...ivp, check: 'attestations' }),
+      allowed: twinResultSource([names.allowedImages], enforcement, { metric: KYVERNO_METRICS.validatingPolicyResults, ...cel, check: 'allowed' }),
     };
   },
 

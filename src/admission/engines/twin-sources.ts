@@ -2,7 +2,7 @@ import { type PolicyRole, twinName } from '../../contract';
 import type { EnforcementMode, EnforcementState } from '../../model/enforcement';
 import { quote } from '../../monitoring/promql';
 import { policyRoles } from '../flip-gate';
-import type { KyvernoResultSource } from './engine';
+import type { AdmissionCheck, KyvernoResultSource } from './engine';
 
 /** A PromQL matcher for exactly these policy names (an anchored alternation; names are DNS labels). */
 function policyNameMatcher(names: readonly string[]): string {
@@ -20,12 +20,14 @@ function policyNameMatcher(names: readonly string[]): string {
 export function twinResultSource(
   policies: readonly string[],
   enforcement: EnforcementState,
-  series: { readonly metric: string; readonly extra?: string; readonly resultLabel: string; readonly causeLabel: string },
+  series: { readonly metric: string; readonly extra?: string; readonly resultLabel: string; readonly causeLabel: string; readonly check: AdmissionCheck; readonly title?: string },
 ): KyvernoResultSource {
   const roles = policyRoles(enforcement);
   const names = (role: PolicyRole) => policies.map((name) => twinName(name, role));
   return {
     policy: policies[0],
+    check: series.check,
+    title: series.title ?? policies[0],
     metric: series.metric,
     selector: [policyNameMatcher(roles.flatMap(names)), ...(series.extra ? [series.extra] : [])].join(', '),
     resultLabel: series.resultLabel,

@@ -262,6 +262,8 @@ JSON
     "changed pkg:deb/debian/curl?arch=amd64 7.88.1-10 -> 7.88.1-10+deb12u5" "$(_verdict "$work/after" debian)" >>"$rows"
   _scb_drift_row "alpine root, npm package written under /tmp (ignored)" "after change" "no drift" "$(_verdict "$work/after" alpine)" >>"$rows"
   _scb_drift_row "SBOM attested by another identity" "after change" "unverifiable (unverified)" "$(_verdict "$work/after" debian-other)" >>"$rows"
+  # The alerts, on the series the agent just emitted (promtool).
+  node "$REPO_ROOT/lib/test/conformance/drift-alerts.js" --exposition "$work/after.prom" --out "$work/alerts" >>"$rows"
   # Negative control: without SYS_PTRACE the kernel refuses the roots, of user 1000's process and
   # of root's too (the agent's capabilities are not a superset of a root process's).
   _agent "$work/noptrace" "+dac_read_search"

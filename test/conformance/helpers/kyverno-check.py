@@ -16,23 +16,44 @@ RESULT=Pass, REASON=Excluded (not matched) or Ok (skipped by a precondition); ev
 --flipped (expectations inverted by `flip`), pass/fail rows must be RESULT=Fail, "Want X, got Y".
 """
 import json
+import os
 import sys
 
 import yaml
 
 
 def rows_from(text: str) -> list:
-    start = text.find("\n[")
+    """Every row of every JSON result array: `kyverno test DIR` prints one array per Test file."""
+    rows, start = [], text.find("\n[")
     if start < 0:
         raise SystemExit("kyverno-check: no JSON result array in kyverno test output")
-    end = text.find("\n]", start)
-    return json.loads(text[start + 1 : end + 2])
+    while start >= 0:
+        end = text.find("\n]", start)
+        rows += json.loads(text[start + 1 : end + 2])
+        start = text.find("\n[", end)
+    return rows
+
+
+def test_files(test_file: str) -> list:
+    """TEST_YAML and every Test file of the same name below its directory: `kyverno test DIR`
+    runs them all (a suite puts each ImageValidatingPolicy it must evaluate alone in a Test of
+    its own, because the CLI evaluates the IVPs of one Test in one call, which deadlocks Kyverno
+    1.19.0 when two verify one pod)."""
+    root, name = os.path.split(test_file)
+    found = [os.path.join(d, name) for d, _, files in sorted(os.walk(root)) if name in files]
+    return found or [test_file]
 
 
 FLIP = {"pass": "fail", "fail": "pass", "skip": "pass"}
 
 
 def flip(test_file: str) -> int:
+    for each in test_files(test_file):
+        flip_one(each)
+    return 0
+
+
+def flip_one(test_file: str) -> int:
     """Inverts every expectation; a skip becomes pass, and the skipped rows are listed in
     TEST_FILE.skips.json: a rule skipped by a precondition (the flip gate, the time rules of a
     controller's request) must then be reported "Want pass, got skip", while a resource the
@@ -58,18 +79,20 @@ def main() -> int:
     flipped = "--flipped" in flags
     with open(out_file, encoding="utf-8") as fh:
         text = fh.read()
-    with open(test_file, encoding="utf-8") as fh:
-        test = yaml.safe_load(fh)
     rows = rows_from(text)
-    try:
-        with open(test_file + ".skips.json", encoding="utf-8") as fh:
-            flipped_skips = {tuple(k) for k in json.load(fh)}
-    except FileNotFoundError:
-        flipped_skips = set()
+    flipped_skips = set()
     expected = {}
-    for want in test.get("results") or []:
-        for res in want.get("resources") or []:
-            expected[(want["policy"], res)] = want["result"]
+    for each in test_files(test_file):
+        with open(each, encoding="utf-8") as fh:
+            test = yaml.safe_load(fh)
+        try:
+            with open(each + ".skips.json", encoding="utf-8") as fh:
+                flipped_skips |= {tuple(k) for k in json.load(fh)}
+        except FileNotFoundError:
+            pass
+        for want in test.get("results") or []:
+            for res in want.get("resources") or []:
+                expected[(want["policy"], res)] = want["result"]
     problems = []
     if not rows:
         problems.append("no result rows")

@@ -40,11 +40,19 @@ ENGINE_SHORT = {"ClusterPolicy": "ClusterPolicy", "ImageValidatingPolicy": "IVP"
 
 
 def rows_from(text: str) -> list:
-    start = text.find("\n[")
-    if start < 0:
-        return []
-    end = text.find("\n]", start)
-    return json.loads(text[start + 1 : end + 2])
+    """Every row of every JSON result array (`kyverno test DIR` prints one per Test file)."""
+    rows, start = [], text.find("\n[")
+    while start >= 0:
+        end = text.find("\n]", start)
+        rows += json.loads(text[start + 1 : end + 2])
+        start = text.find("\n[", end)
+    return rows
+
+
+def below(suite_dir: str, name: str) -> list:
+    """Every file called NAME in SUITE_DIR and below it: a suite may hold a Test (and its
+    policy.yaml) per ImageValidatingPolicy that must be evaluated alone (generate-suite.ts)."""
+    return [os.path.join(d, name) for d, _, files in sorted(os.walk(suite_dir)) if name in files]
 
 
 def expected_results(test: dict) -> dict:
@@ -77,11 +85,12 @@ def blocking_policies(policies: list) -> set:
 def kyverno_outcomes(suite_dir: str):
     """The suite's cases.json, and per resource (ns/name) the reported outcomes, overall and per rule."""
     meta = json.load(open(os.path.join(suite_dir, "cases.json"), encoding="utf-8"))
-    test = yaml.safe_load(open(os.path.join(suite_dir, "kyverno-test.yaml"), encoding="utf-8"))
-    policies = [d for d in yaml.safe_load_all(open(os.path.join(suite_dir, "policy.yaml"), encoding="utf-8")) if d]
+    want = {}
+    for test_file in below(suite_dir, "kyverno-test.yaml"):
+        want.update(expected_results(yaml.safe_load(open(test_file, encoding="utf-8"))))
+    policies = [d for f in below(suite_dir, "policy.yaml") for d in yaml.safe_load_all(open(f, encoding="utf-8")) if d]
     out_file = os.path.join(suite_dir, "out.txt")
     results = rows_from(open(out_file, encoding="utf-8").read()) if os.path.exists(out_file) else []
-    want = expected_results(test)
     got = {}  # resource (ns/name) -> list of (policy, reported outcome)
     by_rule = {}  # resource -> {rule or policy: [outcomes]}
     for r in results:
@@ -138,6 +147,8 @@ def suite_rows(suite_dir: str, check_ok: str, control_ok: str) -> list:
             note = offline["note"]
         else:
             status = "ok" if actual == expected else "MISMATCH"
+        if c.get("acceptedBy"):
+            note = f"{note}; per rule: {c['acceptedBy']['note']}"
         if errors:
             note = f"{note}; {errors[0]}"
         out.append([c["name"], engine, mode, trust, expected, actual, status, note])
@@ -185,7 +196,8 @@ def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
 
     Per case: the pod's verdict is the worst of its images' (exit 1 refused, 0 admitted; 3 or any
     other exit is "error"). On ClusterPolicy each rule must also agree with Kyverno's rule row; on
-    the IVP engine rules 1-3 are one policy row (verify-images) and rule 4 the other. Where the
+    the IVP engine rule 1 is one policy row (verify-signature), rules 2-3 another (verify-images)
+    and rule 4 the third. Where the
     Kyverno row is a known gap or cannot be verified offline, inspect is held to the policy's
     intent (the case's expected verdict) instead, and the note says so.
     """
@@ -235,8 +247,21 @@ def inspect_rows(suite_dir: str, inspect_dir: str) -> list:
             if meta["engine"] == "ClusterPolicy":
                 pairs = [(rule, mine.get(ours, "?")) for rule, ours in CLUSTER_POLICY_RULES.items()]
             else:
-                verify = "fail" if any(mine.get(r) == "fail" for r in ("signature", "sbom", "scan")) else "pass"
-                pairs = [(p["name"], verify if p["kind"] == "ImageValidatingPolicy" else mine.get("allowed", "?")) for p in meta["policies"]]
+                # Rule 1 is a policy of its own (…-verify-signature), rules 2-3 the other IVP.
+                attested = "fail" if any(mine.get(r) == "fail" for r in ("sbom", "scan")) else "pass"
+                def ours(p):
+                    if p["kind"] != "ImageValidatingPolicy":
+                        return mine.get("allowed", "?")
+                    if re.search(r"-verify-signature(-audit)?$", p["name"]):
+                        # Rule 1 alone; "skip" (no image of the customer's) is a pass there.
+                        return "fail" if mine.get("signature") == "fail" else "pass"
+                    return attested
+                # A rule the engine's verifier accepts against the case's intent (acceptedBy) is
+                # not compared: the case's verdict still is, and the note says why.
+                accepted = (c.get("acceptedBy") or {}).get("rules") or []
+                pairs = [(p["name"], ours(p)) for p in meta["policies"] if not ("signature" in accepted and re.search(r"-verify-signature(-audit)?$", p["name"]))]
+                if accepted:
+                    note = f"{note}; rule {', '.join(accepted)} not compared: {c['acceptedBy']['note']}"
             # A skipped row is a twin that does not act now (flip-gate.ts), or a time-dependent rule
             # a controller's request does not trigger: not a verdict to compare.
             acting = {name: [k for k in results if k != "skip"] for name, results in theirs.items()}

@@ -227,12 +227,13 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
       if (!up) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     matrix.check(group, 'Prometheus scrapes Kyverno’s admission metrics', 'up', up ? 'up' : 'down');
-    // A refused unsigned pod: Kyverno's own metric drives the signature-failure alert. The
-    // first refusal creates the counter's series at 1, which increase() cannot see; a second
-    // refusal then increments a series Prometheus already holds.
+    // A refused unsigned pod: Kyverno's own metric drives the signature-failure alert, which
+    // reads rule 1's series alone (its own policy on the IVP engine, its rule name on the
+    // ClusterPolicy engine). The first refusal creates the counter's series at 1, which
+    // increase() alone cannot see; the alert counts a series born inside its window whole.
     const refuseUnsigned = () => createPod(kube, podObject(`unsigned-${Date.now().toString(36)}`, 'production-mon-a', image(context, key('unsigned_REF')))).verdict;
     matrix.check(group, 'unsigned pod refused (feeds Kyverno’s metrics)', 'refuse', refuseUnsigned());
-    const firstAlert = await firing('SupplyChainImageVerificationFailed', 30_000);
+    const firstAlert = await firing('SupplyChainSignatureVerificationFailed', 30_000, (a) => a.labels.check === 'signature');
     matrix.pending(
       15,
       LANDED.monitoringAlerts,
@@ -240,7 +241,7 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
       'signature-failure alert on the first refusal since Kyverno started',
       'firing',
       firstAlert ? 'firing' : 'not firing',
-      `increase() over a counter series born at 1 is 0; Kyverno emitted: ${(await kyvernoSeries()) || 'no series'}`,
+      `a counter series born at 1 counts whole; Kyverno emitted: ${(await kyvernoSeries()) || 'no series'}`,
     );
     await new Promise((resolve) => setTimeout(resolve, 5000));
     matrix.check(group, 'a second unsigned pod refused', 'refuse', refuseUnsigned());
@@ -249,12 +250,12 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
       ['SupplyChainVulnerableRunningImage', 'CVE page (CRITICAL in a running image)', (a) => a.labels.vulnerability_severity === 'CRITICAL' && a.labels.digest === vulnerableDigest],
       ['SupplyChainStaleImage', 'stale-image alert (built 45 days ago)', () => true],
       ['SupplyChainAllowlistReviewOverdue', 'allowlist review alert (reviewed 100 days ago)', () => true],
-      ['SupplyChainImageVerificationFailed', 'signature-failure alert (second refusal, Kyverno’s metric)', () => true],
+      ['SupplyChainSignatureVerificationFailed', 'signature-failure alert (second refusal, Kyverno’s metric, rule 1 only)', (a) => a.labels.check === 'signature'],
     ];
     for (const [name, label, match] of expectations) {
       const alert = await firing(name, 60_000, match);
       const actual = alert ? 'firing' : 'not firing';
-      const note = `rule ${name}, for: ${FOR}${!alert && name === 'SupplyChainImageVerificationFailed' ? `; Kyverno emitted: ${(await kyvernoSeries()) || 'no series'}` : ''}`;
+      const note = `rule ${name}, for: ${FOR}${!alert && name === 'SupplyChainSignatureVerificationFailed' ? `; Kyverno emitted: ${(await kyvernoSeries()) || 'no series'}` : ''}`;
       matrix.check(group, label, 'firing', actual, { note });
     }
 
