@@ -5,6 +5,8 @@ import {
   ClusterPolicySpecRulesMatchAnyResourcesOperations,
   type ClusterPolicySpecRulesVerifyImages,
   type ClusterPolicySpecRulesVerifyImagesAttestors,
+  type ClusterPolicySpecRulesVerifyImagesImageRegistryCredentials,
+  ClusterPolicySpecRulesVerifyImagesImageRegistryCredentialsProviders as Providers,
   ClusterPolicySpecRulesVerifyImagesAttestationsConditionsAllOperator as Operator,
   ClusterPolicySpecRulesVerifyImagesFailureAction,
   ClusterPolicySpecRulesVerifyImagesType,
@@ -19,6 +21,7 @@ import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards, jmes
 import { type PolicyRole, jmespathTwinGate } from './flip-gate';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
 import { jmespathTimeJudgedPrecondition } from './request-paths';
+import { kyvernoRegistryCredentials } from './registry-credentials';
 
 /** The public Sigstore transparency log the legacy verifier checks (the test overlay replaces it). */
 export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
@@ -71,6 +74,20 @@ export function legacyAttestors(customer: Customer): ClusterPolicySpecRulesVerif
       ],
     },
   ];
+}
+
+/**
+ * `imageRegistryCredentials` of every verifyImages entry, from `registry.admissionIdentity`
+ * (registry-credentials.ts); Kyverno adds the pod namespace's pull secrets itself on this engine.
+ */
+export function legacyRegistryCredentials(customer: Customer): ClusterPolicySpecRulesVerifyImagesImageRegistryCredentials | undefined {
+  const credentials = kyvernoRegistryCredentials(customer);
+  if (credentials === undefined) return undefined;
+  const providers = { amazon: Providers.AMAZON, google: Providers.GOOGLE, azure: Providers.AZURE } as const;
+  return {
+    ...(credentials.providers.length > 0 ? { providers: credentials.providers.map((provider) => providers[provider]) } : {}),
+    ...(credentials.secrets.length > 0 ? { secrets: [...credentials.secrets] } : {}),
+  };
 }
 
 /**
@@ -143,9 +160,11 @@ export class LegacyVerifyImagesPolicy extends Construct {
     const identity = signingIdentity(customer);
     const enforcing = role === 'enforce';
     const skip = allowlistWildcards(exemptions);
+    const credentials = legacyRegistryCredentials(customer);
     const entry = (extra: Partial<ClusterPolicySpecRulesVerifyImages>): ClusterPolicySpecRulesVerifyImages => ({
       imageReferences: [...imageReferencePatterns(customer)],
       ...(skip.length > 0 ? { skipImageReferences: skip } : {}),
+      ...(credentials ? { imageRegistryCredentials: credentials } : {}),
       type: ClusterPolicySpecRulesVerifyImagesType.COSIGN,
       failureAction: enforcing ? ClusterPolicySpecRulesVerifyImagesFailureAction.ENFORCE : ClusterPolicySpecRulesVerifyImagesFailureAction.AUDIT,
       mutateDigest: enforcing,

@@ -3,6 +3,8 @@ import {
   ImageValidatingPolicy,
   type ImageValidatingPolicyProps,
   type ImageValidatingPolicySpecAttestors,
+  type ImageValidatingPolicySpecCredentials,
+  ImageValidatingPolicySpecCredentialsProviders,
   type ImageValidatingPolicySpecMatchImageReferences,
   type ImageValidatingPolicySpecValidations,
   ImageValidatingPolicySpecFailurePolicy,
@@ -18,6 +20,7 @@ import { celAdmittedImage, celImageMatches } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
 import { allowlistExpiryValidations, allowlistExpiryVariables } from './validating-policy';
 import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
+import { kyvernoRegistryCredentials } from './registry-credentials';
 
 export { POLICY_ANNOTATIONS } from './policy-metadata';
 
@@ -153,6 +156,24 @@ export function ivpVariables(): { name: string; expression: string }[] {
   ];
 }
 
+/** `spec.credentials` from `registry.admissionIdentity` (registry-credentials.ts), or nothing. */
+export function ivpCredentials(customer: Customer): { credentials?: ImageValidatingPolicySpecCredentials } {
+  const credentials = kyvernoRegistryCredentials(customer);
+  if (credentials === undefined) return {};
+  return {
+    credentials: {
+      ...(credentials.providers.length > 0 ? { providers: credentials.providers.map((provider) => PROVIDERS[provider]) } : {}),
+      ...(credentials.secrets.length > 0 ? { secrets: [...credentials.secrets] } : {}),
+    },
+  };
+}
+
+const PROVIDERS = {
+  amazon: ImageValidatingPolicySpecCredentialsProviders.AMAZON,
+  google: ImageValidatingPolicySpecCredentialsProviders.GOOGLE,
+  azure: ImageValidatingPolicySpecCredentialsProviders.AZURE,
+} as const;
+
 /** What every twin of every IVP of the customer shares. */
 function ivpCommonSpec(customer: Customer, enforcement: EnforcementState, role: PolicyRole, exemptions: readonly AllowlistExemption[]) {
   const enforcing = role === 'enforce';
@@ -176,6 +197,8 @@ function ivpCommonSpec(customer: Customer, enforcement: EnforcementState, role: 
     // for the images an UPDATE leaves unchanged, which are not judged again.
     validationConfigurations: { mutateDigest: enforcing, verifyDigest: enforcing, required: false },
     variables: ivpVariables(),
+    // A private registry: the policy's own credentials (an IVP never uses the pod's pull secrets).
+    ...ivpCredentials(customer),
   };
 }
 

@@ -1,5 +1,6 @@
 import { CUSTOMER_LABEL, KYVERNO_NAMESPACE } from '../contract';
 import type { Customer } from '../model/customer';
+import { kyvernoIdentityValues } from './registry-credentials';
 
 /** The Kyverno Helm chart the policies are written for (policies.kyverno.io/v1 needs app 1.17+). */
 export const KYVERNO_CHART = {
@@ -20,6 +21,10 @@ export const POLICY_EXCEPTION_NAMESPACE = KYVERNO_NAMESPACE;
 
 /** Per-controller settings: replicas, a disruption budget, and metrics for the alerts. */
 export interface KyvernoControllerValues {
+  /** The service account's cloud identity (`registry.admissionIdentity`), for the controllers that verify images. @default - none */
+  readonly rbac?: { readonly serviceAccount: { readonly annotations: Readonly<Record<string, string>> } };
+  /** Azure workload identity's pod label. @default - none */
+  readonly podLabels?: Readonly<Record<string, string>>;
   readonly replicas: number;
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
   readonly metricsService: { readonly create: boolean };
@@ -54,9 +59,11 @@ export interface KyvernoHelmValues {
  * - Two replicas for the other controllers: the reports controller feeds `scb flip-check`.
  * - Policy exceptions are enabled but only from Kyverno's own namespace (POLICY_EXCEPTION_NAMESPACE).
  * - Metrics services and ServiceMonitors for the alerts on Kyverno's verification results.
+ * - With `registry.admissionIdentity` naming a cloud identity, the admission and reports
+ *   controllers' service accounts carry its workload-identity annotation (registry-credentials.ts).
  */
 export function kyvernoHelmValues(
-  customer: Pick<Customer, 'name' | 'monitoring'>,
+  customer: Pick<Customer, 'name' | 'monitoring' | 'registry'>,
   /** Namespace Kyverno is installed in; PolicyExceptions are accepted only there. @default KYVERNO_NAMESPACE */
   kyvernoNamespace: string = KYVERNO_NAMESPACE,
 ): KyvernoHelmValues {
@@ -68,10 +75,12 @@ export function kyvernoHelmValues(
   });
   return {
     customLabels: { [CUSTOMER_LABEL]: customer.name },
-    admissionController: controller(3),
+    // The admission controller verifies at admission, the reports controller in background
+    // scans (what flip-check reads): both need the registry identity.
+    admissionController: { ...controller(3), ...kyvernoIdentityValues(customer) },
     backgroundController: controller(2),
     cleanupController: controller(2),
-    reportsController: controller(2),
+    reportsController: { ...controller(2), ...kyvernoIdentityValues(customer) },
     features: { policyExceptions: { enabled: true, namespace: kyvernoNamespace } },
     grafana: { enabled: false },
   };

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { bundleProblems } from '../bundle-checks';
+import { DEFAULT_GITOPS_SETTINGS, checkGitOpsSettings, normaliseRepoURL, type GitOpsSettings } from '../gitops/settings';
 import { CLOCK_FORMAT_HINT, closest, parseClockValue } from '../contract';
 import type { Customer } from '../model/customer';
 import { CustomerValidationError, listStackFiles, loadCustomers, misnamedStackFiles, type FieldError } from '../model/load';
@@ -108,4 +109,32 @@ export function progressReporter(total: number, stream: NodeJS.WriteStream = pro
       if (interactive) stream.write('\r\x1b[K');
     },
   };
+}
+
+/** The GitOps flags of `scb synth`; `scb validate` has none and reads only the environment. */
+export interface GitOpsFlags {
+  readonly 'gitops-repo'?: string;
+  readonly 'gitops-revision'?: string;
+  readonly 'gitops-path'?: string;
+  readonly 'gitops-secret'?: string;
+}
+
+/**
+ * The fleet repository Argo CD and Flux read dist/ from: each flag, else its SCB_GITOPS_*
+ * variable, else the default. Invalid settings are a usage error (exit 2), for synth and for
+ * validate alike, so a variable synth would refuse is refused before it. `givenRepo` is the URL
+ * as given, before an scp-style one is written as ssh://.
+ */
+export function resolveGitOpsSettings(flags: GitOpsFlags, env: NodeJS.ProcessEnv = process.env): { settings: GitOpsSettings; givenRepo: string } {
+  const givenRepo = flags['gitops-repo'] ?? (env.SCB_GITOPS_REPO || DEFAULT_GITOPS_SETTINGS.repoURL);
+  const secretRef = flags['gitops-secret'] ?? (env.SCB_GITOPS_SECRET || undefined);
+  const settings: GitOpsSettings = {
+    repoURL: normaliseRepoURL(givenRepo),
+    revision: flags['gitops-revision'] ?? (env.SCB_GITOPS_REVISION || DEFAULT_GITOPS_SETTINGS.revision),
+    path: flags['gitops-path'] ?? (env.SCB_GITOPS_PATH || DEFAULT_GITOPS_SETTINGS.path),
+    ...(secretRef ? { secretRef } : {}),
+  };
+  const problems = checkGitOpsSettings(settings);
+  if (problems.length > 0) throw new UsageError(`GitOps settings: ${problems.join('; ')}`);
+  return { settings, givenRepo };
 }

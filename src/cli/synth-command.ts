@@ -3,10 +3,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatFieldError } from '../model/load';
 import { synthesize } from '../synth/synthesize';
-import { loadCustomerFiles, progressReporter, resolveClock, withUsageErrors } from './args';
-import { EXIT, UsageError } from './main';
+import { loadCustomerFiles, progressReporter, resolveClock, resolveGitOpsSettings, withUsageErrors } from './args';
+import { EXIT } from './main';
 import { displayPath, paintSummaryLine, styleFor } from './ui';
-import { DEFAULT_GITOPS_SETTINGS, PLACEHOLDER_REPO_URL, checkGitOpsSettings, normaliseRepoURL, type GitOpsSettings } from '../gitops/settings';
+import { PLACEHOLDER_REPO_URL } from '../gitops/settings';
 
 export const SYNTH_HELP = `Usage: scb synth [files...] [--out DIR] [--at DATE]
                  [--gitops-repo URL] [--gitops-revision REV] [--gitops-path PATH] [--gitops-secret NAME]
@@ -112,17 +112,7 @@ export async function synthCommand(argv: string[]): Promise<number> {
   const at = resolveClock(values.at);
   const outDir = values.out ?? 'dist';
   const shownOut = `${displayPath(outDir)}/`;
-  const env = process.env;
-  const givenRepo = values['gitops-repo'] ?? (env.SCB_GITOPS_REPO || DEFAULT_GITOPS_SETTINGS.repoURL);
-  const secretRef = values['gitops-secret'] ?? (env.SCB_GITOPS_SECRET || undefined);
-  const gitops: GitOpsSettings = {
-    repoURL: normaliseRepoURL(givenRepo),
-    revision: values['gitops-revision'] ?? (env.SCB_GITOPS_REVISION || DEFAULT_GITOPS_SETTINGS.revision),
-    path: values['gitops-path'] ?? (env.SCB_GITOPS_PATH || DEFAULT_GITOPS_SETTINGS.path),
-    ...(secretRef ? { secretRef } : {}),
-  };
-  const gitopsProblems = checkGitOpsSettings(gitops);
-  if (gitopsProblems.length > 0) throw new UsageError(`GitOps settings: ${gitopsProblems.join('; ')}`);
+  const { settings: gitops, givenRepo } = resolveGitOpsSettings(values);
   if (isFile(outDir)) {
     process.stderr.write(`${err.error('scb synth:')} cannot write the bundles to ${displayPath(outDir)}: it is a file, not a folder (ENOTDIR). Fix: pass --out a folder, e.g. --out dist. Nothing was written.\n`);
     return EXIT.cannotWrite;

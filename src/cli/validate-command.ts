@@ -3,16 +3,17 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deliverySettingsProblems } from '../delivery/settings';
-import { loadCustomerFiles, resolveClock, withUsageErrors } from './args';
+import { loadCustomerFiles, resolveClock, resolveGitOpsSettings, withUsageErrors } from './args';
 import { EXIT } from './main';
 import { commandAsTyped, styleFor } from './ui';
 
 export const VALIDATE_HELP = `Usage: scb validate [files...] [--at DATE]
 
 Checks customer files (default: every stacks/Pulumi.<customer>.yaml) and reports every problem
-in every file, with file, line, field and fix: the customer description and the Pulumi-only
-supply-chain:delivery settings. Named files are also checked against the other customers in
-stacks/ (names must be unique). Writes nothing.
+in every file, with file, line, field and fix: the customer description, the checks synth runs
+before writing (e.g. a placeholder rescanner digest), and the Pulumi-only supply-chain:delivery
+settings. Named files are also checked against the other customers in stacks/ (names must be
+unique), and $SCB_GITOPS_* as synth reads them. Writes nothing.
 
 Options:
       --at DATE   the clock (YYYY-MM-DD or ISO 8601; default: $SCB_AT, else now): an
@@ -31,6 +32,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const at = resolveClock(values.at);
+  // The SCB_GITOPS_* variables synth would use: refused here too, before anything is written.
+  resolveGitOpsSettings({});
   const { files, customers, errors } = loadCustomerFiles(positionals, at);
   // Pulumi-only delivery settings are checked too, so `scb validate` catches them before `pulumi up`.
   for (const file of files) {

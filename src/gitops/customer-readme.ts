@@ -50,6 +50,7 @@ export function installSteps(customer: Customer): string[] {
     `   helm install kyverno kyverno/${KYVERNO_CHART.chart} --version ${KYVERNO_CHART.version} --namespace ${KYVERNO_NAMESPACE} --create-namespace --values kyverno-values.yaml --wait`,
     '   ```',
     '',
+    ...registryCredentialLines(customer),
     `3. **The Trivy token Secret.** The in-cluster Trivy server and the rescanner share a token the bundle only refers to (Secret \`${TRIVY_TOKEN_SECRET.name}\`, key \`${TRIVY_TOKEN_SECRET.key}\`, namespace \`${MONITORING_NAMESPACE}\`). Create the namespace from the bundle, then the Secret:`,
     '',
     '   ```sh',
@@ -65,6 +66,39 @@ export function installSteps(customer: Customer): string[] {
     '   ```',
     '',
     `6. **The deploy gate**, for hosts without Kubernetes: run \`bash deploy-gate/verify.sh ${customer.image}@sha256:<digest>\` before \`docker run\` and deploy only on exit 0 (it needs cosign 3.0.6 or later). In GitHub Actions, commit \`github/.github/workflows/${DEPLOY_GATE_WORKFLOW}\` to \`${customer.github.owner}/${customer.github.repository}\` next to the release workflow and call it from the deploy workflow (its header shows how); make the deploy job \`needs:\` it.`,
+    '',
+  ];
+}
+
+/**
+ * What the customer creates so that Kyverno can read a private registry (`registry.admissionIdentity`,
+ * docs/admission.md "Registry credentials"); nothing without one.
+ */
+function registryCredentialLines(customer: Customer): string[] {
+  const id = customer.registry?.admissionIdentity;
+  if (id === undefined) return [];
+  const host = customer.image.split('/')[0];
+  const accounts = `\`system:serviceaccount:${KYVERNO_NAMESPACE}:kyverno-admission-controller\` and \`…:kyverno-reports-controller\``;
+  const cloud = id.aws
+    ? `the IAM role \`${id.aws.roleArn}\` (IRSA) with \`ecr:GetAuthorizationToken\`, \`ecr:BatchGetImage\` and \`ecr:GetDownloadUrlForLayer\`, trusting the cluster's OIDC provider for ${accounts}`
+    : id.gcp
+      ? `the Google service account \`${id.gcp.serviceAccount}\` with \`roles/artifactregistry.reader\`, and \`roles/iam.workloadIdentityUser\` for ${accounts} (GKE Workload Identity)`
+      : id.azure
+        ? `the managed identity \`${id.azure.clientId}\` with \`AcrPull\` on the registry and federated credentials for ${accounts} (Azure workload identity)`
+        : undefined;
+  return [
+    `   **Registry credentials for Kyverno** (\`registry.admissionIdentity\`): the policies read \`${host}\` with ${[cloud ? 'the cloud identity that `kyverno-values.yaml` puts on Kyverno\'s service accounts' : undefined, id.secret ? `the Secret \`${id.secret.name}\`` : undefined].filter(Boolean).join(' and ')}. Without them a private image is an \`error\` and refused after the flip. Create:`,
+    '',
+    ...(cloud ? [`   - ${cloud};`] : []),
+    ...(id.secret
+      ? [
+          `   - the Secret \`${id.secret.name}\` in Kyverno's namespace \`${KYVERNO_NAMESPACE}\` (or the delivery setting \`kubernetes.kyvernoNamespace\`): Kyverno reads policy credentials from there only:`,
+          '',
+          '     ```sh',
+          `     kubectl create secret docker-registry ${id.secret.name} --namespace ${KYVERNO_NAMESPACE} --docker-server=${host} --docker-username=<user> --docker-password=<token with read access>`,
+          '     ```',
+        ]
+      : []),
     '',
   ];
 }

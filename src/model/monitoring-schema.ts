@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DIGEST_PINNED_IMAGE, DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE } from '../contract';
+import { registryIdentitySchema } from './registry-identity';
 
 /**
  * The `monitoring` section of a customer description: where the in-cluster rescanner pushes its
@@ -200,33 +201,7 @@ export const monitoringSchema = z.strictObject({
    * the supply-chain-monitoring namespace.
    * @default - pod pull secrets only (`monitoring.pullSecrets`)
    */
-  registryIdentity: z
-    .strictObject(
-      {
-        aws: z.strictObject({
-          roleArn: z.string({ error: 'expected an IAM role ARN such as "arn:aws:iam::123456789012:role/scb-rescanner"' }).regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, {
-            error: 'is not an IAM role ARN; write it like "arn:aws:iam::123456789012:role/scb-rescanner"',
-          }),
-        }, { error: 'expected a mapping with roleArn' }).optional(),
-        gcp: z.strictObject({
-          serviceAccount: z.string({ error: 'expected a Google service account e-mail' }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9-]+\.iam\.gserviceaccount\.com$/, {
-            error: 'is not a Google service account e-mail; write it like "scb-rescanner@my-project.iam.gserviceaccount.com"',
-          }),
-        }, { error: 'expected a mapping with serviceAccount' }).optional(),
-        azure: z.strictObject({
-          clientId: z.string({ error: 'expected the managed identity client ID (a UUID)' }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
-            error: 'is not a client ID; write the managed identity\'s UUID, e.g. "00000000-0000-0000-0000-000000000000"',
-          }),
-        }, { error: 'expected a mapping with clientId' }).optional(),
-        secret: z.strictObject({
-          name: z.string({ error: 'expected a Secret name' }).regex(DNS_SUBDOMAIN, { error: 'is not a Secret name (lower-case letters, digits, "-" and ".")' }),
-        }, { error: 'expected a mapping with name' }).optional(),
-      },
-      { error: 'expected a mapping with aws, gcp, azure or secret' },
-    )
-    .refine((id) => [id.aws, id.gcp, id.azure].filter(Boolean).length <= 1, { error: 'names more than one cloud identity; a pod has one: keep aws, gcp or azure' })
-    .refine((id) => Object.values(id).some(Boolean), { error: 'is empty; give aws.roleArn, gcp.serviceAccount, azure.clientId or secret.name' })
-    .optional(),
+  registryIdentity: registryIdentitySchema.optional(),
   /**
    * The address NodeLocal DNSCache listens on (usually "169.254.20.10"), when the cluster runs it:
    * pods then send DNS to that link-local address, which the kube-dns NetworkPolicy peer does not

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { registryIdentitySchema } from './registry-identity';
 import {
   ADMISSION_ENGINE_DESCRIPTORS,
   ADMISSION_ENGINE_NAMES,
@@ -349,6 +350,18 @@ export const REGISTRY_HOSTS = {
 const uuid = (what: string) => z.string({ error: `expected the ${what}, a UUID` }).regex(UUID, { error: `is not a UUID; copy the ${what} from the Azure portal` });
 
 /**
+ * How the cluster's Kyverno reads images and their signatures from this registry, when it is
+ * private: a cloud workload identity for Kyverno's service accounts (`aws.roleArn` IRSA,
+ * `gcp.serviceAccount` GKE Workload Identity, `azure.clientId` Azure workload identity; the
+ * policies then name the provider) and/or `secret.name`, a `kubernetes.io/dockerconfigjson`
+ * Secret the customer creates in Kyverno's namespace. The same spelling as the rescanner's
+ * `monitoring.registryIdentity` (src/model/registry-identity.ts). Without it a private image's
+ * verification is an `error`, which flip-check counts as "would be refused" (docs/admission.md).
+ * @default - anonymous pulls (a public registry)
+ */
+const admissionIdentity = { admissionIdentity: registryIdentitySchema.optional() };
+
+/**
  * How the release workflow logs in to the image registry. GHCR uses the job's GITHUB_TOKEN; the
  * cloud registries use OIDC federation (no stored secret); Docker Hub uses an access token secret.
  */
@@ -356,10 +369,12 @@ export const registrySchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** GitHub Container Registry, through the job's GITHUB_TOKEN (`packages: write`). */
     type: z.literal('ghcr'),
+    ...admissionIdentity,
   }),
   z.strictObject({
     /** Amazon ECR, through aws-actions/configure-aws-credentials (OIDC) and amazon-ecr-login. The region is read from the image host. */
     type: z.literal('ecr'),
+    ...admissionIdentity,
     /** IAM role the workflow assumes through GitHub's OIDC provider. */
     roleToAssume: z.string({ error: 'expected the ARN of the IAM role to assume, e.g. "arn:aws:iam::123456789012:role/release"' }).regex(AWS_ROLE_ARN, {
       error: 'is not an IAM role ARN; write it as arn:aws:iam::<12-digit account>:role/<name>',
@@ -368,6 +383,7 @@ export const registrySchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** Google Artifact Registry, through google-github-actions/auth (workload identity federation). */
     type: z.literal('gar'),
+    ...admissionIdentity,
     /** Full resource name of the workload identity provider. */
     workloadIdentityProvider: z.string({ error: 'expected the workload identity provider resource name' }).regex(GCP_WORKLOAD_IDENTITY_PROVIDER, {
       error: 'is not a workload identity provider; write it as projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>',
@@ -380,6 +396,7 @@ export const registrySchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** Azure Container Registry, through azure/login (OIDC federated credential) and `az acr login`. */
     type: z.literal('acr'),
+    ...admissionIdentity,
     /** Application (client) ID of the federated identity. */
     clientId: uuid('application (client) ID'),
     /** Directory (tenant) ID. */
@@ -390,6 +407,7 @@ export const registrySchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** Docker Hub, through docker/login-action with a personal or organisation access token. */
     type: z.literal('dockerhub'),
+    ...admissionIdentity,
     /** Docker Hub user or organisation the token belongs to. */
     username: z.string({ error: 'expected the Docker Hub user name' }).regex(/^[a-z0-9][a-z0-9_-]{1,29}$/, { error: 'is not a Docker Hub user name (lower-case letters, digits, "-" and "_")' }),
     /** Name of the repository secret holding the access token (never the token itself). @default DOCKERHUB_TOKEN */
@@ -400,6 +418,7 @@ export const registrySchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** Any other registry (Harbor, Quay, a self-hosted one), through docker/login-action with a user name and a password secret. */
     type: z.literal('generic'),
+    ...admissionIdentity,
     /** Registry user (or robot account) name. */
     username: z.string({ error: 'expected the registry user name' }).trim().min(1, { error: 'must not be empty; give the registry user or robot account' }),
     /** Name of the repository secret holding the password or token (never the value itself). */

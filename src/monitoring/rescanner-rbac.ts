@@ -1,4 +1,5 @@
 import { customerObjectName } from '../contract';
+import { workloadIdentityServiceAccountAnnotations } from '../model/registry-identity';
 import { REPORT_APIS } from '../admission/would-refuse';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-30';
@@ -34,11 +35,7 @@ export function rescannerRules(customer: Pick<Customer, 'monitoring'>): k8s.Poli
  * Google and Azure keychains then pull with the pod's own identity, as the nodes do.
  */
 export function workloadIdentityAnnotations(customer: Pick<Customer, 'monitoring'>): Record<string, string> | undefined {
-  const id = customer.monitoring.registryIdentity;
-  if (id?.aws) return { 'eks.amazonaws.com/role-arn': id.aws.roleArn };
-  if (id?.gcp) return { 'iam.gke.io/gcp-service-account': id.gcp.serviceAccount };
-  if (id?.azure) return { 'azure.workload.identity/client-id': id.azure.clientId };
-  return undefined;
+  return workloadIdentityServiceAccountAnnotations(customer.monitoring.registryIdentity);
 }
 
 /**

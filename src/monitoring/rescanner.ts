@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { AZURE_WORKLOAD_IDENTITY_POD_LABEL } from '../model/registry-identity';
 import { k8s } from 'cdk8s-plus-30';
 import type { Customer } from '../model/customer';
 import { maxCronIntervalSeconds } from '../model/cron-schedule';
@@ -59,7 +60,7 @@ export class Rescanner extends Construct {
     const config = rescannerConfig(customer, { trivyServerUrl: props.trivyServer.url, trivyTokenFile: TRIVY_TOKEN_FILE, registryCredentialsFile: REGISTRY_CREDENTIALS_FILE });
     const registrySecret = customer.monitoring.registryIdentity?.secret?.name;
     // Azure workload identity injects its token only into pods that carry this label.
-    const podLabels = customer.monitoring.registryIdentity?.azure ? { ...labels, 'azure.workload.identity/use': 'true' } : labels;
+    const podLabels = customer.monitoring.registryIdentity?.azure ? { ...labels, ...AZURE_WORKLOAD_IDENTITY_POD_LABEL } : labels;
     const configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${RESCANNER_NAME}-config`, labels },
       data: { [RESCANNER_CONFIG_FILE]: `${JSON.stringify(config, null, 2)}\n` },

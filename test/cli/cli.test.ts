@@ -107,6 +107,19 @@ describe('scb validate: refuses what synth refuses', () => {
     assert.deepEqual(readdirSync(work).sort(), ['stacks']);
   });
 
+  it('given SCB_GITOPS_REPO that synth would refuse, when validated, then validate refuses it too, as a usage error (exit 2)', () => {
+    const env = { SCB_GITOPS_REPO: 'fleet.git' };
+    const validate = scb(['validate'], { env });
+    const synth = scb(['synth', '--out', join(makeTempDir(), 'dist')], { env });
+    for (const [command, result] of [['validate', validate], ['synth', synth]] as const) {
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(
+        result.stderr,
+        `scb ${command}: GitOps settings: repo URL "fleet.git" is not a Git clone URL Flux accepts; write https://host/owner/repo.git or ssh://git@host/owner/repo.git\nRun "scb ${command} --help" for usage.\n`,
+      );
+    }
+  });
+
   it('given the same customer pinned, when validated, then it exits 0 and synth agrees', () => {
     const work = makeTempDir();
     mkdirSync(join(work, 'stacks'));

@@ -216,7 +216,7 @@ describe('customer validation messages', () => {
 
   it('lists the fields of the chosen registry type for an unknown one', () => {
     assert.deepEqual(errorsFor(validCustomer({ registry: { type: 'ghcr', roleToAssume: 'x' } })), [
-      'stacks/Pulumi.example.yaml:12:7: registry.roleToAssume: unknown field; expected one of type. Fix: remove it.',
+      'stacks/Pulumi.example.yaml:12:7: registry.roleToAssume: unknown field; expected one of type, admissionIdentity. Fix: remove it.',
     ]);
   });
 
