@@ -75,6 +75,12 @@ function bundle(root = ROOT) {
   const removeBundles = () => {
     for (const file of bundleFiles(root)) for (const path of [file, `${file}.map`]) rmSync(path, { force: true });
   };
+  // V8 code caches of the old bundles (src/cli/code-cache.ts): V8 checks little more than the
+  // length of the source, so a cache must never outlive the bundle it was made from.
+  const dir = join(root, BUNDLE.dir);
+  for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
+    if (/\.bundle\.js\..*\.v8cache$/.test(entry)) rmSync(join(dir, entry), { force: true });
+  }
   let esbuild;
   try {
     esbuild = require(require.resolve('esbuild', { paths: [root] }));

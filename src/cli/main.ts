@@ -6,16 +6,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { closest } from '../contract/suggest';
+import { requireWithCodeCache } from './code-cache';
 import { styleFor } from './ui';
 
 /**
  * Loads a hot command from its bundle (`<name>.bundle.js` beside this file, built by
  * bin/build-if-stale.js with esbuild: one file to read instead of hundreds, for a fast cold start),
- * else the compiled module itself: the same code. SCB_NO_BUNDLE=1 forces the latter.
+ * else the compiled module itself: the same code. SCB_NO_BUNDLE=1 forces the latter. On Node 20
+ * the bundle's compiled code is cached beside it (code-cache.ts).
  */
 function loadBundled<T>(name: 'synth-command' | 'validate-command', unbundled: () => T): T {
   const bundled = join(__dirname, `${name}.bundle.js`);
-  return !process.env.SCB_NO_BUNDLE && existsSync(bundled) ? (require(bundled) as T) : unbundled();
+  return !process.env.SCB_NO_BUNDLE && existsSync(bundled) ? requireWithCodeCache<T>(bundled) : unbundled();
 }
 
 /**

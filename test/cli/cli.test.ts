@@ -70,7 +70,8 @@ describe('scb: help, version, exit codes', () => {
 describe('scb: bundled hot commands', () => {
   it('given the bundled and the unbundled CLI (SCB_NO_BUNDLE=1), when synthesizing the same files, then they write the same bytes and print the same summary', () => {
     assert.ok(existsSync(join(REPO_ROOT, 'lib', 'src', 'cli', 'synth-command.bundle.js')), 'the build bundles synth');
-    const runs = [{}, { SCB_NO_BUNDLE: '1' }].map((env) => {
+    // Bundled twice (the second run reads the V8 code cache the first may write), then unbundled.
+    const runs = [{}, {}, { SCB_NO_BUNDLE: '1' }].map((env) => {
       const work = makeTempDir();
       const result = scb(['synth', '--at', '2026-10-01', '--out', join(work, 'dist')], { env });
       assert.equal(result.status, 0, result.stderr);
@@ -78,6 +79,12 @@ describe('scb: bundled hot commands', () => {
     });
     assert.ok(Object.keys(runs[0].tree).length > 0);
     assert.deepEqual(runs[0], runs[1]);
+    assert.deepEqual(runs[0], runs[2]);
+    if (typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache !== 'function') {
+      // Node 20: the bundle's code cache sits beside it, named for the bundle's size and time.
+      const caches = readdirSync(join(REPO_ROOT, 'lib', 'src', 'cli')).filter((entry) => /^synth-command\.bundle\.js\.\d+-\d+\.v8cache$/.test(entry));
+      assert.equal(caches.length, 1, caches.join(', '));
+    }
   });
 
   it('given a usage error raised inside a bundle, when run, then it is the CLI\'s own UsageError: exit 2 with a hint, no stack trace', () => {
