@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { KubernetesClient } from '../src/rescanner/kubernetes-client';
+import { KubernetesClient } from '../src/kubernetes/client';
 import type { PodLike } from '../src/rescanner/inventory';
 import { silentLogger } from '../src/rescanner/logger';
 import { runRescan } from '../src/rescanner/rescan';
@@ -37,7 +37,7 @@ export function benchmarkPods(pods = PODS, digests = DIGESTS): PodLike[] {
 }
 
 /** Zero-latency scanner that counts the scans it is asked for. */
-class CountingScanner implements ImageScanner {
+export class CountingScanner implements ImageScanner {
   scans = 0;
   constructor(private readonly report: TrivyReport) {}
   async scan(): Promise<TrivyReport> {

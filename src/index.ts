@@ -1,4 +1,5 @@
 export * from './contract';
+export * from './kubernetes';
 export * from './manifest';
 export * from './features';
 export * from './admission/engines';

@@ -13,11 +13,12 @@ import {
   ClusterPolicySpecRulesValidateFailureAction,
   ClusterPolicySpecWebhookConfigurationFailurePolicy,
 } from '../../imports/kyverno.io';
+import { type GitHubCoordinates, PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../contract';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { PREDICATE_TYPES, imageReferencePatterns, signatureFormat, signingIdentity } from '../contract';
 import { jmespathViolationCount, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
-import { type AllowlistExemption, allowlistAnnotations, allowlistWildcards, jmespathAllowlistExpiredConditions } from './allowlist';
+import { allowlistAnnotations, allowlistWildcards, jmespathAllowlistExpiredConditions } from './allowlist';
+import type { AdmissionCustomer, AdmissionPolicyProps } from './engines/engine';
 import { type PolicyRole, jmespathTwinGate } from './flip-gate';
 import { AUTOGEN_CONTROLLERS, CLUSTER_POLICY_RULES, policyMetadata, policyNames } from './policy-metadata';
 import { jmespathTimeJudgedPrecondition } from './request-paths';
@@ -38,27 +39,13 @@ export function autogenRuleNames(rule: string): string[] {
 /** Annotation that tells Kyverno which controllers to autogenerate ClusterPolicy rules for. */
 export const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
 
-export interface LegacyPolicyProps {
-  /** The customer whose images, identity, namespaces and scan limits the policy encodes. */
-  readonly customer: Customer;
-  /** The flip date and any mode override (the synth clock does not change the output). */
-  readonly enforcement: EnforcementState;
-  /** Which twin to render: the never-blocking report twin, or the enforce twin gated on the flip. */
-  readonly role: PolicyRole;
-  /**
-   * Allowlisted images, skipped by digest.
-   * @default - none
-   */
-  readonly exemptions?: readonly AllowlistExemption[];
-}
-
 /**
  * The one attestor definition of the legacy engine: GitHub Actions keyless, the customer's
  * workflow on its branch (exact subject), pushed from the customer's repository. Every
  * verifyImages entry and attestation calls this, so `withTestTrustRoots` has one shape to swap.
  * The legacy verifier enforces `additionalExtensions` (the IVP one does not).
  */
-export function legacyAttestors(customer: Customer): ClusterPolicySpecRulesVerifyImagesAttestors[] {
+export function legacyAttestors(customer: { readonly github: GitHubCoordinates }): ClusterPolicySpecRulesVerifyImagesAttestors[] {
   const identity = signingIdentity(customer);
   return [
     {
@@ -80,7 +67,7 @@ export function legacyAttestors(customer: Customer): ClusterPolicySpecRulesVerif
  * `imageRegistryCredentials` of every verifyImages entry, from `registry.admissionIdentity`
  * (registry-credentials.ts); Kyverno adds the pod namespace's pull secrets itself on this engine.
  */
-export function legacyRegistryCredentials(customer: Customer): ClusterPolicySpecRulesVerifyImagesImageRegistryCredentials | undefined {
+export function legacyRegistryCredentials(customer: Pick<Customer, 'registry'>): ClusterPolicySpecRulesVerifyImagesImageRegistryCredentials | undefined {
   const credentials = kyvernoRegistryCredentials(customer);
   if (credentials === undefined) return undefined;
   const providers = { amazon: Providers.AMAZON, google: Providers.GOOGLE, azure: Providers.AZURE } as const;
@@ -96,8 +83,8 @@ export function legacyRegistryCredentials(customer: Customer): ClusterPolicySpec
  * background scans ("background scan enabled with subresource"), found by the live e2e suite;
  * `kubectl debug` is therefore not judged on this engine (docs/admission.md, known limitations).
  */
-function productionPods(customer: Customer): ClusterPolicySpecRulesMatch {
-  const namespaces = [...customer.admission.namespaces];
+function productionPods(productionNamespaces: readonly string[]): ClusterPolicySpecRulesMatch {
+  const namespaces = [...productionNamespaces];
   return {
     any: [
       {
@@ -126,7 +113,23 @@ function rulePreconditions(enforcement: EnforcementState, role: PolicyRole, extr
   return all.length === 0 ? {} : { preconditions: { all } };
 }
 
+/** The `conditions` of one attestation in a verifyImages entry. */
+type AttestationConditions = NonNullable<ClusterPolicySpecRulesVerifyImages['attestations']>[number]['conditions'];
+
 const autogenAnnotation = { [AUTOGEN_ANNOTATION]: AUTOGEN_CONTROLLERS.kinds.join(',') };
+
+/**
+ * What both legacy policies of a twin share: the metadata (autogen and allowlist annotations) and
+ * the head of the spec (background scans; warnings from the report twin; the webhook's failure
+ * policy and `timeoutSeconds`).
+ */
+function legacyPolicyFrame(props: AdmissionPolicyProps, name: string, timeoutSeconds: number) {
+  const { customer, enforcement, role, exemptions = [] } = props;
+  return {
+    metadata: policyMetadata(customer, enforcement, name, role, { ...autogenAnnotation, ...allowlistAnnotations(exemptions) }),
+    spec: { background: true, emitWarning: role !== 'enforce', webhookConfiguration: webhookConfiguration(role, timeoutSeconds) },
+  };
+}
 
 /**
  * Rules 1 to 3 on the legacy engine (ClusterPolicy verifyImages, for Kyverno older than 1.17),
@@ -153,7 +156,7 @@ const autogenAnnotation = { [AUTOGEN_ANNOTATION]: AUTOGEN_CONTROLLERS.kinds.join
 export class LegacyVerifyImagesPolicy extends Construct {
   readonly policy: ClusterPolicy;
 
-  constructor(scope: Construct, id: string, props: LegacyPolicyProps) {
+  constructor(scope: Construct, id: string, props: AdmissionPolicyProps) {
     super(scope, id);
     const { customer, enforcement, role, exemptions = [] } = props;
     if (signatureFormat(customer) !== 'legacy') throw new Error(`customer ${customer.name}: the ClusterPolicy engine needs the legacy signature format`);
@@ -172,87 +175,45 @@ export class LegacyVerifyImagesPolicy extends Construct {
       required: true,
       ...extra,
     });
-    const match = productionPods(customer);
+    const match = productionPods(customer.admission.namespaces);
     const gated = rulePreconditions(enforcement, role);
+    /** One rule of this twin: one verifyImages entry, on its side of the flip unless told otherwise. */
+    const rule = (name: string, verify: Partial<ClusterPolicySpecRulesVerifyImages>, preconditions = gated) => ({ name, match, ...preconditions, verifyImages: [entry(verify)] });
+    /** Rules 2 and 3: an attestation of `type` signed by the release identity, with these conditions. */
+    const attested = (type: string, conditions?: AttestationConditions): Partial<ClusterPolicySpecRulesVerifyImages> => ({
+      // Kyverno #17173: a cache hit can skip attestation conditions.
+      useCache: false,
+      attestations: [{ type, attestors: legacyAttestors(customer), ...(conditions ? { conditions } : {}) }],
+    });
+    const frame = legacyPolicyFrame(props, policyNames(customer.name).verifyImages, 30);
     this.policy = new ClusterPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).verifyImages, role, {
-        ...autogenAnnotation,
-        ...allowlistAnnotations(exemptions),
-      }),
+      metadata: frame.metadata,
       spec: {
-        background: true,
-        emitWarning: !enforcing,
-        webhookConfiguration: webhookConfiguration(role, 30),
+        ...frame.spec,
         rules: [
-          {
-            name: CLUSTER_POLICY_RULES.signature,
-            match,
-            ...gated,
-            verifyImages: [entry({ attestors: legacyAttestors(customer) })],
-          },
-          {
-            name: CLUSTER_POLICY_RULES.sbom,
-            match,
-            ...gated,
-            verifyImages: [
-              entry({
-                // Kyverno #17173: a cache hit can skip attestation conditions.
-                useCache: false,
-                attestations: [
+          rule(CLUSTER_POLICY_RULES.signature, { attestors: legacyAttestors(customer) }),
+          rule(
+            CLUSTER_POLICY_RULES.sbom,
+            attested(PREDICATE_TYPES.sbom, [
+              {
+                all: [
                   {
-                    type: PREDICATE_TYPES.sbom,
-                    attestors: legacyAttestors(customer),
-                    conditions: [
-                      {
-                        all: [
-                          {
-                            key: '{{ bomFormat }}',
-                            operator: Operator.EQUALS,
-                            value: 'CycloneDX',
-                            message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
-                          },
-                        ],
-                      },
-                    ],
+                    key: '{{ bomFormat }}',
+                    operator: Operator.EQUALS,
+                    value: 'CycloneDX',
+                    message: `rule 2 (SBOM): the ${PREDICATE_TYPES.sbom} attestation signed by ${identity.subject} is not CycloneDX`,
                   },
                 ],
-              }),
-            ],
-          },
-          {
-            name: CLUSTER_POLICY_RULES.vulnerabilityScan,
-            match,
-            ...gated,
-            verifyImages: [
-              entry({
-                useCache: false,
-                attestations: [
-                  {
-                    type: PREDICATE_TYPES.vulnerabilityScan,
-                    attestors: legacyAttestors(customer),
-                    // Present and signed by the release identity; its content is judged by the next rule.
-                  },
-                ],
-              }),
-            ],
-          },
-          {
-            name: CLUSTER_POLICY_RULES.vulnerabilityScanAge,
-            match,
-            ...rulePreconditions(enforcement, role, [jmespathTimeJudgedPrecondition()]),
-            verifyImages: [
-              entry({
-                useCache: false,
-                attestations: [
-                  {
-                    type: PREDICATE_TYPES.vulnerabilityScan,
-                    attestors: legacyAttestors(customer),
-                    conditions: [{ all: vulnerabilityScanConditions(customer) }],
-                  },
-                ],
-              }),
-            ],
-          },
+              },
+            ]),
+          ),
+          // Present and signed by the release identity; its content is judged by the next rule.
+          rule(CLUSTER_POLICY_RULES.vulnerabilityScan, attested(PREDICATE_TYPES.vulnerabilityScan)),
+          rule(
+            CLUSTER_POLICY_RULES.vulnerabilityScanAge,
+            attested(PREDICATE_TYPES.vulnerabilityScan, [{ all: vulnerabilityScanConditions(customer) }]),
+            rulePreconditions(enforcement, role, [jmespathTimeJudgedPrecondition()]),
+          ),
         ],
       },
     });
@@ -266,7 +227,7 @@ export class LegacyVerifyImagesPolicy extends Construct {
  * PublishedDate counts as 1970: fail closed; a scan without Results counts none), accepted risks
  * and their image scope included.
  */
-export function vulnerabilityScanConditions(customer: Customer) {
+export function vulnerabilityScanConditions(customer: Pick<AdmissionCustomer, 'scan' | 'vulnerabilities'>) {
   const maxAge = customer.scan.maxAge;
   const rule = vulnerabilityRule(customer);
   return [
@@ -304,24 +265,20 @@ export function vulnerabilityScanConditions(customer: Customer) {
 export class LegacyAllowedImagesPolicy extends Construct {
   readonly policy: ClusterPolicy;
 
-  constructor(scope: Construct, id: string, props: LegacyPolicyProps) {
+  constructor(scope: Construct, id: string, props: AdmissionPolicyProps) {
     super(scope, id);
     const { customer, enforcement, role, exemptions = [] } = props;
     const enforcing = role === 'enforce';
     const admitted = [...imageReferencePatterns(customer), ...allowlistWildcards(exemptions)].join(' | ');
+    const frame = legacyPolicyFrame(props, policyNames(customer.name).allowedImages, 10);
     this.policy = new ClusterPolicy(this, 'Resource', {
-      metadata: policyMetadata(customer, enforcement, policyNames(customer.name).allowedImages, role, {
-        ...autogenAnnotation,
-        ...allowlistAnnotations(exemptions),
-      }),
+      metadata: frame.metadata,
       spec: {
-        background: true,
-        emitWarning: !enforcing,
-        webhookConfiguration: webhookConfiguration(role, 10),
+        ...frame.spec,
         rules: [
           {
             name: CLUSTER_POLICY_RULES.allowedImages,
-            match: productionPods(customer),
+            match: productionPods(customer.admission.namespaces),
             ...rulePreconditions(enforcement, role),
             validate: {
               failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,
@@ -340,7 +297,7 @@ export class LegacyAllowedImagesPolicy extends Construct {
             : [
                 {
                   name: CLUSTER_POLICY_RULES.allowlistExpiry,
-                  match: productionPods(customer),
+                  match: productionPods(customer.admission.namespaces),
                   ...rulePreconditions(enforcement, role, [jmespathTimeJudgedPrecondition()]),
                   validate: {
                     failureAction: enforcing ? ClusterPolicySpecRulesValidateFailureAction.ENFORCE : ClusterPolicySpecRulesValidateFailureAction.AUDIT,

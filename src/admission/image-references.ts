@@ -13,7 +13,7 @@ export function celImageMatches(name: string, globs: readonly string[]): string 
 }
 
 /** CEL: the image in variable `name` is the customer's own or allowlisted. */
-export function celAdmittedImage(name: string, customer: Customer, exemptions: readonly AllowlistExemption[]): string {
+export function celAdmittedImage(name: string, customer: { readonly admission: Pick<Customer['admission'], 'imageReferences'> }, exemptions: readonly AllowlistExemption[]): string {
   const own = celImageMatches(name, imageReferencePatterns(customer));
   return exemptions.length === 0 ? own : `${own} || ${celAllowlisted(name, exemptions)}`;
 }

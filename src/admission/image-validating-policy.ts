@@ -10,10 +10,11 @@ import {
   ImageValidatingPolicySpecFailurePolicy,
   ImageValidatingPolicySpecValidationActions,
 } from '../../imports/policies.kyverno.io';
+import { type GitHubCoordinates, PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../contract';
 import type { Customer } from '../model/customer';
 import type { EnforcementState } from '../model/enforcement';
-import { PREDICATE_TYPES, imageReferencePatterns, signingIdentity } from '../contract';
 import { type AllowlistExemption, allowlistAnnotations, celAllowlisted } from './allowlist';
+import type { AdmissionCustomer, AdmissionPolicyProps } from './engines/engine';
 import { celVulnerabilityRule, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 import type { PolicyRole } from './flip-gate';
 import { celAdmittedImage, celImageMatches } from './image-references';
@@ -23,20 +24,6 @@ import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages 
 import { kyvernoRegistryCredentials } from './registry-credentials';
 
 export { POLICY_ANNOTATIONS } from './policy-metadata';
-
-export interface VerifyImagesPolicyProps {
-  /** The customer whose images, identity, namespaces and scan limits the policy encodes. */
-  readonly customer: Customer;
-  /** The flip date and any mode override (the synth clock does not change the output). */
-  readonly enforcement: EnforcementState;
-  /** Which twin to render: the never-blocking report twin, or the enforce twin gated on the flip. */
-  readonly role: PolicyRole;
-  /**
-   * Allowlisted images, excluded from every validation by digest.
-   * @default - none
-   */
-  readonly exemptions?: readonly AllowlistExemption[];
-}
 
 /** Name of the one attestor every validation refers to; `withTestTrustRoots` swaps only it. */
 export const GITHUB_ACTIONS_ATTESTOR = 'github-actions';
@@ -68,14 +55,14 @@ export function ivpFailurePolicy(role: PolicyRole): ImageValidatingPolicySpecFai
  * allowlist the plain globs are kept (easier to read); with one, a single CEL expression,
  * because `matchImageReferences` entries are OR-ed and a glob cannot exclude.
  */
-export function ivpImageSelection(customer: Customer, exemptions: readonly AllowlistExemption[]): ImageValidatingPolicySpecMatchImageReferences[] {
+export function ivpImageSelection(customer: Pick<AdmissionCustomer, 'admission'>, exemptions: readonly AllowlistExemption[]): ImageValidatingPolicySpecMatchImageReferences[] {
   const globs = imageReferencePatterns(customer);
   if (exemptions.length === 0) return globs.map((glob) => ({ glob }));
   return [{ expression: `(${celImageMatches('ref', globs)}) && !${celAllowlisted('ref', exemptions)}` }];
 }
 
 /** The customer's keyless identity as the only attestor: GitHub Actions OIDC, workflow on its branch. */
-export function githubActionsAttestor(customer: Customer): ImageValidatingPolicySpecAttestors {
+export function githubActionsAttestor(customer: { readonly github: GitHubCoordinates }): ImageValidatingPolicySpecAttestors {
   const identity = signingIdentity(customer);
   return {
     name: GITHUB_ACTIONS_ATTESTOR,
@@ -96,7 +83,7 @@ export function daysAsDuration(days: number): string {
 }
 
 /** The CEL validation of rule 1 over `variables.judged`: every image signed by the customer's identity. */
-export function ivpSignatureValidation(customer: Customer): ImageValidatingPolicySpecValidations {
+export function ivpSignatureValidation(customer: { readonly github: GitHubCoordinates }): ImageValidatingPolicySpecValidations {
   const identity = signingIdentity(customer);
   return {
     expression: `variables.judged.all(image, verifyImageSignatures(image, ${ATTESTOR}) > 0)`,
@@ -105,12 +92,12 @@ export function ivpSignatureValidation(customer: Customer): ImageValidatingPolic
 }
 
 /** The CEL validations of rules 1 to 3 over `variables.judged` / `variables.judgedByTime`. */
-export function ivpVerifyValidations(customer: Customer): ImageValidatingPolicySpecValidations[] {
+export function ivpVerifyValidations(customer: Pick<AdmissionCustomer, 'github' | 'scan' | 'vulnerabilities'>): ImageValidatingPolicySpecValidations[] {
   return [ivpSignatureValidation(customer), ...ivpAttestationValidations(customer)];
 }
 
 /** The CEL validations of rules 2 and 3 over `variables.judged` / `variables.judgedByTime`. */
-export function ivpAttestationValidations(customer: Customer): ImageValidatingPolicySpecValidations[] {
+export function ivpAttestationValidations(customer: Pick<AdmissionCustomer, 'github' | 'scan' | 'vulnerabilities'>): ImageValidatingPolicySpecValidations[] {
   const identity = signingIdentity(customer);
   const vuln = `extractPayload(image, attestations.${IVP_ATTESTATIONS.vulnerabilityScan}).predicate`;
   const maxAge = customer.scan.maxAge;
@@ -157,7 +144,7 @@ export function ivpVariables(): { name: string; expression: string }[] {
 }
 
 /** `spec.credentials` from `registry.admissionIdentity` (registry-credentials.ts), or nothing. */
-export function ivpCredentials(customer: Customer): { credentials?: ImageValidatingPolicySpecCredentials } {
+export function ivpCredentials(customer: Pick<Customer, 'registry'>): { credentials?: ImageValidatingPolicySpecCredentials } {
   const credentials = kyvernoRegistryCredentials(customer);
   if (credentials === undefined) return {};
   return {
@@ -175,7 +162,7 @@ const PROVIDERS = {
 } as const;
 
 /** What every twin of every IVP of the customer shares. */
-function ivpCommonSpec(customer: Customer, enforcement: EnforcementState, role: PolicyRole, exemptions: readonly AllowlistExemption[]) {
+function ivpCommonSpec(customer: AdmissionCustomer, enforcement: EnforcementState, role: PolicyRole, exemptions: readonly AllowlistExemption[]) {
   const enforcing = role === 'enforce';
   return {
     validationActions: ivpValidationActions(role),
@@ -231,7 +218,7 @@ function podRules(): Pick<ImageValidatingPolicyProps['spec'] & object, 'matchCon
 export class VerifySignaturePolicy extends Construct {
   readonly policy: ImageValidatingPolicy;
 
-  constructor(scope: Construct, id: string, props: VerifyImagesPolicyProps) {
+  constructor(scope: Construct, id: string, props: AdmissionPolicyProps) {
     super(scope, id);
     const { customer, enforcement, role, exemptions = [] } = props;
     const { attestations: _none, ...common } = ivpCommonSpec(customer, enforcement, role, exemptions);
@@ -256,7 +243,7 @@ export class VerifySignaturePolicy extends Construct {
 export class VerifyImagesPolicy extends Construct {
   readonly policy: ImageValidatingPolicy;
 
-  constructor(scope: Construct, id: string, props: VerifyImagesPolicyProps) {
+  constructor(scope: Construct, id: string, props: AdmissionPolicyProps) {
     super(scope, id);
     const { customer, enforcement, role, exemptions = [] } = props;
     this.policy = new ImageValidatingPolicy(this, 'Resource', {
@@ -277,7 +264,7 @@ export class VerifyImagesPolicy extends Construct {
 export class EphemeralContainersPolicy extends Construct {
   readonly policy: ImageValidatingPolicy;
 
-  constructor(scope: Construct, id: string, props: VerifyImagesPolicyProps) {
+  constructor(scope: Construct, id: string, props: AdmissionPolicyProps) {
     super(scope, id);
     const { customer, enforcement, role, exemptions = [] } = props;
     const added = `(${celPodImages('object')}).filter(image, !(image in variables.previousImages))`;

@@ -109,7 +109,7 @@ export function jmespathTimeJudgedPrecondition() {
  * Match conditions of a twin: production namespaces, requests that bring in an image, and the
  * twin's side of the flip instant on Kyverno's clock (flip-gate.ts).
  */
-export function celMatchConditions(customer: Customer, enforcement: EnforcementState, role: PolicyRole): { name: string; expression: string }[] {
+export function celMatchConditions(customer: { readonly admission: Pick<Customer['admission'], 'namespaces'> }, enforcement: EnforcementState, role: PolicyRole): { name: string; expression: string }[] {
   const gate = celTwinGate(enforcement, role);
   return [
     { name: 'production-namespaces', expression: namespaceMatchExpression(customer.admission.namespaces) },

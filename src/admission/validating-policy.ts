@@ -4,28 +4,12 @@ import {
   ValidatingPolicySpecFailurePolicy,
   ValidatingPolicySpecValidationActions,
 } from '../../imports/policies.kyverno.io';
-import type { Customer } from '../model/customer';
-import type { EnforcementState } from '../model/enforcement';
 import { imageReferencePatterns } from '../contract';
 import { type AllowlistExemption, allowlistAnnotations, celAllowlistExpired } from './allowlist';
-import type { PolicyRole } from './flip-gate';
+import type { AdmissionPolicyProps } from './engines/engine';
 import { celAdmittedImage } from './image-references';
 import { AUTOGEN_CONTROLLERS, policyMetadata, policyNames } from './policy-metadata';
 import { CEL_PREVIOUS_IMAGES, CEL_TIME_JUDGED, celMatchConditions, celPodImages } from './request-paths';
-
-export interface AllowedImagesPolicyProps {
-  /** The customer whose image globs and namespaces the policy encodes. */
-  readonly customer: Customer;
-  /** The flip date and any mode override (the synth clock does not change the output). */
-  readonly enforcement: EnforcementState;
-  /** Which twin to render: the never-blocking report twin, or the enforce twin gated on the flip. */
-  readonly role: PolicyRole;
-  /**
-   * Allowlisted images, admitted by digest next to the customer's own.
-   * @default - none
-   */
-  readonly exemptions?: readonly AllowlistExemption[];
-}
 
 /**
  * Rule 4, no side door, on the CEL engine, one twin (see flip-gate.ts). Not an image
@@ -40,7 +24,7 @@ export interface AllowedImagesPolicyProps {
 export class AllowedImagesPolicy extends Construct {
   readonly policy: ValidatingPolicy;
 
-  constructor(scope: Construct, id: string, props: AllowedImagesPolicyProps) {
+  constructor(scope: Construct, id: string, props: AdmissionPolicyProps) {
     super(scope, id);
     const { customer, enforcement, role, exemptions = [] } = props;
     const enforcing = role === 'enforce';

@@ -1,48 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
 import { bundleProblems } from '../bundle-checks';
 import { DEFAULT_GITOPS_SETTINGS, checkGitOpsSettings, normaliseRepoURL, type GitOpsSettings } from '../gitops/settings';
-import { CLOCK_FORMAT_HINT, closest, parseClockValue } from '../contract';
+import { CLOCK_FORMAT_HINT, parseClockValue } from '../contract';
 import type { Customer } from '../model/customer';
 import { CustomerValidationError, listStackFiles, loadCustomers, misnamedStackFiles, type FieldError } from '../model/load';
 import { UsageError } from './main';
-
-const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
-
-/**
- * Parses a command line strictly, with `-h/--help` added to `options`; a parse error becomes a
- * UsageError (exit code 2) with a did-you-mean for an unknown flag.
- */
-export function parseCommandLine<const Options extends NonNullable<ParseArgsConfig['options']>, const Positionals extends boolean>(
-  argv: string[],
-  options: Options,
-  allowPositionals: Positionals,
-): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: Positionals; strict: true; options: Options & typeof HELP_OPTION }>> {
-  const config = { args: argv, allowPositionals, strict: true as const, options: { ...options, ...HELP_OPTION } };
-  return withUsageErrors(() => parseArgs(config), config.options);
-}
-
-/**
- * Runs a strict `parseArgs` call, turning its errors into UsageError (exit code 2). Given the
- * command's options, an unknown flag gets a did-you-mean (`--otu` → `--out`).
- */
-export function withUsageErrors<T>(parse: () => T, options?: Readonly<Record<string, object>>): T {
-  try {
-    return parse();
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown && options) {
-      const flags = Object.keys(options).map((name) => `--${name}`);
-      const suggestion = closest(unknown.replace(/=.*$/, ''), flags);
-      throw new UsageError(`unknown option ${unknown}.${suggestion ? ` Did you mean ${suggestion}?` : ''} Options: ${flags.join(', ')}`);
-    }
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      throw new UsageError(`${message.replace(/\.$/, '')}; this command takes no file arguments`);
-    }
-    throw new UsageError(message);
-  }
-}
 
 /** The files named on the command line, or every stack file in stacks/. */
 export function customerFiles(positionals: string[], stacksDir = 'stacks'): string[] {

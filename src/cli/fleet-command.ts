@@ -4,7 +4,7 @@ import { bundleProblems } from '../bundle-checks';
 import { formatFieldError, listStackFiles, parseStackFile, stackNameOf } from '../model/load';
 import { deliverySettingsProblems } from '../delivery/settings';
 import { fleetJson, runFleet, summaryTable, type FleetOperation, type StackRunner } from '../delivery/fleet';
-import { parseCommandLine } from './args';
+import { parseCommandLine } from './command-line';
 import { EXIT, UsageError } from './main';
 
 export const FLEET_HELP = `Usage: scb fleet up|preview [--concurrency N] [--only a,b] [--stacks DIR] [--json FILE]
@@ -28,6 +28,13 @@ Options:
 Exit codes: 0 every customer succeeded, 1 a customer failed or was invalid, or no Pulumi CLI,
 2 usage error.
 `;
+
+const OPTIONS = {
+  concurrency: { type: 'string' },
+  only: { type: 'string' },
+  stacks: { type: 'string' },
+  json: { type: 'string' },
+} as const;
 
 export interface FleetDependencies {
   /** Throws (PulumiCliMissingError) when no usable Pulumi CLI is installed. */
@@ -62,21 +69,10 @@ function stackFileProblems(file: string): string[] {
 }
 
 export async function fleetCommand(argv: string[], injected?: Partial<FleetDependencies>): Promise<number> {
-  const { values, positionals } = parseCommandLine(
-    argv,
-    {
-      concurrency: { type: 'string' },
-      only: { type: 'string' },
-      stacks: { type: 'string' },
-      json: { type: 'string' },
-    },
-    true,
-  );
   const deps: FleetDependencies = { ...(await defaultDependencies()), ...injected };
-  if (values.help) {
-    deps.stdout.write(FLEET_HELP);
-    return EXIT.ok;
-  }
+  const commandLine = parseCommandLine(argv, { options: OPTIONS, positionals: true, help: FLEET_HELP, stdout: deps.stdout });
+  if (!commandLine) return EXIT.ok;
+  const { values, positionals } = commandLine;
   const [operation, ...extra] = positionals;
   if (operation !== 'up' && operation !== 'preview') throw new UsageError(operation === undefined ? 'say what to do: scb fleet up or scb fleet preview' : `unknown fleet operation "${operation}"; expected up or preview`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; choose customers with --only a,b`);

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
-import { ClusterReadError, KubeconfigError, flipCheck, formatRefused, loadKubeconfig } from '../admission/flip-check';
+import { ClusterReadError, flipCheck, formatRefused } from '../admission/flip-check';
+import { KubeconfigError, loadKubeconfig } from '../kubernetes/kubeconfig';
 import { policyNames } from '../admission/policy-metadata';
 import { DNS_LABEL } from '../contract';
-import { withUsageErrors } from './args';
+import { parseCommandLine } from './command-line';
 import { EXIT, UsageError } from './main';
 
 /** Exit codes of flip-check; CI gates the flip on 0. */
@@ -47,16 +47,12 @@ const OPTIONS = {
   customer: { type: 'string' },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export async function flipCheckCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args: argv, allowPositionals: false, strict: true, options: OPTIONS }), OPTIONS);
-  void positionals;
-  if (values.help) {
-    process.stdout.write(FLIP_CHECK_HELP);
-    return EXIT.ok;
-  }
+  const commandLine = parseCommandLine(argv, { options: OPTIONS, positionals: false, help: FLIP_CHECK_HELP });
+  if (!commandLine) return EXIT.ok;
+  const { values } = commandLine;
   if (!values.customer) throw new UsageError('--customer is required');
   if (!DNS_LABEL.test(values.customer)) throw new UsageError(`--customer "${values.customer}" is not a customer name (a DNS-1123 label such as "acme")`);
   let access;

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { INSPECT_EXIT, inspectImage, renderText } from '../inspect';
 import type { Customer } from '../model/customer';
 import { globMatches } from '../model/globs';
 import { CustomerValidationError, formatFieldError, listStackFiles, loadCustomers } from '../model/load';
 import { imageReferencePatterns } from '../contract/identity';
 import { type ImageReference, ImageReferenceError, parseImageReference, repositoryName } from '../verification/reference';
-import { resolveClock, withUsageErrors } from './args';
+import { resolveClock } from './args';
+import { parseCommandLine } from './command-line';
 import { EXIT, UsageError } from './main';
 
 export const INSPECT_HELP = `Usage: scb inspect IMAGE[:TAG|@DIGEST] [--customer NAME] [--at DATE] [--output text|json]
@@ -39,6 +39,16 @@ Exit codes: 0 would be admitted (in the soft period possibly with warnings), 1 w
 refused, no such image): never reported as admitted.
 `;
 
+const OPTIONS = {
+  customer: { type: 'string' },
+  stacks: { type: 'string', default: 'stacks' },
+  at: { type: 'string' },
+  output: { type: 'string', default: 'text' },
+  'trusted-root': { type: 'string' },
+  'insecure-ignore-tlog': { type: 'boolean', default: false },
+  'insecure-ignore-sct': { type: 'boolean', default: false },
+} as const;
+
 /** The customer: named (or a stack file), else the only one whose image references match the image. */
 function chooseCustomer(reference: ImageReference, customerFlag: string | undefined, stacksDir: string): Customer {
   let files: string[];
@@ -63,27 +73,9 @@ function chooseCustomer(reference: ImageReference, customerFlag: string | undefi
 }
 
 export async function inspectCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        customer: { type: 'string' },
-        stacks: { type: 'string', default: 'stacks' },
-        at: { type: 'string' },
-        output: { type: 'string', default: 'text' },
-        'trusted-root': { type: 'string' },
-        'insecure-ignore-tlog': { type: 'boolean', default: false },
-        'insecure-ignore-sct': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(INSPECT_HELP);
-    return EXIT.ok;
-  }
+  const commandLine = parseCommandLine(argv, { options: OPTIONS, positionals: true, help: INSPECT_HELP });
+  if (!commandLine) return EXIT.ok;
+  const { values, positionals } = commandLine;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the image: scb inspect IMAGE[:TAG|@DIGEST]' : `one image at a time (got ${positionals.length})`);
   if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output ${values.output}: expected text or json`);
   const trustedRoot = values['trusted-root'];

@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatFieldError } from '../model/load';
 import { synthesize } from '../synth/synthesize';
-import { loadCustomerFiles, progressReporter, resolveClock, resolveGitOpsSettings, withUsageErrors } from './args';
+import { loadCustomerFiles, progressReporter, resolveClock, resolveGitOpsSettings } from './args';
+import { parseCommandLine } from './command-line';
 import { EXIT } from './main';
 import { displayPath, paintSummaryLine, styleFor } from './ui';
 import { PLACEHOLDER_REPO_URL } from '../gitops/settings';
@@ -47,7 +47,6 @@ const OPTIONS = {
   'gitops-revision': { type: 'string' },
   'gitops-path': { type: 'string' },
   'gitops-secret': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** File-system errors that mean "this output folder cannot be written", with what to do. */
@@ -103,11 +102,9 @@ function processAlive(pid: number): boolean {
 }
 
 export async function synthCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS }), OPTIONS);
-  if (values.help) {
-    process.stdout.write(SYNTH_HELP);
-    return EXIT.ok;
-  }
+  const commandLine = parseCommandLine(argv, { options: OPTIONS, positionals: true, help: SYNTH_HELP });
+  if (!commandLine) return EXIT.ok;
+  const { values, positionals } = commandLine;
   const err = styleFor(process.stderr);
   const at = resolveClock(values.at);
   const outDir = values.out ?? 'dist';

@@ -1,9 +1,9 @@
 import { formatFieldError } from '../model/load';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { deliverySettingsProblems } from '../delivery/settings';
-import { loadCustomerFiles, resolveClock, resolveGitOpsSettings, withUsageErrors } from './args';
+import { loadCustomerFiles, resolveClock, resolveGitOpsSettings } from './args';
+import { parseCommandLine } from './command-line';
 import { EXIT } from './main';
 import { commandAsTyped, styleFor } from './ui';
 
@@ -23,14 +23,12 @@ Options:
 Exit codes: 0 all valid, 1 invalid input, 2 usage error.
 `;
 
-const OPTIONS = { at: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+const OPTIONS = { at: { type: 'string' } } as const;
 
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS }), OPTIONS);
-  if (values.help) {
-    process.stdout.write(VALIDATE_HELP);
-    return EXIT.ok;
-  }
+  const commandLine = parseCommandLine(argv, { options: OPTIONS, positionals: true, help: VALIDATE_HELP });
+  if (!commandLine) return EXIT.ok;
+  const { values, positionals } = commandLine;
   const at = resolveClock(values.at);
   // The SCB_GITOPS_* variables synth would use: refused here too, before anything is written.
   resolveGitOpsSettings({});

@@ -7,6 +7,13 @@ import { escapeRegExp } from './patterns';
  * the branch in the customer file moves the workflow path and the policy subject together.
  */
 
+/**
+ * Fulcio's source-repository-identifier extension: GitHub's numeric repository ID as a DER
+ * UTF8String. A repository deleted and re-created under the same name (repo-jacking) keeps the
+ * subject and changes this ID.
+ */
+export const SOURCE_REPOSITORY_IDENTIFIER_OID = '1.3.6.1.4.1.57264.1.15';
+
 /** GitHub Actions' OIDC token issuer, as Fulcio writes it into the certificate. */
 export const GITHUB_ACTIONS_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
 

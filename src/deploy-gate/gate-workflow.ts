@@ -1,8 +1,9 @@
 import type { Customer } from '../model/customer';
 import { TOOL_VERSIONS, usesLine } from '../workflow/pins';
 import { registryLoginSteps, registryPermissions, registrySecretNames, registryUsesOidc } from '../workflow/registry-login';
-import { RUNNER_LABEL, type WorkflowStep } from '../workflow/release-workflow';
-import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters, identityEnvironment } from './verify-commands';
+import { type GitHubWorkflow, RUNNER_LABEL, type WorkflowPermissions, type WorkflowStep } from '../workflow/release-workflow';
+import { REPOSITORY_ID_FUNCTION, REPOSITORY_ID_VARIABLE, repositoryIdCheckFunction } from './repository-id';
+import { DIGEST_REFERENCE_ERE, GATE_CHECKS, gateCheckCommand, gateParameters, identityEnvironment, identityFlags } from './verify-commands';
 import { vulnPolicyRego } from './vuln-policy';
 
 /** File name of the reusable workflow, next to the release workflow. */
@@ -15,7 +16,7 @@ export const GATE_PERMISSION_REASONS: Readonly<Record<string, string>> = {
 };
 
 /** Permissions the gate job (and so the calling job) needs: read the image, and federate where the registry does. */
-export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Record<string, string> {
+export function deployGatePermissions(customer: Pick<Customer, 'registry'>): WorkflowPermissions {
   return {
     ...registryPermissions(customer.registry, 'read'),
     ...(registryUsesOidc(customer.registry) ? { 'id-token': 'write' } : {}),
@@ -27,12 +28,24 @@ export function deployGatePermissions(customer: Pick<Customer, 'registry'>): Rec
  * `needs:` it: it refuses tags, then runs the same three cosign checks as `deploy-gate/verify.sh`.
  * It is self-contained (the Rego policy travels in `env:`), so another repository can call it.
  */
-export function deployGateWorkflow(customer: Customer): Record<string, unknown> {
+export function deployGateWorkflow(customer: Customer): GitHubWorkflow {
   // A called workflow sees only the secrets its caller passes, so the login's secret is declared.
   const secrets = Object.fromEntries(
     registrySecretNames(customer.registry).map((name) => [name, { description: `Registry credential the login to ${customer.image.split('/')[0]} reads.`, required: true }]),
   );
   const policyPath = '${RUNNER_TEMP}/vuln-policy.rego';
+  const parameters = gateParameters(customer);
+  const identityArguments = identityFlags(parameters).flatMap((entry) => [entry.flag, `"\${${entry.variable}}"`]).join(' ');
+  // The repository ID (Fulcio OID .15) where it is pinned: no cosign flag checks it (repository-id.ts).
+  const repositoryIdLines = parameters.repositoryId
+    ? [
+        repositoryIdCheckFunction(),
+        `if ! reason="$(${REPOSITORY_ID_FUNCTION} cosign "\${IMAGE}" ${parameters.format} ${identityArguments})"; then`,
+        '  echo "::error::refusing ${IMAGE}: ${reason}"',
+        '  exit 1',
+        'fi',
+      ]
+    : [];
   const steps: WorkflowStep[] = [
     { name: 'Install cosign', uses: usesLine('cosignInstaller'), with: { 'cosign-release': TOOL_VERSIONS.cosign } },
     ...registryLoginSteps(customer),
@@ -40,7 +53,8 @@ export function deployGateWorkflow(customer: Customer): Record<string, unknown> 
       name: 'Verify the signature, the SBOM and the scan of the digest',
       env: {
         IMAGE: '${{ inputs.image }}',
-        ...identityEnvironment(gateParameters(customer)),
+        ...identityEnvironment(parameters),
+        ...(parameters.repositoryId ? { [REPOSITORY_ID_VARIABLE]: parameters.repositoryId } : {}),
         VULN_POLICY: vulnPolicyRego(customer),
       },
       run: [
@@ -49,7 +63,8 @@ export function deployGateWorkflow(customer: Customer): Record<string, unknown> 
         '  exit 1',
         'fi',
         `printf '%s' "\${VULN_POLICY}" > "${policyPath}"`,
-        ...GATE_CHECKS.map((check) => gateCheckCommand(check, gateParameters(customer), policyPath)),
+        ...GATE_CHECKS.map((check) => gateCheckCommand(check, parameters, policyPath)),
+        ...repositoryIdLines,
         'echo "${IMAGE} is signed by ${CERTIFICATE_IDENTITY} and carries a valid SBOM and a fresh scan"',
         '',
       ].join('\n'),

@@ -1,5 +1,6 @@
 import type { Customer } from '../model/customer';
 import {
+  type SignatureFormat,
   COSIGN_ATTESTATION_TYPES,
   cosignVerifyFormatFlags,
   signatureFormat,
@@ -57,16 +58,28 @@ export interface GateParameters {
   readonly githubWorkflowRepository: string;
   /** Signature-format flags (`--new-bundle-format=…`) matching the admission engine. */
   readonly formatFlags: readonly string[];
+  /** The signature format itself (the repository-ID check reads certificates differently per format). */
+  readonly format: SignatureFormat;
+  /**
+   * GitHub's numeric repository ID the signing certificate must carry (Fulcio OID .15), from
+   * `github.repositoryId` or, at delivery, from GitHub. No cosign flag checks it: the gate reads
+   * the certificates (`repository-id.ts`).
+   * @default - not pinned: the gate checks the owner/name only
+   */
+  readonly repositoryId?: string;
 }
 
 export function gateParameters(customer: Pick<Customer, 'github' | 'admission'>): GateParameters {
   const identity = signingIdentity(customer);
+  const format = signatureFormat(customer);
   return {
     certificateIdentity: identity.subject,
     certificateOidcIssuer: identity.issuer,
     githubWorkflowTrigger: identity.trigger,
     githubWorkflowRepository: identity.repository,
-    formatFlags: cosignVerifyFormatFlags(signatureFormat(customer)),
+    formatFlags: cosignVerifyFormatFlags(format),
+    format,
+    ...(customer.github.repositoryId !== undefined ? { repositoryId: String(customer.github.repositoryId) } : {}),
   };
 }
 

@@ -6,11 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Pushgateway } from 'prom-client';
+import { parseCommandLine } from '../cli/command-line';
 import { DRIFT_AGENT_JOB } from '../monitoring/metrics';
 import { jsonLogger, type RescanLogger } from '../rescanner/logger';
-import { KubernetesClient } from '../rescanner/kubernetes-client';
+import { KubernetesClient } from '../kubernetes/client';
 import { renderExposition, toRegistry } from '../rescanner/metrics';
 import { attestedSbom } from '../verification/attested-sbom';
 import type { TrustOptions } from '../verification/trust';
@@ -54,7 +54,6 @@ const FLAGS = {
   'trusted-root': { type: 'string' },
   'insecure-ignore-tlog': { type: 'boolean', default: false },
   'insecure-ignore-sct': { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Seams for tests; production uses the defaults. */
@@ -79,15 +78,9 @@ export async function driftAgentCommand(argv: string[], io: DriftAgentIo = {}): 
   let values;
   let config: DriftAgentConfig;
   try {
-    try {
-      values = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }).values;
-    } catch (error) {
-      throw new DriftAgentConfigError((error as Error).message);
-    }
-    if (values.help) {
-      stdout.write(`${DRIFT_AGENT_USAGE}\n`);
-      return 0;
-    }
+    const commandLine = parseCommandLine(argv, { options: FLAGS, positionals: false, help: `${DRIFT_AGENT_USAGE}\n`, stdout, usageError: (message) => new DriftAgentConfigError(message) });
+    if (!commandLine) return 0;
+    values = commandLine.values;
     if (!values.config) throw new DriftAgentConfigError('--config: required');
     config = await loadDriftAgentConfig(values.config);
   } catch (error) {

@@ -3,7 +3,7 @@
  * from the customer model (src/monitoring/drift-agent.ts types it as this very interface). Parsed
  * by hand, like the rescanner's, so the agent image loads neither zod nor the customer schema.
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonConfig } from '../rescanner/config';
 
 export interface DriftAgentConfig {
   readonly customer: string;
@@ -96,17 +96,5 @@ export function parseDriftAgentConfig(value: unknown): DriftAgentConfig {
 }
 
 export async function loadDriftAgentConfig(file: string): Promise<DriftAgentConfig> {
-  let raw: string;
-  try {
-    raw = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new DriftAgentConfigError(`config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new DriftAgentConfigError(`config ${file}: not JSON: ${(error as Error).message}`);
-  }
-  return parseDriftAgentConfig(parsed);
+  return parseDriftAgentConfig(await readJsonConfig(file, (message) => new DriftAgentConfigError(message)));
 }

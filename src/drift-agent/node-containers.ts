@@ -7,7 +7,7 @@
  * pods is read-only.
  */
 import { normalizeImageID, workloadOf, type PodLike } from '../rescanner/inventory';
-import type { KubernetesClient } from '../rescanner/kubernetes-client';
+import type { KubernetesClient } from '../kubernetes/client';
 import { containerIdOf } from './process-roots';
 
 export interface RunningContainer {

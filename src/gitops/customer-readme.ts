@@ -1,4 +1,4 @@
-import { DEPLOY_GATE_WORKFLOW, DRIFT_AGENT_NAMESPACE, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, shellQuote } from '../contract';
+import { DEPLOY_GATE_WORKFLOW, DRIFT_AGENT_NAMESPACE, KYVERNO_NAMESPACE, MONITORING_NAMESPACE, SOURCE_REPOSITORY_IDENTIFIER_OID, shellQuote } from '../contract';
 import { KYVERNO_CHART } from '../admission/kyverno-values';
 import { allowlistExemptions } from '../admission/allowlist';
 import { MONITORING_IMAGES } from '../monitoring/images';
@@ -65,7 +65,7 @@ export function installSteps(customer: Customer): string[] {
     '   kubectl apply -k kubernetes/',
     '   ```',
     '',
-    `6. **The deploy gate**, for hosts without Kubernetes: run \`bash deploy-gate/verify.sh ${customer.image}@sha256:<digest>\` before \`docker run\` and deploy only on exit 0 (it needs cosign 3.0.6 or later). In GitHub Actions, commit \`github/.github/workflows/${DEPLOY_GATE_WORKFLOW}\` to \`${customer.github.owner}/${customer.github.repository}\` next to the release workflow and call it from the deploy workflow (its header shows how); make the deploy job \`needs:\` it.`,
+    `6. **The deploy gate**, for hosts without Kubernetes: run \`bash deploy-gate/verify.sh ${customer.image}@sha256:<digest>\` before \`docker run\` and deploy only on exit 0 (it needs cosign 3.0.6 or later${customer.github.repositoryId !== undefined ? ', and openssl to read the repository ID' : ''}). In GitHub Actions, commit \`github/.github/workflows/${DEPLOY_GATE_WORKFLOW}\` to \`${customer.github.owner}/${customer.github.repository}\` next to the release workflow and call it from the deploy workflow (its header shows how); make the deploy job \`needs:\` it.`,
     '',
   ];
 }
@@ -214,7 +214,7 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     `- Workflow: \`${identity.repository}/${identity.workflowPath}\` on \`${identity.ref}\` (trigger: ${identity.trigger})`,
     `- Certificate identity: \`${identity.subject}\``,
     `- OIDC issuer: \`${identity.issuer}\``,
-    `- Repository ID: ${customer.github.repositoryId !== undefined ? `\`${customer.github.repositoryId}\`` : 'read from GitHub at delivery'}. \`pulumi up\` refuses a repository whose ID or spelling differs; admission cannot check the ID in the certificate (Kyverno 1.19 checks neither OID 1.3.6.1.4.1.57264.1.15 in ClusterPolicy nor any extension in ImageValidatingPolicy), only the owner/name.`,
+    `- Repository ID: ${customer.github.repositoryId !== undefined ? `\`${customer.github.repositoryId}\`` : 'read from GitHub at delivery (the deploy gate `pulumi up` delivers carries it; one rendered by `scb synth` from this file does not)'}. \`pulumi up\` refuses a repository whose ID or spelling differs, and the deploy gate (\`deploy-gate/verify.sh\`, \`${DEPLOY_GATE_WORKFLOW}\`) refuses a signing certificate that carries another ID (Fulcio OID ${SOURCE_REPOSITORY_IDENTIFIER_OID}). Admission cannot check it (Kyverno 1.19 matches neither that OID in ClusterPolicy nor any extension in ImageValidatingPolicy): in the cluster only the owner/name is pinned.`,
     '',
     'Renaming the workflow file or the release branch changes this identity: change it in the customer file, never by hand.',
     '',
@@ -236,6 +236,9 @@ export function customerReadme(customer: Customer, enforcement: EnforcementState
     commands.vulnerabilityScan,
     '```',
     '',
+    ...(customer.github.repositoryId !== undefined
+      ? [`No cosign flag checks the repository ID (\`${customer.github.repositoryId}\`); \`bash deploy-gate/verify.sh ${customer.image}@sha256:DIGEST\` runs these three commands and then reads the ID from the signing certificate with openssl.`, '']
+      : []),
   ].join('\n');
 }
 

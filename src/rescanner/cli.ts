@@ -2,11 +2,11 @@
  * `scb rescan`: flags and config file → {@link runRescan} → exit code.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../cli/command-line';
 import { loadRescannerConfig, requireComplete, RescannerConfigError, WORKLOAD_IDENTITY_REGISTRIES, type RescannerConfig } from './config';
 import { credentialsByRegistry, type RegistryCredentials } from './credentials';
 import type { ImageVerifier } from './image-verifier';
-import { KubernetesClient, type DockerConfig } from './kubernetes-client';
+import { KubernetesClient, type DockerConfig } from '../kubernetes/client';
 import { jsonLogger, type RescanLogger } from './logger';
 import { runRescan, type RescanOptions } from './rescan';
 import type { ImageScanner } from './scanner';
@@ -81,7 +81,6 @@ const FLAGS = {
   'token-file': { type: 'string' },
   'ca-file': { type: 'string' },
   'dry-run': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 function numberFlag(raw: string | undefined, flag: string, min: number, max: number, integer: boolean): number | undefined {
@@ -109,16 +108,9 @@ export async function rescanCommand(argv: string[], io: RescanCommandIo = {}): P
   let options: RescanOptions;
   let dryRun = false;
   try {
-    let values: ReturnType<typeof parseArgs<{ options: typeof FLAGS; args: string[]; allowPositionals: false; strict: true }>>['values'];
-    try {
-      values = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }).values;
-    } catch (err) {
-      throw new RescannerConfigError((err as Error).message);
-    }
-    if (values.help) {
-      stdout.write(`${RESCAN_USAGE}\n`);
-      return 0;
-    }
+    const commandLine = parseCommandLine(argv, { options: FLAGS, positionals: false, help: `${RESCAN_USAGE}\n`, stdout, usageError: (message) => new RescannerConfigError(message) });
+    if (!commandLine) return 0;
+    const { values } = commandLine;
     dryRun = values['dry-run'] ?? false;
     const fromFile: Partial<RescannerConfig> = values.config ? await loadRescannerConfig(values.config) : {};
     const fromFlags: Partial<Record<keyof RescannerConfig, unknown>> = {

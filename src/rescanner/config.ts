@@ -324,21 +324,27 @@ export function parseRescannerConfig(value: unknown): Partial<RescannerConfig> {
   return out;
 }
 
-/** Reads and validates a `rescanner.json` file. */
-export async function loadRescannerConfig(file: string): Promise<Partial<RescannerConfig>> {
+/**
+ * Reads the JSON configuration file of an in-cluster command (a mounted ConfigMap), raising the
+ * command's own configuration error when it cannot be read or is not JSON.
+ */
+export async function readJsonConfig(file: string, configError: (message: string) => Error): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new RescannerConfigError(`config ${file}: ${(err as Error).message}`);
+    throw configError(`config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new RescannerConfigError(`config ${file}: not JSON: ${(err as Error).message}`);
+    throw configError(`config ${file}: not JSON: ${(err as Error).message}`);
   }
-  return parseRescannerConfig(parsed);
+}
+
+/** Reads and validates a `rescanner.json` file. */
+export async function loadRescannerConfig(file: string): Promise<Partial<RescannerConfig>> {
+  return parseRescannerConfig(await readJsonConfig(file, (message) => new RescannerConfigError(message)));
 }
 
 /** Checks that the merged configuration names everything a run needs. */

@@ -3,7 +3,7 @@
  * what the kubelet pulled, with the same rights. Credentials are only ever passed to Trivy
  * through its environment; nothing here logs them.
  */
-import type { DockerConfig } from './kubernetes-client';
+import type { DockerConfig } from '../kubernetes/client';
 
 export interface RegistryCredentials {
   /** Registry host the credentials are for, e.g. `ghcr.io`. */

@@ -7,7 +7,6 @@ export * from './cli';
 export * from './config';
 export * from './credentials';
 export * from './inventory';
-export * from './kubernetes-client';
 export * from './logger';
 export * from './metrics';
 export * from './pushgateway';

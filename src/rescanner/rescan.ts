@@ -28,9 +28,9 @@ import { resolveBuildTime, type BuildTimeSource } from './build-time';
 import type { RescannerAcceptedRisk, RescannerAllowlistEntry } from './config';
 import { credentialsFor, registryOf, type RegistryCredentials } from './credentials';
 import type { ImageVerification, ImageVerifier } from './image-verifier';
-import { InventoryBuilder, type Inventory, type InventoryImage } from './inventory';
-import type { DockerConfig, KubernetesClient } from './kubernetes-client';
-import { KubernetesApiError } from './kubernetes-client';
+import { InventoryBuilder, type Inventory, type InventoryImage, type PodLike } from './inventory';
+import type { DockerConfig, KubernetesClient } from '../kubernetes/client';
+import { KubernetesApiError } from '../kubernetes/client';
 import { silentLogger, type RescanLogger } from './logger';
 import { renderExposition, toRegistry, type MetricFamily, type Sample } from './metrics';
 import { EMPTY_STATE, previousStateFrom, type PreviousDigest, type PreviousState } from './previous-state';
@@ -536,7 +536,7 @@ export async function runRescan(options: RescanOptions): Promise<RescanResult> {
   let pages = 0;
   let relists = 0;
   try {
-    const listed = await options.kubernetes.listPods({
+    const listed = await options.kubernetes.listPods<PodLike>({
       limit: options.pageLimit ?? 500,
       maxRelists: options.maxRelists ?? 3,
       onStart: (attempt) => {

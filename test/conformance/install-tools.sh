@@ -4,7 +4,7 @@
 # Idempotent: a tool already present at the pinned version is not rebuilt.
 # Sources: the Go module proxy (cosign, crane, actionlint, syft, kyverno via tools/kyverno, and our
 # own test servers from test/conformance/testinfra),
-# PyPI (zizmor, in a venv), Debian (promtool, pushgateway, shellcheck, openssl).
+# PyPI (zizmor, in a venv), Debian (promtool, pushgateway, shellcheck, openssl, skopeo).
 #
 # Usage: test/conformance/install-tools.sh [--no-apt] [--only NAME[,NAME...]]
 set -euo pipefail
@@ -23,54 +23,24 @@ CHECK_JSONSCHEMA_VERSION=0.39.0
 SYFT_VERSION=v1.42.3
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$HERE/../.." && pwd)"
-TOOLS_DIR="${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}"
-BIN="$TOOLS_DIR/bin"
-STAMPS="$TOOLS_DIR/stamps"
-mkdir -p "$BIN" "$STAMPS"
+TOOL_LOG_PREFIX=install-tools
+# shellcheck source=scripts/lib/tool-cache.sh
+. "$HERE/../../scripts/lib/tool-cache.sh"
 
 APT=1
-ONLY=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-apt) APT=0 ;;
-    --only) ONLY="$2"; shift ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
-log() { printf '[install-tools] %s\n' "$*" >&2; }
-
-# A stamp file records the version a binary was built at, so a version bump rebuilds it.
-have_stamp() { [ -x "$BIN/$1" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-set_stamp() { printf '%s' "$2" >"$STAMPS/$1"; }
-
-go_tool() { # name module version
-  local name="$1" module="$2" version="$3"
-  if have_stamp "$name" "$module@$version"; then
-    log "$name $version: cached"
-    return
-  fi
-  log "$name: go install $module@$version"
-  GOBIN="$BIN" GOFLAGS=-mod=mod go install "$module@$version"
-  set_stamp "$name" "$module@$version"
-}
+tool_extra_arg() { [ "$1" = --no-apt ] && APT=0; }
+parse_tool_args "$@"
 
 kyverno_cli() {
   local mod="$REPO_ROOT/tools/kyverno"
   local sum
-  sum="$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum | cut -d' ' -f1)"
+  sum="$(module_sum kyverno)"
   if have_stamp kyverno "$sum"; then
     log "kyverno: cached (tools/kyverno $sum)"
     return
   fi
   # Do not race another build writing the same output (it takes several minutes on 2 cores).
-  while pgrep -f "go build -o $BIN/kyverno" >/dev/null 2>&1; do
-    log "kyverno: another build of $BIN/kyverno is running; waiting"
-    sleep 15
-  done
+  wait_for_build kyverno
   local want_version have_version=""
   want_version="$(sed -n 's/^require github.com\/kyverno\/kyverno \(v[^ ]*\)$/\1/p' "$mod/go.mod")"
   [ -x "$BIN/kyverno" ] && have_version="$("$BIN/kyverno" version 2>/dev/null | sed -n 's/^Version: //p')"
@@ -110,8 +80,10 @@ apt_packages() {
   command -v prometheus-pushgateway >/dev/null 2>&1 || [ -x /usr/bin/prometheus-pushgateway ] || missing+=(prometheus-pushgateway)
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # skopeo pushes the release workflow's OCI archive (ECR/GAR/ACR path); ~23 s to install here.
+  command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
   if [ "${#missing[@]}" -eq 0 ]; then
-    log "apt: promtool, pushgateway, shellcheck, openssl present"
+    log "apt: promtool, pushgateway, shellcheck, openssl, skopeo present"
     return
   fi
   if [ "$(id -u)" -ne 0 ]; then
@@ -133,15 +105,15 @@ apt_packages() {
 command -v go >/dev/null 2>&1 || { echo "go is required (Go >= 1.25)" >&2; exit 1; }
 
 if [ "$APT" = 1 ] && want apt; then apt_packages; fi
-if want cosign; then go_tool cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION"; fi
-if want crane; then go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"; fi
+if want cosign; then go_tool cosign "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION"; fi
+if want crane; then go_tool crane "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"; fi
 if want testinfra; then
   # Our own test servers/tools (go build caches; rebuilt each run, a second or two).
   (cd "$HERE/testinfra" && go build -o "$BIN/" ./cmd/...)
   log "scb-tuf-repo, scb-tsa: built from test/conformance/testinfra"
 fi
-if want syft; then go_tool syft github.com/anchore/syft/cmd/syft "$SYFT_VERSION"; fi
-if want actionlint; then go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"; fi
+if want syft; then go_tool syft "github.com/anchore/syft/cmd/syft@$SYFT_VERSION"; fi
+if want actionlint; then go_tool actionlint "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"; fi
 if want zizmor; then zizmor_venv; fi
 if want kyverno; then kyverno_cli; fi
 

@@ -11,6 +11,7 @@
 # Usage: test/conformance/run.sh [--no-install] [--keep] [--no-isolate] [SUITE...]
 #   SUITE: artifacts {clusterpolicy,ivp}-{enforce,audit,live-flip,controller} deploy-gate
 #          vulnerability-places (the release job's rule step, the rescanner's evaluator, the job split)
+#          oci-archive (the release workflow's ECR/GAR/ACR path: the generated skopeo push step)
 #          inspect (scb inspect against the Kyverno suites of the same run; list it after them)
 #          drift (the SBOM drift agent against real chrooted process roots; needs root)
 #          (default: all)
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
 done
 [ "${#SUITES[@]}" -gt 0 ] || SUITES=(artifacts
   clusterpolicy-enforce clusterpolicy-audit clusterpolicy-live-flip clusterpolicy-controller
-  ivp-enforce ivp-audit ivp-live-flip ivp-controller deploy-gate vulnerability-places inspect drift)
+  ivp-enforce ivp-audit ivp-live-flip ivp-controller deploy-gate vulnerability-places oci-archive inspect drift)
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 export REPO_ROOT
 
@@ -178,6 +179,9 @@ for suite in "${SUITES[@]}"; do
     vulnerability-places)
       node "$REPO_ROOT/lib/test/conformance/vulnerability-places.js" --images "$SCB_WORK/images.env" \
         --predicates "$SCB_WORK/predicates" >>"$ROWS"
+      ;;
+    oci-archive)
+      node "$REPO_ROOT/lib/test/conformance/oci-archive-push.js" --registry "$SCB_REGISTRY" --crane "$CRANE" >>"$ROWS"
       ;;
     inspect) scb_inspect_rows "$GENERATED" "$ROWS" ;;
     drift) scb_drift_rows "$ROWS" ;;

@@ -16,47 +16,11 @@ CHAINSAW_VERSION=v0.2.12
 KWOK_VERSION=v0.8.0
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$HERE/../.." && pwd)"
-TOOLS_DIR="${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}"
-BIN="$TOOLS_DIR/bin"
-STAMPS="$TOOLS_DIR/stamps"
-TIMES="$TOOLS_DIR/build-times.log"
-mkdir -p "$BIN" "$STAMPS"
-
-ONLY=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --only) ONLY="$2"; shift ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
-# Optional tools the suite does not run (yet): built only when named with --only.
-want_extra() { [[ ",$ONLY," == *",$1,"* ]]; }
-log() { printf '[e2e-tools] %s\n' "$*" >&2; }
-have_stamp() { [ -x "$BIN/$1" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-set_stamp() { printf '%s' "$2" >"$STAMPS/$1"; }
-module_sum() { cat "$REPO_ROOT/tools/$1/go.mod" "$REPO_ROOT/tools/$1/go.sum" | sha256sum | cut -d' ' -f1; }
-
-# Never run two copies of the same build: wait for one already writing this output.
-wait_other() {
-  while pgrep -f "go (build|install) .*$BIN/$1(\.tmp)?( |$)" >/dev/null 2>&1; do
-    log "$1: another build is writing it; waiting"
-    sleep 15
-  done
-}
-
-timed() { # name command...
-  local name="$1" start end
-  shift
-  start=$(date +%s)
-  "$@"
-  end=$(date +%s)
-  printf '%s %s %ss\n' "$(date -u +%FT%TZ)" "$name" "$((end - start))" >>"$TIMES"
-  log "$name: built in $((end - start))s"
-}
+TOOL_LOG_PREFIX=e2e-tools
+# shellcheck source=scripts/lib/tool-cache.sh
+. "$HERE/../../scripts/lib/tool-cache.sh"
+# Optional tools the suite does not run (yet), chainsaw and kwok, are built only when named.
+parse_tool_args "$@"
 
 module_tool() { # name module-dir package [ldflags [trimpath]]
   local name="$1" mod="$2" pkg="$3" ldflags="${4:-}" trim="${5:--trimpath}" sum
@@ -65,23 +29,12 @@ module_tool() { # name module-dir package [ldflags [trimpath]]
     log "$name: cached (tools/$mod)"
     return
   fi
-  wait_other "$name"
+  wait_for_build "$name"
   if have_stamp "$name" "$sum"; then return; fi
   log "$name: go build $pkg (tools/$mod)"
   timed "$name" bash -c "cd '$REPO_ROOT/tools/$mod' && go build $trim -ldflags '$ldflags' -o '$BIN/$name.tmp' '$pkg'"
   mv "$BIN/$name.tmp" "$BIN/$name"
   set_stamp "$name" "$sum"
-}
-
-go_tool() { # name module-path@version
-  local name="$1" spec="$2"
-  if have_stamp "$name" "$spec"; then
-    log "$name: cached ($spec)"
-    return
-  fi
-  log "$name: go install $spec"
-  timed "$name" env GOBIN="$BIN" GOFLAGS=-mod=mod go install "$spec"
-  set_stamp "$name" "$spec"
 }
 
 command -v go >/dev/null 2>&1 || { echo "go is required (Go >= 1.26)" >&2; exit 1; }

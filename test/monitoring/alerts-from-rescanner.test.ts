@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { enforcementState } from '../../src/model/enforcement';
 import { alertRuleGroups } from '../../src/monitoring/alert-rules';
 import type { PodLike } from '../../src/rescanner/inventory';
-import { KubernetesClient } from '../../src/rescanner/kubernetes-client';
+import { KubernetesClient } from '../../src/kubernetes/client';
 import { silentLogger } from '../../src/rescanner/logger';
 import { runRescan } from '../../src/rescanner/rescan';
 import { TrivyServerClient } from '../../src/rescanner/trivy-server';

@@ -15,34 +15,10 @@ PULUMI_VERSION=v3.248.0
 KUBERNETES_PROVIDER_VERSION=4.25.0
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$HERE/../.." && pwd)"
-TOOLS_DIR="${SCB_TOOLS_DIR:-$HOME/.cache/scb-tools}"
-BIN="$TOOLS_DIR/bin"
-STAMPS="$TOOLS_DIR/stamps"
-mkdir -p "$BIN" "$STAMPS"
-
-ONLY=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --only) ONLY="$2"; shift ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
-log() { printf '[pulumi-live tools] %s\n' "$*" >&2; }
-have_stamp() { [ -x "$BIN/$1" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-set_stamp() { printf '%s' "$2" >"$STAMPS/$1"; }
-hash_files() { cat "$@" | sha256sum | cut -d' ' -f1; }
-
-# Do not race another build writing the same output.
-wait_for_other_build() {
-  while pgrep -f "go build .*-o $BIN/$1.tmp" >/dev/null 2>&1; do
-    log "$1: another build of $BIN/$1 is running; waiting"
-    sleep 15
-  done
-}
+TOOL_LOG_PREFIX="pulumi-live tools"
+# shellcheck source=scripts/lib/tool-cache.sh
+. "$HERE/../../scripts/lib/tool-cache.sh"
+parse_tool_args "$@"
 
 timed_build() { # name, then the go build arguments (run in the current directory)
   local name="$1" start
@@ -60,7 +36,7 @@ pulumi_cli() {
     log "pulumi: cached (tools/pulumi $sum)"
     return
   fi
-  wait_for_other_build pulumi
+  wait_for_build pulumi
   if [ -x "$BIN/pulumi" ] && [ "$("$BIN/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ] && [ ! -f "$STAMPS/pulumi" ]; then
     log "pulumi: found an unstamped build at $PULUMI_VERSION"
     set_stamp pulumi "$sum"
@@ -80,7 +56,7 @@ kubernetes_provider() {
     log "$name: cached (tools/pulumi-kubernetes $sum)"
     return
   fi
-  wait_for_other_build "$name"
+  wait_for_build "$name"
   local pkg src build
   pkg="$(sed -n 's/^require github.com\/pulumi\/pulumi-kubernetes\/provider\/v4 \(v[^ ]*\)$/\1/p;s/^\tgithub.com\/pulumi\/pulumi-kubernetes\/provider\/v4 \(v[^ ]*\)$/\1/p' "$mod/go.mod" | head -1)"
   [ -n "$pkg" ] || { log "$name: no provider/v4 requirement in $mod/go.mod"; return 1; }

@@ -61,6 +61,9 @@ describe('canonical repository identity at delivery (Pulumi mocks)', () => {
     assert.ok(resources.some((resource) => resource.type === 'github:index/repositoryFile:RepositoryFile'), 'the workflow is delivered');
     const check = resources.find((resource) => resource.type === 'pulumi:providers:github' && resource.name === 'github-identity-check');
     assert.equal(check?.inputs.owner, 'acme-corp');
+    // The file pins no ID: the deploy gate delivered to the repository checks the one GitHub reported.
+    const gate = resources.find((resource) => resource.type === 'github:index/repositoryFile:RepositoryFile' && String(resource.inputs.file).endsWith('deploy-gate.yml'));
+    assert.match(String(gate?.inputs.content), /REPOSITORY_ID: "4242"/);
   });
 
   it('refuses a pinned repository ID that GitHub no longer reports (a re-created repository)', () => {

@@ -68,7 +68,7 @@ describe('scb rescan command', () => {
 
   it('given bad flags or configuration, when run, then exit 64 with the reason logged', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--no-such-flag'], /Unknown option/],
+      [['--no-such-flag'], /unknown option --no-such-flag\. Options: --config, /],
       [['--concurrency', 'zero'], /--concurrency: expected a whole number/],
       [['--customer', 'acme'], /missing cluster, trivyServer, pushgateway/],
     ];

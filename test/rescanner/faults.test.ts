@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { KubernetesClient } from '../../src/rescanner/kubernetes-client';
+import { KubernetesClient } from '../../src/kubernetes/client';
 import type { PodLike } from '../../src/rescanner/inventory';
 import { silentLogger } from '../../src/rescanner/logger';
 import { runRescan, type RescanOptions } from '../../src/rescanner/rescan';

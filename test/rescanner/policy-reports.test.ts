@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { wouldBeRefused, type PolicyReport } from '../../src/admission/would-refuse';
 import { SCB_METRICS } from '../../src/monitoring/metrics';
 import { rescannerRules } from '../../src/monitoring/rescanner-rbac';
-import { KubernetesApiError, KubernetesClient } from '../../src/rescanner/kubernetes-client';
+import { KubernetesApiError, KubernetesClient } from '../../src/kubernetes/client';
 import { runRescan } from '../../src/rescanner/rescan';
 import { parsedCustomer } from '../support/monitoring-customer';
 import { clusterPods, replayPlan } from './cluster';

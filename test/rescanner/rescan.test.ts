@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { KubernetesClient } from '../../src/rescanner/kubernetes-client';
+import { KubernetesClient } from '../../src/kubernetes/client';
 import type { RescanLogger } from '../../src/rescanner/logger';
 import { SCB_METRICS } from '../../src/monitoring/metrics';
 import { runRescan, RESCAN_METRIC_NAMES, type RescanOptions } from '../../src/rescanner/rescan';

@@ -284,7 +284,7 @@ describe('the deploy gate against a real registry and real cosign', () => {
    * writes it (SAN URI = workflow subject, issuer in extensions .1.1 and .1.8), imports the leaf
    * key for cosign and writes a trusted root naming the CA.
    */
-  function mintIdentity(name: string, subject: string): { key: string; certificate: string; chain: string; trustedRoot: string } {
+  function mintIdentity(name: string, subject: string, repositoryId?: string): { key: string; certificate: string; chain: string; trustedRoot: string } {
     const dir = join(work, `ca-${name}`);
     mkdirSync(dir);
     const issuer = 'https://token.actions.githubusercontent.com';
@@ -309,6 +309,8 @@ describe('the deploy gate against a real registry and real cosign', () => {
         `1.3.6.1.4.1.57264.1.2=DER:${Buffer.from('push').toString('hex')}`,
         `1.3.6.1.4.1.57264.1.5=DER:${Buffer.from(new URL(subject).pathname.split('/').slice(1, 3).join('/')).toString('hex')}`,
         `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}`,
+        // GitHub's numeric repository ID (source repository identifier), as Fulcio writes it.
+        ...(repositoryId !== undefined ? [`1.3.6.1.4.1.57264.1.15=ASN1:UTF8String:${repositoryId}`] : []),
         '',
       ].join('\n'),
     );
@@ -345,6 +347,31 @@ describe('the deploy gate against a real registry and real cosign', () => {
         else {
           assert.notEqual(result.status, 0, `a certificate for ${certificateSubject} must not pass:\n${result.output}`);
           assert.match(result.output, /expected identity not found|none of the expected identities matched|no matching CertificateIdentity found/);
+        }
+      }
+    });
+  }
+
+  for (const legacy of [false, true]) {
+    it(`checks the pinned repository ID (Fulcio OID .15) in the ${legacy ? 'legacy' : 'bundle'} format: the same subject from a re-created repository is refused`, () => {
+      const customer = customerFrom(validCustomer({ github: { owner: 'example-org', repository: 'shop', repositoryId: 4711 }, ...(legacy ? { admission: { engine: 'ClusterPolicy' } } : {}) }));
+      const subject = signingIdentity(customer).subject;
+      for (const [name, repositoryId, admitted] of [
+        ['same-id', '4711', true],
+        ['recreated', '4712', false],
+        ['no-id', undefined, false],
+      ] as const) {
+        const identity = mintIdentity(`id-${legacy}-${name}`, subject, repositoryId);
+        const ref = pushImage(`repository-id-${legacy ? 'legacy' : 'bundle'}-${name}`);
+        const signing = ['--yes', '--key', identity.key, '--certificate', identity.certificate, '--certificate-chain', identity.chain, '--use-signing-config=false', '--tlog-upload=false', ...(legacy ? ['--new-bundle-format=false'] : [])];
+        cosignRun(['sign', ...signing, ref]);
+        cosignRun(['attest', ...signing, '--type', 'cyclonedx', '--predicate', join(TRIVY_FIXTURES, 'npm-cyclonedx.json'), ref]);
+        cosignRun(['attest', ...signing, '--type', 'vuln', '--predicate', scanPredicate('distroless-base.json', now()), ref]);
+        const result = runGate(gateDir(customer), ref, { ...env, COSIGN: cosign!, SCB_TRUSTED_ROOT: identity.trustedRoot, SCB_INSECURE_IGNORE_TLOG: 'true', SCB_INSECURE_IGNORE_SCT: 'true' });
+        if (admitted) assert.equal(result.status, 0, result.output);
+        else {
+          assert.equal(result.status, 1, `a certificate with repository ID ${repositoryId ?? '(none)'} must not pass:\n${result.output}`);
+          assert.match(result.output, /deploy-gate: refusing .*repository ID (4712|\(none\)|4711: the image was signed in another repository)/);
         }
       }
     });

@@ -118,6 +118,11 @@ describe('the release workflow', () => {
       assert.equal(step.env?.DIGEST, '${{ needs.build.outputs.digest }}', step.name);
       assert.match(step.run!, /"\$\{IMAGE\}@\$\{DIGEST\}"$/, step.name);
     }
+    // No Trivy call reads trivy.yaml or .trivyignore from the customer's checkout (both would
+    // shape the judged report outside the customer file's accepted risks).
+    const trivyCalls = workflow.jobs.build.steps.flatMap((step) => (step.run ?? '').split('\n').filter((line) => /^trivy /.test(line)));
+    assert.equal(trivyCalls.length, 3);
+    for (const call of trivyCalls) assert.match(call, /^trivy (image|convert) --config "\$\{RUNNER_TEMP\}\/scb-trivy\.yaml" --ignorefile "\$\{RUNNER_TEMP\}\/scb-no-trivyignore" /, call);
     const sbom = steps(workflow).find((step) => step.uses?.startsWith('anchore/sbom-action@'))!;
     assert.equal(sbom.with!.image, 'ghcr.io/example-org/shop@${{ steps.build.outputs.digest }}');
     assert.equal(sbom.with!.format, 'cyclonedx-json');

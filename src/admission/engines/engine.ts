@@ -61,15 +61,27 @@ export type TestTrustRoots =
 /** The plain JSON of a policy, as `ApiObject.toJson()` or a parsed YAML document gives it. */
 export type PolicyJson = Record<string, unknown>;
 
+/**
+ * The customer fields the admission policies read: `name` and `github` (policy names, labels, the
+ * signing identity), `admission` (engine, image references, production namespaces), `scan`
+ * (`maxAge`), `vulnerabilities` (the one vulnerability rule) and `registry` (Kyverno's registry
+ * credentials). Nothing else of the customer file changes a policy.
+ */
+export type AdmissionCustomer = Pick<Customer, 'name' | 'github' | 'admission' | 'scan' | 'vulnerabilities' | 'registry'>;
+
+/** Props of every admission policy construct, on every engine: one twin of one policy. */
 export interface AdmissionPolicyProps {
-  /** The customer whose images, identity, namespaces and scan limits the policies encode. */
-  readonly customer: Customer;
+  /** The customer fields the policy encodes. */
+  readonly customer: AdmissionCustomer;
   /** The flip date and any mode override (the synth clock does not change the output). */
   readonly enforcement: EnforcementState;
   /** Which twin to render (src/admission/flip-gate.ts): the report twin until the flip, the enforce twin from it. */
   readonly role: PolicyRole;
-  /** Allowlisted images, admitted and skipped by digest. */
-  readonly exemptions: readonly AllowlistExemption[];
+  /**
+   * Allowlisted images, admitted and skipped by digest.
+   * @default - none
+   */
+  readonly exemptions?: readonly AllowlistExemption[];
 }
 
 /** The fields the drift-control policy needs. */

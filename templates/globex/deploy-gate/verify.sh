@@ -8,12 +8,13 @@
 #     from a push run in globex/billing-platform
 #   - the CycloneDX SBOM attestation
 #   - the vulnerability scan attestation against vuln-policy.rego (fresh scan, no old CRITICAL)
+#   - the repository ID 734190562 in the signing certificate (Fulcio OID 1.3.6.1.4.1.57264.1.15, read with openssl)
 #
 # Defaults are the public Sigstore instance. Overrides (for a private Sigstore or offline tests):
 #   COSIGN                    cosign binary (default: cosign on PATH)
 #   SCB_TRUSTED_ROOT          trusted_root.json of another Sigstore instance or a test CA (--trusted-root)
 #   SCB_CERTIFICATE_CHAIN     PEM chain of a private CA (--certificate-chain; legacy format only, bundles need SCB_TRUSTED_ROOT)
-#   SCB_COSIGN_KEY            verify with this public key instead of the keyless identity (--key)
+#   SCB_COSIGN_KEY            verify with this public key instead of the keyless identity (--key; no certificate, so no repository-ID check)
 #   SCB_INSECURE_IGNORE_TLOG  "true" skips the transparency log (--insecure-ignore-tlog; offline tests only)
 #   SCB_INSECURE_IGNORE_SCT   "true" skips the certificate timestamp (--insecure-ignore-sct; offline tests only)
 #   SCB_VULN_POLICY           Rego policy for the scan (default: vuln-policy.rego beside this script)
@@ -25,6 +26,7 @@ readonly GITHUB_WORKFLOW_TRIGGER='push'
 readonly GITHUB_WORKFLOW_REPOSITORY='globex/billing-platform'
 readonly FORMAT_FLAGS=(--new-bundle-format=false)
 readonly MIN_COSIGN_VERSION='3.0.6'
+readonly REPOSITORY_ID='734190562'
 
 die() {
   echo "deploy-gate: $*" >&2
@@ -67,4 +69,61 @@ echo "deploy-gate: checking the CycloneDX SBOM attestation" >&2
 "${cosign}" verify-attestation "${FORMAT_FLAGS[@]}" "${identity_args[@]}" "${trust_args[@]}" --type cyclonedx "${ref}" >/dev/null
 echo "deploy-gate: checking the vulnerability scan attestation (fresh, no CRITICAL past the grace period)" >&2
 "${cosign}" verify-attestation "${FORMAT_FLAGS[@]}" "${identity_args[@]}" "${trust_args[@]}" --type vuln --policy "${policy}" "${ref}" >/dev/null
+# Fulcio's source-repository-identifier (OID 1.3.6.1.4.1.57264.1.15) holds GitHub's numeric
+# repository ID; no cosign flag checks it, so the gate reads the certificates with openssl.
+# A repository deleted and re-created under the same name (repo-jacking) signs with the same subject, a new ID.
+check_repository_id() ( # COSIGN IMAGE FORMAT [cosign verify arguments for the legacy re-check...]
+  cosign_bin="$1" image="$2" format="$3"
+  shift 3
+  work="$(mktemp -d)"
+  trap 'rm -rf "${work}"' EXIT
+  if ! "${cosign_bin}" download signature "${image}" >"${work}/signatures.json" 2>"${work}/download.log"; then
+    echo "cannot read the signatures of ${image}: $(tail -n 1 "${work}/download.log")"
+    exit 1
+  fi
+  if [ "${format}" = legacy ] && grep -q '"mediaType": *"application/vnd.dev.sigstore.bundle' "${work}/signatures.json"; then
+    echo "the image carries sigstore bundles (OCI referrers), which hide its legacy .sig certificates from cosign download signature, so the repository ID cannot be read"
+    exit 1
+  fi
+  grep -oE '"(Raw|rawBytes)": *"[A-Za-z0-9+/=]+"' "${work}/signatures.json" | sed -E 's/^.*"([A-Za-z0-9+/=]+)"$/\1/' >"${work}/certificates" || true
+  carriers=0
+  n=0
+  while IFS= read -r encoded; do
+    n=$((n + 1))
+    der="${work}/${n}.der"
+    printf '%s' "${encoded}" | base64 -d >"${der}" 2>/dev/null || continue
+    openssl x509 -inform DER -in "${der}" -noout -ext subjectAltName >"${work}/${n}.san" 2>/dev/null || continue
+    # Only certificates that claim the admitted subject (a SAN entry equal to it) are judged.
+    tail -n +2 "${work}/${n}.san" | tr ',' '\n' | sed 's/^ *//' | grep -qxF "URI:${CERTIFICATE_IDENTITY}" || continue
+    openssl asn1parse -inform DER -in "${der}" >"${work}/${n}.asn1"
+    offset="$(awk '/:1\.3\.6\.1\.4\.1\.57264\.1\.15$/ { id = 1; next } id && /OCTET STRING/ { sub(/:.*/, "", $1); print $1; exit }' "${work}/${n}.asn1")"
+    found=""
+    if [ -n "${offset}" ]; then
+      found="$(openssl asn1parse -inform DER -in "${der}" -strparse "${offset}" | sed -n 's/^.*UTF8STRING *://p')"
+    fi
+    if [ "${found}" != "${REPOSITORY_ID}" ]; then
+      [ "${format}" = legacy ] && continue
+      echo "a certificate for ${CERTIFICATE_IDENTITY} carries repository ID ${found:-(none)}, not ${REPOSITORY_ID}: it comes from another repository under the same name (deleted and re-created?)"
+      exit 1
+    fi
+    if [ "${format}" = legacy ]; then
+      # The key of this certificate must have signed the digest: a copied certificate cannot.
+      openssl x509 -inform DER -in "${der}" -out "${work}/${n}.pem"
+      "${cosign_bin}" verify --new-bundle-format=false --certificate "${work}/${n}.pem" "$@" "${image}" >/dev/null 2>&1 || continue
+    fi
+    carriers=$((carriers + 1))
+  done <"${work}/certificates"
+  if [ "${carriers}" -eq 0 ]; then
+    echo "no verified signature certificate for ${CERTIFICATE_IDENTITY} carries repository ID ${REPOSITORY_ID}: the image was signed in another repository under the same name (deleted and re-created?), or before the ID was pinned"
+    exit 1
+  fi
+)
+
+if [ -z "${SCB_COSIGN_KEY:-}" ]; then
+  command -v openssl >/dev/null 2>&1 || die "openssl not found; it reads the repository ID from the signing certificate"
+  echo "deploy-gate: checking the repository ID ${REPOSITORY_ID} in the signing certificate" >&2
+  if ! reason="$(check_repository_id "${cosign}" "${ref}" legacy "${identity_args[@]}" "${trust_args[@]}")"; then
+    die "refusing ${ref}: ${reason}"
+  fi
+fi
 echo "deploy-gate: ${ref} is signed by ${CERTIFICATE_IDENTITY} and carries a valid SBOM and a fresh scan"

@@ -8,12 +8,13 @@
 #     from a push run in initech/tps-reports
 #   - the CycloneDX SBOM attestation
 #   - the vulnerability scan attestation against vuln-policy.rego (fresh scan, no old CRITICAL)
+#   (not the repository ID: github.repositoryId is not pinned; pulumi up renders it from GitHub)
 #
 # Defaults are the public Sigstore instance. Overrides (for a private Sigstore or offline tests):
 #   COSIGN                    cosign binary (default: cosign on PATH)
 #   SCB_TRUSTED_ROOT          trusted_root.json of another Sigstore instance or a test CA (--trusted-root)
 #   SCB_CERTIFICATE_CHAIN     PEM chain of a private CA (--certificate-chain; legacy format only, bundles need SCB_TRUSTED_ROOT)
-#   SCB_COSIGN_KEY            verify with this public key instead of the keyless identity (--key)
+#   SCB_COSIGN_KEY            verify with this public key instead of the keyless identity (--key; no certificate, so no repository-ID check)
 #   SCB_INSECURE_IGNORE_TLOG  "true" skips the transparency log (--insecure-ignore-tlog; offline tests only)
 #   SCB_INSECURE_IGNORE_SCT   "true" skips the certificate timestamp (--insecure-ignore-sct; offline tests only)
 #   SCB_VULN_POLICY           Rego policy for the scan (default: vuln-policy.rego beside this script)

@@ -16,6 +16,7 @@ _SCB_GATE_CASES=(
   "wrong-branch|branch_REF|refuse|signed on refs/heads/feature-x"
   "wrong-repo|otherrepo_REF|refuse|signed by evil/services"
   "pull-request|pr_REF|refuse|right workflow on main, trigger pull_request"
+  "recreated-repository|recreated_REF|refuse|acme/services on main, another repository ID (Fulcio OID .15)"
   "foreign-attestations|evilatt_REF|refuse|attestations by evil/services"
   "missing-sbom|nosbom_REF|refuse|no SBOM attestation"
   "stale-scan|stalescan_REF|refuse|scan finished 8 days ago"

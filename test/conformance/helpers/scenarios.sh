@@ -10,6 +10,7 @@
 #   branch      identity on refs/heads/feature-x                          -> refuse
 #   otherrepo   identity of another repository (evil/services)            -> refuse
 #   pr          trigger pull_request                                      -> refuse
+#   recreated   acme/services on main, push, but another repository ID (re-created) -> gate refuses
 #   nosbom      signed, vuln attestation only                             -> refuse
 #   stalescan   scan finished 8 days ago                                  -> refuse
 #   critold     CRITICAL published 30 days ago                            -> refuse
@@ -46,11 +47,11 @@ _scb_pred() { # out report [vuln-predicate args...]
 _scb_cert_cases() {
   local prefix="$1" sign="$2" attest="$3" case ref pred
   # SCB_SCENARIO_CASES restricts the cases (the unit tests build only the ones they read).
-  for case in ${SCB_SCENARIO_CASES:-good unsigned branch otherrepo pr nosbom stalescan critold critnew twoscans evilatt unfixed fixable accvalid accexpired accother noresults}; do
+  for case in ${SCB_SCENARIO_CASES:-good unsigned branch otherrepo pr recreated nosbom stalescan critold critnew twoscans evilatt unfixed fixable accvalid accexpired accother noresults}; do
     ref="$(scb_image_build "$repo" "$prefix$case" "scb conformance image $prefix$case $RANDOM$RANDOM")"
     case "$case" in
       unsigned) ;;
-      good | branch | otherrepo | pr)
+      good | branch | otherrepo | pr | recreated)
         "$sign" "$ca" "$case" "$ref"
         "$attest" "$ca" "$case" "$ref" cyclonedx "$sbom"
         "$attest" "$ca" "$case" "$ref" vuln "$p/clean.json"

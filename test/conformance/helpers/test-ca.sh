@@ -4,18 +4,25 @@
 #   - SAN URI = https://github.com/OWNER/REPO/.github/workflows/FILE@REF
 #   - extendedKeyUsage = codeSigning, keyUsage = digitalSignature
 #   - Fulcio extensions 1.3.6.1.4.1.57264.1.1..1.6 as raw bytes (legacy, read by
-#     ClusterPolicy additionalExtensions), 1.8 and later as DER UTF8String.
+#     ClusterPolicy additionalExtensions), 1.8 and later as DER UTF8String, among them the
+#     repository's numeric ID (1.15, source repository identifier) and its owner (1.16, 1.17).
 # Nothing written here is ever committed: the CA lives in a temp dir.
 #
 # Source this file, then:
 #   scb_ca_init DIR                  # creates DIR/ca.key, DIR/ca.pem (EC P-256, valid from now for 2 days)
-#   scb_ca_leaf DIR NAME OWNER REPO WORKFLOW_FILE REF TRIGGER [SHA]
+#   scb_ca_leaf DIR NAME OWNER REPO WORKFLOW_FILE REF TRIGGER [SHA [REPO_ID]]
 #       -> DIR/NAME.key (PKCS#8 EC), DIR/NAME.pem (leaf), valid from now for 1 day
 # Standalone:
-#   lib/test-ca.sh DIR               # CA + the four standard identities a..d (acme/services)
+#   lib/test-ca.sh DIR               # CA + the standard identities (acme/services)
 set -euo pipefail
 
 SCB_GITHUB_ISSUER="https://token.actions.githubusercontent.com"
+# GitHub's numeric IDs in the certificates (Fulcio 1.15 and 1.17). The conformance customer pins
+# this repository ID (test/conformance/generate-suite.ts, CONFORMANCE_REPOSITORY_ID).
+SCB_REPOSITORY_ID="${SCB_REPOSITORY_ID:-804201}"
+SCB_OWNER_ID="${SCB_OWNER_ID:-311401}"
+# The same owner/repository deleted and re-created by someone else: same name, new ID.
+SCB_RECREATED_REPOSITORY_ID="${SCB_RECREATED_REPOSITORY_ID:-991337}"
 
 # Hex of the raw bytes of a string (for DER:<hex> extension values).
 _scb_hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
@@ -46,10 +53,12 @@ EOF
     -out "$dir/ca.pem"
 }
 
-# scb_ca_leaf DIR NAME OWNER REPO WORKFLOW_FILE REF TRIGGER [SHA]
+# scb_ca_leaf DIR NAME OWNER REPO WORKFLOW_FILE REF TRIGGER [SHA [REPO_ID]]
+# REPO_ID defaults to SCB_REPOSITORY_ID (the conformance customer's github.repositoryId).
 scb_ca_leaf() {
   local dir="$1" name="$2" owner="$3" repo="$4" wf="$5" ref="$6" trigger="$7"
   local sha="${8:-0123456789abcdef0123456789abcdef01234567}"
+  local repo_id="${9:-$SCB_REPOSITORY_ID}"
   local repo_full="$owner/$repo"
   local subject="https://github.com/$repo_full/.github/workflows/$wf@$ref"
   local repo_url="https://github.com/$repo_full"
@@ -77,6 +86,9 @@ subjectAltName = critical, URI:$subject
 1.3.6.1.4.1.57264.1.12 = ASN1:UTF8String:$repo_url
 1.3.6.1.4.1.57264.1.13 = ASN1:UTF8String:$sha
 1.3.6.1.4.1.57264.1.14 = ASN1:UTF8String:$ref
+1.3.6.1.4.1.57264.1.15 = ASN1:UTF8String:$repo_id
+1.3.6.1.4.1.57264.1.16 = ASN1:UTF8String:https://github.com/$owner
+1.3.6.1.4.1.57264.1.17 = ASN1:UTF8String:$SCB_OWNER_ID
 1.3.6.1.4.1.57264.1.18 = ASN1:UTF8String:$subject
 1.3.6.1.4.1.57264.1.19 = ASN1:UTF8String:$sha
 1.3.6.1.4.1.57264.1.20 = ASN1:UTF8String:$trigger
@@ -95,7 +107,7 @@ EOF
   printf '%s\n' "$subject" >"$dir/$name.subject"
 }
 
-# The four standard identities of the conformance tests, for any customer.
+# The standard identities of the conformance tests, for any customer.
 # scb_ca_standard DIR OWNER REPO WORKFLOW_FILE BRANCH [OTHER_OWNER]
 scb_ca_standard() {
   local dir="$1" owner="$2" repo="$3" wf="$4" branch="$5" other="${6:-evil}"
@@ -104,6 +116,7 @@ scb_ca_standard() {
   scb_ca_leaf "$dir" branch "$owner" "$repo" "$wf" "refs/heads/feature-x" push
   scb_ca_leaf "$dir" otherrepo "$other" "$repo" "$wf" "refs/heads/$branch" push
   scb_ca_leaf "$dir" pr "$owner" "$repo" "$wf" "refs/heads/$branch" pull_request
+  scb_ca_leaf "$dir" recreated "$owner" "$repo" "$wf" "refs/heads/$branch" push "" "$SCB_RECREATED_REPOSITORY_ID"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

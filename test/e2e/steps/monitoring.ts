@@ -160,6 +160,13 @@ export async function runMonitoring(context: MonitoringContext, engine: Engine =
     const pushed = await httpGet(`http://127.0.0.1:${pgPort}/metrics`);
     const digestsPushed = new Set([...pushed.body.matchAll(/scb_image_workloads\{[^}]*digest="(sha256:[0-9a-f]+)"/g)].map((m) => m[1])).size;
     matrix.check(group, 'Pushgateway holds one series set per running digest', '4 digests', `${digestsPushed} digests`);
+    // The pre-flip alert names workloads from Kyverno's PolicyReports, read with the bundle's own
+    // ClusterRole (list only): the live API server must let the rescanner read them.
+    const reportsRead = /^scb_admission_reports_read\{[^}]*\} (\S+)$/m.exec(pushed.body)?.[1];
+    const named = [...pushed.body.matchAll(/^scb_admission_would_refuse\{[^}]*workload="([^"]+)"[^}]*\}/gm)].map((m) => m[1]);
+    matrix.check(group, "rescanner reads Kyverno's PolicyReports with the bundle's ClusterRole", 'read (1)', reportsRead === '1' ? 'read (1)' : `not read (${reportsRead ?? 'no series'})`, {
+      note: `scb_admission_would_refuse names ${named.length} workload series${named.length > 0 ? ` (e.g. ${[...new Set(named)].slice(0, 3).join(', ')})` : ''}`,
+    });
 
     // Rule files: the bundle's PrometheusRule groups, `for` shortened.
     const rule = parse(readFileSync(join(k8sDir, 'monitoring-alerts.yaml'), 'utf8'));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { credentialsFor } from '../../src/rescanner/credentials';
-import { InventoryBuilder, type PodListPage } from '../../src/rescanner/inventory';
-import { decodeDockerConfigSecret, KubernetesApiError, KubernetesClient } from '../../src/rescanner/kubernetes-client';
-import { clusterPods, clusterSecrets, D, GHCR_PASSWORD } from './cluster';
-import { startFakeApi } from './support';
+import { InventoryBuilder, type PodLike, type PodListPage } from '../../src/rescanner/inventory';
+import { decodeDockerConfigSecret, KubernetesApiError, KubernetesClient } from '../../src/kubernetes/client';
+import { clusterPods, clusterSecrets, D, GHCR_PASSWORD } from '../rescanner/cluster';
+import { startFakeApi } from '../rescanner/support';
 
 describe('rescanner Kubernetes client (against a local API server stand-in)', () => {
   it('given a paged pod list whose continue token expires mid-way, when listing, then it relists from the start and sees every pod once', async () => {
@@ -16,7 +16,7 @@ describe('rescanner Kubernetes client (against a local API server stand-in)', ()
       const starts: number[] = [];
       const seen: PodListPage[] = [];
 
-      const result = await client.listPods({
+      const result = await client.listPods<PodLike>({
         limit: 2,
         onStart: (attempt) => {
           starts.push(attempt);

@@ -1,22 +1,26 @@
 /**
- * Minimal Kubernetes API client: list pods and PolicyReports cluster-wide (paged) and read pull secrets.
+ * The project's one Kubernetes API client: GET a path as JSON, and list a collection page by page.
+ * `scb rescan` (in the cluster, with its service account) and `scb flip-check` (people and CI,
+ * with a kubeconfig) both list through it; only where it gets its credentials differs.
  *
- * Uses node:http/https directly because Node 20's global fetch cannot be given a private CA
- * (the in-cluster service-account CA) without the undici package.
+ * Requests go through node:http/https (Node 20's global fetch cannot be given a private CA, such
+ * as the in-cluster service-account CA, without the undici package) and bodies are parsed as plain
+ * JSON. Credentials and TLS come from the constructor's token and CA, or, for a kubeconfig, from
+ * @kubernetes/client-node's `KubeConfig.applyToHTTPSOptions` (./kubeconfig.ts: client
+ * certificates, exec plugins for EKS, GKE and AKS, OIDC), applied to every request.
  *
- * Why not @kubernetes/client-node (measured 2026-12-05, same machine, interleaved runs of the
- * inventory benchmark, 10,000 pods / 300 digests, target ≤ 2000 ms and ≤ 256 MB): this client
- * 579–623 ms and 77–79 MB; client-node 1.4.0 (the last line that runs on Node 20) 3038–4533 ms and
- * 139–143 MB. Importing the library alone took ~2.8 s and ~100 MB on the loaded machine (it loads
- * the whole generated API), and its typed models re-create every pod. The rescanner runs only in
- * a cluster with its service-account token, so it needs none of client-node's kubeconfig or exec
- * plugin support; `scb flip-check`, run by people against kubeconfigs, is where that pays off.
+ * Why not client-node for the requests too (measured 2026-12-05 with bench/kubernetes-clients.ts,
+ * interleaved, 10,000 pods / 300 digests, target ≤ 2000 ms and ≤ 256 MB, on a loaded 2-core
+ * machine): this client 346–1154 ms and 77–80 MB for the whole rescan; client-node 1.4.0 with
+ * the same raw page requests 2030–2768 ms and 136–143 MB; its typed `listPodForAllNamespaces`
+ * 1474–3070 ms and 136–146 MB. The cost is loading the library (0.7–1.7 s and ~60 MB: its
+ * KubeConfig module alone imports the whole generated API), not its requests, so the rescanner,
+ * which needs no kubeconfig, never loads it; flip-check loads it only for the kubeconfig.
  */
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { REPORT_APIS, type PolicyReport } from '../admission/would-refuse';
-import type { PodListPage } from './inventory';
 
 /** Where the in-cluster service account is mounted. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -29,6 +33,13 @@ export interface KubernetesClientOptions {
   /** PEM CA bundle trusted for an https API server. @default undefined (system CAs) */
   readonly ca?: string | Buffer;
   /**
+   * Adds credentials and TLS settings to each request's options (headers, CA, client certificate,
+   * agent), e.g. client-node's `KubeConfig.applyToHTTPSOptions`. Called before every request, so
+   * a token from an exec plugin is refreshed when it expires.
+   * @default - the token and CA above only
+   */
+  readonly authenticate?: (options: https.RequestOptions) => Promise<void>;
+  /**
    * Milliseconds one request may take.
    * @default 30000
    */
@@ -37,28 +48,38 @@ export interface KubernetesClientOptions {
 
 /** An API call that came back with a non-2xx status. */
 export class KubernetesApiError extends Error {
+  /** The API server's own words (a Status object's message, else the start of the body). */
+  readonly detail: string;
+
   constructor(readonly status: number, readonly path: string, message: string) {
     super(`GET ${path}: HTTP ${status}: ${message}`);
+    this.detail = message;
     this.name = 'KubernetesApiError';
   }
 }
 
-export interface ListPodsResult {
+export interface ListResult {
   /** Pages of the last, complete listing. */
   readonly pages: number;
   /** Times the listing restarted from the beginning after 410 Gone. */
   readonly relists: number;
 }
 
-export interface ListPodsOptions {
-  /** Pods per page. @default 500 */
+/** One page of a list call (`PodList`, `PolicyReportList`, …). */
+export interface ListPage<T> {
+  readonly items?: readonly T[];
+  readonly metadata?: { readonly continue?: string; readonly resourceVersion?: string };
+}
+
+export interface ListOptions<T> {
+  /** Items per page. @default 500 */
   readonly limit?: number;
   /** Restarts allowed after 410 Gone before giving up. @default 3 */
   readonly maxRelists?: number;
   /** Called once before (re)starting, so the consumer can drop what a broken listing delivered. */
   readonly onStart?: (attempt: number) => void;
   /** Receives every page as it arrives. */
-  readonly onPage: (page: PodListPage) => void;
+  readonly onPage: (page: ListPage<T>) => void;
 }
 
 /** `dockerconfigjson` / `dockercfg` pull secret, decoded. */
@@ -94,10 +115,12 @@ export class KubernetesClient {
     const transport = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
+    const requestOptions: https.RequestOptions = { method: 'GET', headers, timeout: this.timeoutMs, ...(url.protocol === 'https:' && this.options.ca ? { ca: this.options.ca } : {}) };
+    await this.options.authenticate?.(requestOptions);
     return new Promise<T>((resolve, reject) => {
       const req = transport.request(
         url,
-        { method: 'GET', headers, timeout: this.timeoutMs, ...(url.protocol === 'https:' && this.options.ca ? { ca: this.options.ca } : {}) },
+        requestOptions,
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -131,12 +154,18 @@ export class KubernetesClient {
     });
   }
 
+  /** Lists every pod in the cluster page by page (see {@link list}). */
+  async listPods<T = unknown>(options: ListOptions<T>): Promise<ListResult> {
+    return this.list('/api/v1/pods', options);
+  }
+
   /**
-   * Lists every pod in the cluster page by page. A continue token that expires mid-listing
-   * (HTTP 410 Gone) cannot be resumed consistently, so the listing restarts from the first
-   * page; `onStart` tells the consumer to discard what it had.
+   * Lists a collection (`/api/v1/pods`, `/apis/wgpolicyk8s.io/v1alpha2/policyreports`, …) page by
+   * page. A continue token that expires mid-listing (HTTP 410 Gone) cannot be resumed
+   * consistently, so the listing restarts from the first page; `onStart` tells the consumer to
+   * discard what it had.
    */
-  async listPods(options: ListPodsOptions): Promise<ListPodsResult> {
+  async list<T = unknown>(path: string, options: ListOptions<T>): Promise<ListResult> {
     const limit = options.limit ?? 500;
     const maxRelists = options.maxRelists ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -147,7 +176,7 @@ export class KubernetesClient {
         do {
           const query = new URLSearchParams({ limit: String(limit) });
           if (token) query.set('continue', token);
-          const page = await this.getJson<PodListPage>(`/api/v1/pods?${query.toString()}`);
+          const page = await this.getJson<ListPage<T>>(`${path}?${query.toString()}`);
           pages += 1;
           options.onPage(page);
           token = page.metadata?.continue || undefined;
@@ -170,7 +199,11 @@ export class KubernetesClient {
     for (const api of REPORT_APIS) {
       try {
         const reports: PolicyReport[] = [];
-        for (const plural of api.plurals) reports.push(...(await this.listAll<PolicyReport>(`${api.group}/${plural}`, limit)));
+        for (const plural of api.plurals) {
+          const items: PolicyReport[] = [];
+          await this.list<PolicyReport>(`${api.group}/${plural}`, { limit, maxRelists: 1, onStart: () => items.splice(0), onPage: (page) => items.push(...(page.items ?? [])) });
+          reports.push(...items);
+        }
         return reports;
       } catch (err) {
         if (!(err instanceof KubernetesApiError && err.status === 404)) throw err;
@@ -178,27 +211,6 @@ export class KubernetesClient {
       }
     }
     throw notServed ?? new Error('no report API configured');
-  }
-
-  /** Every item of a cluster-wide list, following `continue`; restarts once after 410 Gone. */
-  private async listAll<T>(path: string, limit: number): Promise<T[]> {
-    for (let attempt = 0; ; attempt++) {
-      const items: T[] = [];
-      let token: string | undefined;
-      try {
-        do {
-          const query = new URLSearchParams({ limit: String(limit) });
-          if (token) query.set('continue', token);
-          const page = await this.getJson<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${query.toString()}`);
-          items.push(...(page.items ?? []));
-          token = page.metadata?.continue || undefined;
-        } while (token);
-        return items;
-      } catch (err) {
-        if (err instanceof KubernetesApiError && err.status === 410 && attempt < 1) continue;
-        throw err;
-      }
-    }
   }
 
   /** Reads a pull secret and decodes its docker config; undefined when it is not a docker secret. */
