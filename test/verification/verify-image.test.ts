@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { signingIdentity } from '../../src/contract';
 import { RegistryError, admissionPolicy, judgeImage, verifyImage, type ImageVerification } from '../../src/verification';
-import { conformanceCustomer } from '../conformance/generate-suite';
+import { CONFORMANCE_REPOSITORY_ID, conformanceCustomer } from '../conformance/generate-suite';
 import { closedLoopbackPort } from '../support/closed-port';
 import { type SignedRegistry, startSignedRegistry } from '../support/signed-registry';
 
@@ -74,7 +74,8 @@ describe('verifyImage on real cosign artifacts', () => {
       const identity = { ...signingIdentity(customer('ClusterPolicy')), repositoryId: '123456' };
       const result = await verifyImage(signed.image(key), identity, { trust: signed.trust, cosign: { cosign: signed.cosign, env: signed.env } });
       assert.equal(result.signatures[0].verified, false);
-      assert.deepEqual(result.signatures[0].mismatches, [{ field: 'repositoryId', expected: '123456', found: undefined }]);
+      // The test CA writes the conformance repository's ID into OID .15 (helpers/test-ca.sh).
+      assert.deepEqual(result.signatures[0].mismatches, [{ field: 'repositoryId', expected: '123456', found: String(CONFORMANCE_REPOSITORY_ID) }]);
     });
   }
 
