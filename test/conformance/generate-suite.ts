@@ -32,6 +32,7 @@ import { customerFromDescription } from '../../src/model/load';
 import { signatureFormat } from '../../src/contract';
 import { renderBundle } from '../../src/synth/bundle';
 import { BUNDLE_CONTRIBUTORS } from '../../src/synth/contributors';
+import { readEnvFile } from '../support/env-file';
 
 type Engine = 'ClusterPolicy' | 'ImageValidatingPolicy';
 type Mode = 'audit' | 'enforce';
@@ -258,15 +259,6 @@ function effectiveBreaks(c: CaseDefinition, suite: SuiteDefinition): Rule[] {
 export function expectedVerdict(c: CaseDefinition, suite: SuiteDefinition): 'admit' | 'refuse' | 'report' {
   if (c.namespace === OTHER_NAMESPACE || effectiveBreaks(c, suite).length === 0) return 'admit';
   return suite.enforcing ? 'refuse' : 'report';
-}
-
-function readEnv(file: string): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return values;
 }
 
 /** YYYY-MM-DD of `today` minus `days`. */
@@ -599,7 +591,7 @@ function main(argv: string[]): void {
   };
   const inputs: Inputs = {
     out: need('out'),
-    images: readEnv(need('images')),
+    images: readEnvFile(need('images')),
     caPem: readFileSync(need('ca'), 'utf8'),
     tufUrl: need('tuf-url'),
     tufRootBase64: readFileSync(need('tuf-root-b64'), 'utf8').trim(),

@@ -20,19 +20,11 @@ import { runFlipCheck } from './steps/flip-check';
 import { runLatency } from './steps/latency';
 import { runLifecycle } from './steps/lifecycle';
 import { runMonitoring } from './steps/monitoring';
+import { readEnvFile } from '../support/env-file';
 
 export const ALL_STEPS = ['bundles', 'admission-cp', 'admission-ivp', 'time-cp', 'time-ivp', 'flip-check-cp', 'flip-check-ivp', 'monitoring', 'latency'] as const;
 /** `npm run test:e2e` runs these; `latency` runs in `npm run bench` (numbers, not verdicts). */
 export const DEFAULT_STEPS = ALL_STEPS.filter((step) => step !== 'latency');
-
-function readEnv(file: string): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return values;
-}
 
 function parseArgs(argv: readonly string[]): Map<string, string> {
   const args = new Map<string, string>();
@@ -60,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     matrix,
     repoRoot,
     work,
-    images: readEnv(need('images')),
+    images: readEnvFile(need('images')),
     trust: { caPem: readFileSync(need('ca'), 'utf8'), tufUrl: need('tuf-url'), tufRootBase64: readFileSync(need('tuf-root-b64'), 'utf8').trim() },
   };
   for (const step of steps) {
